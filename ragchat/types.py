@@ -1,0 +1,104 @@
+"""Typed, frozen records that flow between the stages.
+
+Document -> Page -> Block -> Chunk -> Hit -> Answer(citations=[Citation]).
+No untyped dicts cross a stage boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "text", "table", "list", "caption"]
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One piece of a page in reading order."""
+
+    kind: BlockKind
+    text: str
+    page: int  # 1-based
+    bbox: BBox  # (x0, y0, x1, y1) in PDF points, origin top-left (PyMuPDF convention)
+    level: int = 0  # heading level 1..6 for kind == "heading", else 0
+    heading_path: tuple[str, ...] = ()  # headings above this block, outermost first
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    blocks: tuple[Block, ...]
+    needs_ocr: bool = False  # no text layer (image-only page)
+    ocr_applied: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: str  # sha256 of the file bytes
+    path: str  # absolute path of the source file
+    title: str
+    pages: tuple[Page, ...]
+    warnings: tuple[str, ...] = ()  # e.g. "page 4 has no text layer; needs OCR"
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    chunk_id: str  # f"{doc_id[:16]}:{ordinal}"
+    doc_id: str
+    file: str  # file name shown to users (basename)
+    text: str  # body text of the chunk (without the heading prefix)
+    heading_path: tuple[str, ...]
+    page_start: int
+    page_end: int
+    char_span: tuple[int, int]  # offsets into the document's plain text (see ingestion.parse.plain_text)
+    kind: str = "text"  # "text" | "table"
+    bboxes: tuple[tuple[int, float, float, float, float], ...] = ()  # (page, x0, y0, x1, y1)
+    ordinal: int = 0
+    n_tokens: int = 0  # embedder tokens of embed_text()
+
+    def embed_text(self) -> str:
+        """What the embedder and the lexical index see: heading path, then the text."""
+        if self.heading_path:
+            return " > ".join(self.heading_path) + "\n" + self.text
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused score (higher is better)
+    rank: int  # 1-based
+    dense_score: float | None = None  # cosine similarity
+    lexical_score: float | None = None  # BM25
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int  # the [n] marker in the answer
+    file: str
+    page: int
+    heading_path: tuple[str, ...]
+    quote: str
+    chunk_id: str
+    page_end: int | None = None
+    bboxes: tuple[tuple[int, float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    gate_score: float = 0.0
+    standalone_question: str | None = None  # the rewritten follow-up, if any
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total
+    lang: str = "en"
