@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ragchat.errors import ConfigError
 
@@ -27,12 +28,16 @@ def _help(text: str) -> dict[str, str]:
 class Settings:
     home: Path = field(
         default=Path("~/.ragchat"),
-        metadata=_help("Data home: knowledge bases under home/kb, converted models under home/models."),
+        metadata=_help(
+            "Data home: knowledge bases under home/kb, converted models under home/models."
+        ),
     )
     # --- embedding and chunking
     embedder: str = field(
         default=PACKAGED_EMBEDDER,
-        metadata=_help("Embedding model: the packaged default, a local directory, or a Hugging Face id."),
+        metadata=_help(
+            "Embedding model: the packaged default, a local directory, or a Hugging Face id."
+        ),
     )
     embedder_backend: str = field(
         default="onnx-int8",
@@ -40,7 +45,8 @@ class Settings:
     )
     embed_batch_size: int = field(default=32, metadata=_help("Chunks per embedding batch."))
     chunk_tokens: int = field(
-        default=200, metadata=_help("Target chunk size in embedder tokens (heading prefix included).")
+        default=200,
+        metadata=_help("Target chunk size in embedder tokens (heading prefix included)."),
     )
     max_chunk_tokens: int = field(
         default=256, metadata=_help("Hard limit: the embedder truncates beyond this many tokens.")
@@ -143,7 +149,9 @@ class Settings:
         values: dict[str, Any] = {}
         names = {f.name: f for f in dataclasses.fields(cls)}
         home = Path(env.get("RAGCHAT_HOME", (overrides or {}).get("home") or "~/.ragchat"))
-        candidates = [toml_path] if toml_path else [Path("ragchat.toml"), home.expanduser() / "ragchat.toml"]
+        candidates = (
+            [toml_path] if toml_path else [Path("ragchat.toml"), home.expanduser() / "ragchat.toml"]
+        )
         for path in candidates:
             if path is not None and path.is_file():
                 try:
@@ -178,9 +186,9 @@ class Settings:
 
 def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
     kind = str(f.type)
-    if raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "none", "null"}):
-        if "None" in kind:
-            return None
+    empty = raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "none", "null"})
+    if empty and "None" in kind:
+        return None
     try:
         if "Path" in kind:
             return Path(str(raw)).expanduser()

@@ -1,0 +1,324 @@
+"""Ingest files into a knowledge base: parse -> chunk -> embed (skipping known text) -> commit.
+
+Each file is committed on its own, so a failure or a crash costs at most the file in flight.
+Files are keyed by path and content hash: an unchanged file costs one hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ingestion.chunk import chunk_document, truncated
+from ragchat.errors import DocumentError, RagchatError
+from ragchat.settings import Settings
+from ragchat.store import FileRecord, KnowledgeBase
+from ragchat.text import lexical_tokens
+from ragchat.types import Chunk
+
+Stage = Literal["hash", "parse", "embed", "commit", "skip", "fail", "remove"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One event for progress bars: which file, what stage, how far the batch is."""
+
+    stage: Stage
+    file: str
+    files_done: int
+    files_total: int
+    pages: int = 0  # pages of this file parsed so far
+    chunks: int = 0  # chunks of this file embedded so far
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    file: str
+    error: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    kb: str
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    failed: tuple[FileFailure, ...] = ()
+    warnings: tuple[str, ...] = ()
+    chunks_total: int = 0
+    pages_parsed: int = 0
+    chunks_written: int = 0
+    chunks_embedded: int = 0  # new embeddings computed (the rest were reused by text hash)
+    chunks_truncated: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The `--json` summary of the ingest CLI."""
+        return {
+            "kb": self.kb,
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "failed": [{"file": f.file, "error": f.error} for f in self.failed],
+            "warnings": list(self.warnings),
+            "chunks_total": self.chunks_total,
+            "chunks_written": self.chunks_written,
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_truncated": self.chunks_truncated,
+            "pages_parsed": self.pages_parsed,
+            "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def find_pdfs(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailure]]:
+    """Expand files and folders (recursively) into PDF paths; report paths that do not exist."""
+    found: list[Path] = []
+    missing: list[FileFailure] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(FileFailure(str(path), "no such file or folder"))
+    seen: set[Path] = set()
+    unique = []
+    for p in found:
+        rp = p.resolve()
+        if rp not in seen:
+            seen.add(rp)
+            unique.append(rp)
+    return unique, missing
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_hash(embedder_name: str, text: str) -> str:
+    return hashlib.sha1(f"{embedder_name}\0{text}".encode()).hexdigest()
+
+
+class Ingestor:
+    """Adds, updates and removes files of one KB with one embedder."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings, embedder: Any) -> None:
+        self.kb = kb
+        self.settings = settings
+        self.embedder = embedder
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        sync_root: Path | None = None,
+        password: str | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> IngestReport:
+        """Add or update the PDFs under `paths`. With `sync_root`, also remove files that are in
+        the KB under that folder but no longer on disk (the KB mirrors the folder)."""
+        t0 = time.perf_counter()
+        emit = progress or (lambda _p: None)
+        files, failures = find_pdfs(paths)
+        failed = list(failures)
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        removed: list[str] = []
+        warnings: list[str] = []
+        counters = {"pages": 0, "written": 0, "embedded": 0, "truncated": 0}
+        timings = {"hash": 0.0, "parse": 0.0, "chunk": 0.0, "embed": 0.0, "commit": 0.0}
+        with self.kb.writer() as writer:
+            if sync_root is not None:
+                root = Path(sync_root).expanduser().resolve()
+                wanted = {str(p) for p in files}
+                for rec in self.kb.files():
+                    if _is_under(rec.path, root) and rec.path not in wanted:
+                        writer.remove_file(rec.path)
+                        removed.append(rec.path)
+                        emit(Progress("remove", rec.name, 0, len(files)))
+            for i, path in enumerate(files):
+                name = path.name
+                emit(Progress("hash", name, i, len(files)))
+                try:
+                    t = time.perf_counter()
+                    doc_id = file_sha256(path)
+                    timings["hash"] += time.perf_counter() - t
+                    old = self.kb.file(str(path))
+                    if old is not None and old.doc_id == doc_id:
+                        unchanged.append(str(path))
+                        emit(Progress("skip", name, i + 1, len(files), message="unchanged"))
+                        continue
+                    rec, n_pages = self._ingest_one(
+                        writer, path, doc_id, password, i, len(files), emit, counters, timings
+                    )
+                    counters["pages"] += n_pages
+                    warnings.extend(f"{name}: {w}" for w in rec.warnings)
+                    (updated if old is not None else added).append(str(path))
+                    emit(Progress("commit", name, i + 1, len(files), n_pages, rec.chunks))
+                except DocumentError as exc:
+                    failed.append(FileFailure(str(path), exc.problem))
+                    emit(Progress("fail", name, i + 1, len(files), message=exc.problem))
+                except RagchatError:
+                    raise  # KB-level trouble (locked, embedder mismatch): stop the batch
+                except OSError as exc:
+                    problem = f"cannot read file ({exc.strerror or exc})"
+                    failed.append(FileFailure(str(path), problem))
+                    emit(Progress("fail", name, i + 1, len(files), message=problem))
+        return IngestReport(
+            kb=self.kb.name,
+            added=tuple(added),
+            updated=tuple(updated),
+            unchanged=tuple(unchanged),
+            removed=tuple(removed),
+            failed=tuple(failed),
+            warnings=tuple(warnings),
+            chunks_total=self.kb.chunk_count(),
+            pages_parsed=counters["pages"],
+            chunks_written=counters["written"],
+            chunks_embedded=counters["embedded"],
+            chunks_truncated=counters["truncated"],
+            seconds=time.perf_counter() - t0,
+            timings=timings,
+        )
+
+    def _ingest_one(
+        self,
+        writer: Any,
+        path: Path,
+        doc_id: str,
+        password: str | None,
+        i: int,
+        total: int,
+        emit: Callable[[Progress], None],
+        counters: dict[str, int],
+        timings: dict[str, float],
+    ) -> tuple[FileRecord, int]:
+        from ingestion.parse import parse_pdf
+
+        name = path.name
+        t = time.perf_counter()
+        doc = parse_pdf(
+            path,
+            self.settings,
+            password=password,
+            on_page=lambda done, n: emit(Progress("parse", name, i, total, pages=done)),
+        )
+        if doc.doc_id != doc_id:  # the file changed while we read it
+            raise DocumentError(str(path), "file changed while it was being read; try again")
+        timings["parse"] += time.perf_counter() - t
+        t = time.perf_counter()
+        chunks = chunk_document(
+            doc,
+            self.embedder.count_tokens,
+            chunk_tokens=self.settings.chunk_tokens,
+            max_chunk_tokens=min(self.settings.max_chunk_tokens, self.embedder.max_tokens),
+            overlap_tokens=self.settings.overlap_tokens,
+        )
+        texts = [c.embed_text() for c in chunks]
+        lexical = [" ".join(lexical_tokens(t)) for t in texts]
+        timings["chunk"] += time.perf_counter() - t
+        vectors, n_new = self._embed(writer, chunks, texts, name, i, total, emit, timings)
+        t = time.perf_counter()
+        record = FileRecord(
+            path=str(path),
+            name=name,
+            doc_id=doc_id,
+            title=doc.title,
+            size=os.path.getsize(path),
+            pages=doc.page_count,
+            chunks=len(chunks),
+            ingested_at=time.time(),
+            warnings=doc.warnings,
+        )
+        hashes = [text_hash(self.embedder.name, t) for t in texts]
+        writer.put_file(record, chunks, vectors, hashes, lexical)
+        timings["commit"] += time.perf_counter() - t
+        counters["written"] += len(chunks)
+        counters["embedded"] += n_new
+        counters["truncated"] += truncated(chunks, self.embedder.max_tokens)
+        return record, doc.page_count
+
+    def _embed(
+        self,
+        writer: Any,
+        chunks: Sequence[Chunk],
+        texts: Sequence[str],
+        name: str,
+        i: int,
+        total: int,
+        emit: Callable[[Progress], None],
+        timings: dict[str, float],
+    ) -> tuple[np.ndarray, int]:
+        """Embeddings for the texts, reusing any the KB already holds for identical text."""
+        hashes = [text_hash(self.embedder.name, t) for t in texts]
+        known = writer.cached_embeddings(hashes)
+        todo = [j for j, h in enumerate(hashes) if h not in known]
+        vectors = np.zeros((len(texts), self.kb.manifest.dim), dtype=np.float32)
+        for j, h in enumerate(hashes):
+            if h in known:
+                vectors[j] = known[h]
+        if todo:
+            t = time.perf_counter()
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                emit(Progress("embed", name, i, total, chunks=done))
+
+            new = self.embedder.embed([texts[j] for j in todo], progress=step)
+            vectors[todo] = new
+            timings["embed"] += time.perf_counter() - t
+        return vectors, len(todo)
+
+
+def remove_files(kb: KnowledgeBase, paths: Sequence[str]) -> tuple[list[str], list[FileFailure]]:
+    """Remove files from the KB by path (or by unique file name)."""
+    removed: list[str] = []
+    missing: list[FileFailure] = []
+    records = kb.files()
+    with kb.writer() as writer:
+        for raw in paths:
+            target = str(Path(raw).expanduser().resolve())
+            matches = [r for r in records if r.path == target] or [
+                r for r in records if r.name == Path(raw).name
+            ]
+            if len(matches) != 1:
+                problem = (
+                    "not in this KB"
+                    if not matches
+                    else "several files have this name; give the full path"
+                )
+                missing.append(FileFailure(raw, problem))
+                continue
+            writer.remove_file(matches[0].path)
+            removed.append(matches[0].path)
+    return removed, missing
+
+
+def _is_under(path: str, root: Path) -> bool:
+    try:
+        Path(path).relative_to(root)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,230 @@
+"""Language detection and lexical tokens for BM25 (jieba for Chinese, words for the rest)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+_CJK_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK_RANGE}]+")
+_LATIN_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_SPLIT = re.compile(f"([{_CJK_RANGE}]+)")
+
+EN_STOP = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "did",
+        "does",
+        "many",
+        "much",
+        "one",
+        "ones",
+    ]
+)
+ZH_STOP = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "被",
+        "把",
+        "这",
+        "那",
+        "之",
+        "其",
+        "于",
+        "以",
+        "为",
+        "个",
+        "中",
+        "有",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "什么",
+        "哪",
+        "哪个",
+        "哪些",
+        "哪里",
+        "谁",
+        "多少",
+        "几",
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "是否",
+        "请问",
+        "一个",
+        "一种",
+    ]
+)
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when CJK characters make up a fair share of the letters, else 'en'."""
+    cjk = sum(len(m) for m in _CJK_RUN.findall(text))
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh" if cjk and cjk * 3 >= latin else "en"
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
+    """Lower-cased word tokens; Chinese runs are segmented with jieba (search mode)."""
+    tokens: list[str] = []
+    for part in _SPLIT.split(text.lower()):
+        if not part:
+            continue
+        if _CJK_RUN.fullmatch(part):
+            words = _jieba().lcut_for_search(part) if len(part) > 1 else [part]
+            tokens.extend(w for w in words if not (drop_stopwords and w in ZH_STOP))
+        else:
+            for w in _LATIN_WORD.findall(part):
+                w = w.replace(",", "")
+                if not (drop_stopwords and w in EN_STOP):
+                    tokens.append(w)
+    return tokens
