@@ -32,6 +32,10 @@ class Settings:
             "Data home: knowledge bases under home/kb, converted models under home/models."
         ),
     )
+    models_dir: Path | None = field(
+        default=None,
+        metadata=_help("Where converted models and ONNX exports are cached (default home/models)."),
+    )
     # --- embedding and chunking
     embedder: str = field(
         default=PACKAGED_EMBEDDER,
@@ -127,6 +131,8 @@ class Settings:
 
     @property
     def model_cache(self) -> Path:
+        if self.models_dir is not None:
+            return Path(self.models_dir).expanduser()
         return self.home_dir / "models"
 
     def replace(self, **changes: Any) -> Settings:

@@ -267,6 +267,15 @@ class KnowledgeBase:
             ).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
 
+    def doc_freq(self, token: str) -> int:
+        """How many chunks contain this lexical token (after the index's stemming)."""
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM lexical WHERE lexical MATCH ?",
+                (f'"{token.replace(chr(34), "")}"',),
+            ).fetchone()
+        return int(row[0])
+
     def chunks(self, row_ids: Sequence[int]) -> dict[int, Chunk]:
         if not row_ids:
             return {}

@@ -57,7 +57,8 @@ class Chunk:
     heading_path: tuple[str, ...]
     page_start: int
     page_end: int
-    char_span: tuple[int, int]  # offsets into the document's plain text (see ingestion.parse.plain_text)
+    # offsets into the document's plain text (see ingestion.chunk.document_text)
+    char_span: tuple[int, int]
     kind: str = "text"  # "text" | "table"
     bboxes: tuple[tuple[int, float, float, float, float], ...] = ()  # (page, x0, y0, x1, y1)
     ordinal: int = 0
@@ -100,5 +101,6 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     gate_score: float = 0.0
     standalone_question: str | None = None  # the rewritten follow-up, if any
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total
+    # seconds: retrieval, first_token, total
+    timings: dict[str, float] = field(default_factory=dict)
     lang: str = "en"

