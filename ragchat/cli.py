@@ -43,7 +43,9 @@ def _read_batch(path: Path) -> Iterator[tuple[Any, str]]:
                 row = json.loads(line)
                 yield row.get("id", n), str(row["question"])
             except (ValueError, KeyError, TypeError) as exc:
-                raise click.ClickException(f"{path}:{n}: not a JSON object with a question ({exc})")
+                raise click.ClickException(
+                    f"{path}:{n}: not a JSON object with a question ({exc})"
+                ) from None
 
 
 def search_json(retrieval: Any) -> dict[str, Any]:

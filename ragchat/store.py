@@ -118,6 +118,24 @@ def list_kbs(kb_root: Path) -> list[str]:
     return sorted(p.name for p in kb_root.iterdir() if (p / "manifest.json").is_file())
 
 
+def delete_kb(kb_root: Path, name: str) -> None:
+    """Delete a KB directory (after taking its write lock, so no ingest is running)."""
+    import shutil
+
+    from filelock import FileLock, Timeout
+
+    root = kb_root / validate_kb_name(name)
+    if not (root / "manifest.json").is_file():
+        raise KBNotFound(f"no knowledge base {name!r} under {kb_root}")
+    try:
+        with FileLock(str(root / ".lock"), timeout=5):
+            trash = root.with_name(f".deleted-{name}-{os.getpid()}")
+            os.replace(root, trash)  # atomic: the KB disappears at once
+    except Timeout as exc:
+        raise KBLocked(f"KB {name!r} is being written; try deleting it again later") from exc
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 class KnowledgeBase:
     """A KB directory. Reading is safe from many threads and processes; one process writes."""
 
