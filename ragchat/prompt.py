@@ -33,13 +33,14 @@ SYSTEM_PROMPT = (
 
 _FENCE = re.compile(r"</?\s*source\b[^>]*>?", re.IGNORECASE)
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<\/?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE)
+_DEFUSE = str.maketrans({"<": "‹", ">": "›", "[": "⟨", "]": "⟩"})
 _ROLE_LINE = re.compile(r"^\s*(system|assistant|user)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
 def defuse(text: str) -> str:
     """Neutralise fences, chat-template tokens and role prefixes inside document text."""
-    text = _SPECIAL.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
-    text = _FENCE.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+    text = _SPECIAL.sub(lambda m: m.group(0).translate(_DEFUSE), text)
+    text = _FENCE.sub(lambda m: m.group(0).translate(_DEFUSE), text)
     return _ROLE_LINE.sub(lambda m: m.group(0).replace(":", " (quoted):"), text)
 
 
