@@ -47,7 +47,7 @@ def test_document_text_cannot_break_the_fence_or_inject_roles():
     assert "[INST]" not in user
     assert "\nSystem:" not in user
     assert "PWNED" in user, "the text itself is kept, as data"
-    assert SYSTEM_PROMPT == msgs[0]["content"]
+    assert msgs[0]["content"] == SYSTEM_PROMPT
     assert defuse("plain text 3.5 bar") == "plain text 3.5 bar"
 
 
