@@ -1,0 +1,105 @@
+"""Reliability: SIGKILL at random points during ingest, concurrent writers, reads during writes."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.kbcheck import env_for, ingest_cmd, kb_state, make_corpus, run_ingest
+
+KILLS = 20
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_the_kb_before_or_after_a_file_commit(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    make_corpus(folder, 8)
+    home = tmp_path / "home"
+    t0 = time.perf_counter()
+    ref = run_ingest(folder, "ref", home)
+    full = time.perf_counter() - t0
+    assert ref.returncode == 0, ref.stderr
+    reference = kb_state(home, "ref")
+    assert reference and len(reference) == 8
+    order = sorted(reference)  # the ingest commits files in sorted path order
+
+    rng = random.Random(1234)
+    outcomes = []
+    for k in range(KILLS):
+        kb = f"crash{k}"
+        proc = subprocess.Popen(
+            ingest_cmd(folder, kb),
+            env=env_for(home),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, full * 1.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = kb_state(home, kb)  # raises if the KB cannot be opened or is inconsistent
+        if state is None:
+            outcomes.append(0)
+            continue
+        n = len(state)
+        assert sorted(state) == order[:n], "files committed form a prefix of the batch"
+        assert state == {f: reference[f] for f in order[:n]}, "each file complete, none partial"
+        outcomes.append(n)
+        # the killed KB is usable: finishing the ingest gives the reference state
+        if k % 5 == 0:
+            assert run_ingest(folder, kb, home).returncode == 0
+            assert kb_state(home, kb) == reference
+    # the kills landed at different points of the batch
+    assert len(set(outcomes)) >= 3, outcomes
+    (tmp_path.parent / "crash-figures.json").write_text(
+        json.dumps({"kills": KILLS, "states": outcomes})
+    )
+
+
+@pytest.mark.slow
+def test_second_writer_fails_clearly_and_readers_see_consistent_states(tmp_path: Path) -> None:
+    from ragchat.store import KnowledgeBase
+
+    folder = tmp_path / "docs"
+    make_corpus(folder, 6)
+    home = tmp_path / "home"
+    first = subprocess.Popen(
+        ingest_cmd(folder, "kb"),
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait for the first writer to create the KB and take the lock
+    deadline = time.time() + 60
+    while not (home / "kb" / "kb" / "kb.sqlite").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    second = subprocess.run(
+        ingest_cmd(folder, "kb"),
+        env=env_for(home, RAGCHAT_LOCK_TIMEOUT="0.5"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode == 1
+    assert "being written by another process" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+
+    # readers during the write: every snapshot is internally consistent
+    states = set()
+    while first.poll() is None:
+        state = kb_state(home, "kb")
+        if state is not None:
+            states.add(tuple(sorted(state.items())))
+        time.sleep(0.2)
+    assert first.returncode == 0, first.stderr
+    final = kb_state(home, "kb")
+    assert final is not None and len(final) == 6
+    assert states, "the reader saw the KB while it was being written"
+    kb = KnowledgeBase.open(home / "kb", "kb")
+    assert kb.lexical_search(["zq03x"], 3)
