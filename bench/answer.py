@@ -1,0 +1,411 @@
+"""Answering benchmark: ragchat vs the plain LangChain pipeline on ../shared/eval, in one run.
+
+    python bench/answer.py            # full run (~20 min on 2 cores)
+    python bench/answer.py --quick    # a few questions per set, for development
+
+Prints one JSON object (also saved to bench/results/answer.json), a table, and a PNG chart.
+Retrieval is measured on both pipelines; the gate, answers, citations and latency on ragchat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared" / "eval"
+RESULTS = REPO / "bench" / "results"
+
+from bench.metrics import answer_in, exact_match, f1_score, percentile  # noqa: E402
+
+
+def load_questions(name: str) -> list[dict[str, Any]]:
+    with open(SHARED / name / "questions.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def sample(rows: list[dict[str, Any]], kind: str, n: int, seed: int) -> list[dict[str, Any]]:
+    pool = [r for r in rows if r["kind"] == kind]
+    random.Random(seed).shuffle(pool)
+    return pool[:n]
+
+
+# ---------------------------------------------------------------- the two pipelines
+def build_ragchat(settings: Any, name: str) -> Any:
+    from ingestion.index import Ingestor
+    from ragchat.embedder import load_embedder
+    from ragchat.store import KnowledgeBase
+
+    embedder = load_embedder(settings)
+    kb = KnowledgeBase.open(
+        settings.kb_root, name, embedder=embedder.name, dim=embedder.dim, create=True
+    )
+    t = time.perf_counter()
+    report = Ingestor(kb, settings, embedder).ingest([SHARED / name / "pdfs"])
+    return kb, time.perf_counter() - t, report
+
+
+def build_baseline(name: str) -> tuple[Any, float]:
+    from langchain_community.document_loaders import PyMuPDFLoader
+    from langchain_community.vectorstores import FAISS
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from ragchat.embedder import resolve_embedder_path
+    from ragchat.settings import PACKAGED_EMBEDDER
+
+    t = time.perf_counter()
+    docs = []
+    for pdf in sorted((SHARED / name / "pdfs").glob("*.pdf")):
+        docs.extend(PyMuPDFLoader(str(pdf)).load())
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        docs
+    )
+    emb = HuggingFaceEmbeddings(model_name=resolve_embedder_path(PACKAGED_EMBEDDER))
+    store = FAISS.from_documents(splits, emb)
+    return store, time.perf_counter() - t
+
+
+def baseline_hits(store: Any, question: str, k: int = 5) -> list[dict[str, Any]]:
+    out = []
+    for doc in store.similarity_search(question, k=k):
+        page = int(doc.metadata.get("page", 0)) + 1
+        out.append(
+            {
+                "file": Path(doc.metadata["source"]).name,
+                "page_start": page,
+                "page_end": page,
+                "text": doc.page_content,
+            }
+        )
+    return out
+
+
+def ragchat_hits(retrieval: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": h.chunk.file,
+            "page_start": h.chunk.page_start,
+            "page_end": h.chunk.page_end,
+            "text": h.chunk.text,
+        }
+        for h in retrieval.hits
+    ]
+
+
+# ---------------------------------------------------------------- metrics per question
+def retrieval_metrics(row: dict[str, Any], hits: list[dict[str, Any]]) -> dict[str, float]:
+    lang = row.get("lang", "en")
+    evidence = row.get("evidence") or []
+    files = {e["file"] for e in evidence}
+    pages = {(e["file"], e["page"]) for e in evidence if e.get("page")}
+    rank_answer = next(
+        (
+            i + 1
+            for i, h in enumerate(hits)
+            if (not files or h["file"] in files)
+            and any(answer_in(a, h["text"], lang) for a in row["answers"])
+        ),
+        None,
+    )
+    file_hit = any(h["file"] in files for h in hits)
+    page_hit = any(
+        (h["file"], p) in pages for h in hits for p in range(h["page_start"], h["page_end"] + 1)
+    )
+    return {
+        "answer_recall": float(rank_answer is not None),
+        "mrr": 1.0 / rank_answer if rank_answer else 0.0,
+        "file_recall": float(file_hit),
+        "page_recall": float(page_hit) if pages else float("nan"),
+        "context_chars": float(sum(len(h["text"]) for h in hits)),
+    }
+
+
+def mean(values: list[float]) -> float:
+    vals = [v for v in values if v == v]
+    return round(statistics.fmean(vals), 4) if vals else float("nan")
+
+
+# ---------------------------------------------------------------- one evaluation set
+def run_set(name: str, settings: Any, args: argparse.Namespace, generator: Any) -> dict[str, Any]:
+    from ragchat.pipeline import RagChat
+
+    rows = load_questions(name)
+    n = args.n
+    answerable = sample(rows, "answerable", n["answerable"], args.seed)
+    unanswerable = sample(rows, "unanswerable", n["unanswerable"], args.seed)
+    ood = sample(rows, "out_of_domain", n["ood"], args.seed)
+    kb, t_rag, report = build_ragchat(settings, name)
+    base_store, t_base = build_baseline(name) if not args.no_baseline else (None, 0.0)
+    chat = RagChat(settings, kb, _embedder(settings), generator)
+    res: dict[str, Any] = {
+        "set": name,
+        "ingest_seconds": {"ragchat": round(t_rag, 1), "baseline": round(t_base, 1)},
+        "chunks": report.chunks_total,
+    }
+
+    # retrieval quality on answerable questions, both pipelines, same questions
+    per = {"ragchat": [], "baseline": []}
+    latencies = []
+    for row in answerable:
+        r = chat.search(row["question"])
+        latencies.append(r.seconds)
+        per["ragchat"].append(retrieval_metrics(row, ragchat_hits(r)))
+        if base_store is not None:
+            per["baseline"].append(
+                retrieval_metrics(row, baseline_hits(base_store, row["question"]))
+            )
+    res["retrieval"] = {
+        who: {
+            k: mean([m[k] for m in ms])
+            for k in ("answer_recall", "page_recall", "file_recall", "mrr", "context_chars")
+        }
+        for who, ms in per.items()
+        if ms
+    }
+    res["retrieval_latency_ms"] = {
+        "p50": round(1000 * percentile(latencies, 50), 2),
+        "p95": round(1000 * percentile(latencies, 95), 2),
+    }
+
+    # the gate alone, then full answers
+    gate = {
+        "answerable_refused": mean(
+            [0.0 if chat.search(r["question"]).covered else 1.0 for r in answerable]
+        ),
+        "out_of_domain_refused": mean(
+            [0.0 if chat.search(r["question"]).covered else 1.0 for r in ood]
+        ),
+    }
+    if unanswerable:
+        gate["unanswerable_refused"] = mean(
+            [0.0 if chat.search(r["question"]).covered else 1.0 for r in unanswerable]
+        )
+    res["gate"] = gate
+    if generator is not None and not args.no_generate:
+        res["answers"] = answer_metrics(chat, answerable, unanswerable, ood, name, args)
+    return res
+
+
+def answer_metrics(
+    chat: Any, answerable: list, unanswerable: list, ood: list, name: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    gen_n = args.n_generate
+    out: dict[str, Any] = {}
+    f1s, ems, refused, cited, cited_gold, ttft, tok_s = [], [], [], [], [], [], []
+    long_answers = name == "sec10q-en"
+    for row in answerable[:gen_n]:
+        a = chat.ask(row["question"])
+        refused.append(float(a.refused))
+        if a.refused:
+            f1s.append(0.0)
+            ems.append(0.0)
+            continue
+        lang = row.get("lang", "en")
+        text = _strip_markers(a.text)
+        if not long_answers:
+            f1s.append(max(f1_score(text, g, lang) for g in row["answers"]))
+            ems.append(max(exact_match(text, g, lang) for g in row["answers"]))
+        cited.append(float(bool(a.citations)))
+        if not long_answers:
+            cited_gold.append(
+                float(any(answer_in(g, c.quote, lang) for c in a.citations for g in row["answers"]))
+            )
+        if "first_token" in a.timings:
+            ttft.append(a.timings["first_token"])
+            gen_time = a.timings["total"] - a.timings["first_token"]
+            ntok = (
+                chat.generator.count_tokens(a.text)
+                if hasattr(chat.generator, "count_tokens")
+                else len(a.text.split())
+            )
+            if gen_time > 0.05:
+                tok_s.append(ntok / gen_time)
+    out["answerable"] = {
+        "n": len(answerable[:gen_n]),
+        "f1": mean(f1s) if f1s and not long_answers else None,
+        "exact_match": mean(ems) if ems and not long_answers else None,
+        "wrongly_refused": mean(refused),
+        "with_valid_citation": mean(cited),
+        "cited_chunk_has_gold": mean(cited_gold) if cited_gold else None,
+    }
+    if unanswerable:
+        out["unanswerable_refused"] = mean(
+            [float(chat.ask(r["question"]).refused) for r in unanswerable[:gen_n]]
+        )
+    out["out_of_domain_refused"] = mean(
+        [float(chat.ask(r["question"]).refused) for r in ood[:gen_n]]
+    )
+    out["latency"] = {
+        "first_token_p50_s": round(percentile(ttft, 50), 3) if ttft else None,
+        "generated_tok_per_s": round(statistics.median(tok_s), 1) if tok_s else None,
+    }
+    return out
+
+
+def _strip_markers(text: str) -> str:
+    import re
+
+    return re.sub(r"\[\d+\]", "", text).strip()
+
+
+_EMB: dict[str, Any] = {}
+
+
+def _embedder(settings: Any) -> Any:
+    from ragchat.embedder import load_embedder
+
+    return load_embedder(settings)
+
+
+# ---------------------------------------------------------------- synthetic 100k-chunk latency
+def synthetic_latency(settings: Any, n_chunks: int, queries: list[str]) -> dict[str, float]:
+    from bench.synthetic import build_synthetic_kb
+    from ragchat.retrieval import Retriever
+
+    kb = build_synthetic_kb(settings, n_chunks)
+    retriever = Retriever(kb, _embedder(settings), settings)
+    retriever.search(queries[0])  # load the index once
+    lat = []
+    for q in queries:
+        lat.append(retriever.search(q).seconds)
+    return {
+        "chunks": n_chunks,
+        "p50_ms": round(1000 * percentile(lat, 50), 2),
+        "p95_ms": round(1000 * percentile(lat, 95), 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sets", default="squad-en,cmrc-zh,sec10q-en")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-generate", action="store_true")
+    ap.add_argument(
+        "--synthetic",
+        type=int,
+        default=100_000,
+        help="chunks in the synthetic latency KB (0 = skip)",
+    )
+    ap.add_argument("--out", type=Path, default=RESULTS / "answer.json")
+    args = ap.parse_args()
+    args.n = (
+        {"answerable": 200, "unanswerable": 100, "ood": 100}
+        if not args.quick
+        else {"answerable": 20, "unanswerable": 10, "ood": 10}
+    )
+    args.n_generate = 40 if not args.quick else 5
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    import psutil
+
+    from ragchat.settings import Settings
+
+    home = Path(tempfile.mkdtemp(prefix="ragchat-bench-"))
+    settings = Settings.load({"home": home})
+    generator = None
+    if not args.no_generate:
+        from ragchat.generate import load_generator
+
+        generator = load_generator(settings)
+    t0 = time.perf_counter()
+    results = {
+        "sets": [],
+        "settings": {
+            "top_k": settings.top_k,
+            "fusion": settings.fusion,
+            "embedder_backend": settings.embedder_backend,
+        },
+    }
+    for name in args.sets.split(","):
+        results["sets"].append(run_set(name, settings, args, generator))
+    if args.synthetic:
+        qs = [r["question"] for r in sample(load_questions("squad-en"), "answerable", 100, 1)]
+        results["synthetic"] = synthetic_latency(settings, args.synthetic, qs)
+    results["rss_mb"] = round(psutil.Process().memory_info().rss / 1e6, 1)
+    results["seconds"] = round(time.perf_counter() - t0, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results))
+    print_table(results)
+    chart(results, args.out.with_suffix(".png"))
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"\n{'set':<11} {'metric':<28} {'ragchat':>9} {'baseline':>9} {'ratio':>7}")
+    for s in results["sets"]:
+        r = s["retrieval"]
+        for key in ("answer_recall", "file_recall", "page_recall", "mrr", "context_chars"):
+            a = r["ragchat"][key]
+            b = r.get("baseline", {}).get(key, float("nan"))
+            ratio = a / b if b and b == b and a == a else float("nan")
+            print(f"{s['set']:<11} {key + '@5':<28} {a:>9.3f} {b:>9.3f} {ratio:>7.2f}")
+        for key, v in s["gate"].items():
+            print(f"{s['set']:<11} {'gate ' + key:<28} {v:>9.3f}")
+        for key, v in (s.get("answers") or {}).get("answerable", {}).items():
+            if isinstance(v, float):
+                print(f"{s['set']:<11} {'answer ' + key:<28} {v:>9.3f}")
+        ans = s.get("answers") or {}
+        for key in ("unanswerable_refused", "out_of_domain_refused"):
+            if key in ans:
+                print(f"{s['set']:<11} {'answer ' + key:<28} {ans[key]:>9.3f}")
+        lat = ans.get("latency", {})
+        if lat.get("first_token_p50_s") is not None:
+            print(f"{s['set']:<11} {'first token p50 (s)':<28} {lat['first_token_p50_s']:>9.2f}")
+        print(
+            f"{s['set']:<11} {'retrieval p50/p95 (ms)':<28} {s['retrieval_latency_ms']['p50']:>9.1f} {s['retrieval_latency_ms']['p95']:>9.1f}"
+        )
+    if "synthetic" in results:
+        syn = results["synthetic"]
+        print(
+            f"{'synthetic':<11} {str(syn['chunks']) + ' chunks p50/p95 (ms)':<28} {syn['p50_ms']:>9.1f} {syn['p95_ms']:>9.1f}"
+        )
+    print(f"{'process':<11} {'RSS (MB)':<28} {results['rss_mb']:>9.0f}")
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sets = [s["set"] for s in results["sets"]]
+    rag = [
+        s["retrieval"]["ragchat"]["answer_recall"]
+        if s["set"] != "sec10q-en"
+        else s["retrieval"]["ragchat"]["file_recall"]
+        for s in results["sets"]
+    ]
+    base = [
+        s["retrieval"]
+        .get("baseline", {})
+        .get("answer_recall" if s["set"] != "sec10q-en" else "file_recall", 0)
+        for s in results["sets"]
+    ]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    x = range(len(sets))
+    ax.bar([i - 0.2 for i in x], base, width=0.4, label="LangChain baseline")
+    ax.bar([i + 0.2 for i in x], rag, width=0.4, label="ragchat")
+    ax.set_xticks(list(x), sets)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("recall@5 (answer; file for sec10q)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()

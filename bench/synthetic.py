@@ -1,0 +1,87 @@
+"""A synthetic KB of N chunks (random unit vectors, text drawn from real vocabulary) for latency."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+
+
+def build_synthetic_kb(
+    settings: Any, n_chunks: int, *, name: str = "synthetic", seed: int = 0
+) -> Any:
+    from ingestion.index import text_hash
+    from ragchat.embedder import load_embedder
+    from ragchat.store import FileRecord, KnowledgeBase
+    from ragchat.text import lexical_tokens
+    from ragchat.types import Chunk
+
+    embedder = load_embedder(settings)
+    kb = KnowledgeBase.open(
+        settings.kb_root, name, embedder=embedder.name, dim=embedder.dim, create=True
+    )
+    if kb.chunk_count() >= n_chunks:
+        return kb
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    words = _vocabulary()
+    per_file = 2000
+    with kb.writer() as w:
+        for f in range(0, n_chunks, per_file):
+            count = min(per_file, n_chunks - f)
+            doc_id = f"{f:064d}"
+            chunks, texts = [], []
+            for i in range(count):
+                text = " ".join(rng.choices(words, k=150))
+                texts.append(text)
+                chunks.append(
+                    Chunk(
+                        f"{doc_id[:16]}:{i}",
+                        doc_id,
+                        f"synthetic-{f}.pdf",
+                        text,
+                        ("S",),
+                        1 + i // 5,
+                        1 + i // 5,
+                        (0, len(text)),
+                        ordinal=i,
+                        n_tokens=180,
+                    )
+                )
+            vecs = nrng.normal(size=(count, embedder.dim)).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            rec = FileRecord(
+                f"/synthetic/{f}.pdf",
+                f"synthetic-{f}.pdf",
+                doc_id,
+                "synthetic",
+                0,
+                count // 5,
+                count,
+                0.0,
+                (),
+            )
+            w.put_file(
+                rec,
+                chunks,
+                vecs,
+                [text_hash("synthetic", f"{f}:{i}") for i in range(count)],
+                [" ".join(lexical_tokens(t)) for t in texts],
+            )
+    return kb
+
+
+def _vocabulary() -> list[str]:
+    """Real words (Zipf-like frequencies come from repetition in real text)."""
+    from pathlib import Path
+
+    import pymupdf
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-en" / "pdfs"
+    words: list[str] = []
+    for pdf in sorted(shared.glob("*.pdf"))[:4]:
+        with pymupdf.open(pdf) as doc:
+            for page in doc:
+                words.extend(page.get_text().split())
+    return words or ["lorem", "ipsum", "dolor", "sit", "amet"]
