@@ -38,11 +38,15 @@ class STEmbedder:
             return []
         return [len(x) for x in self.tokenizer(list(texts))["input_ids"]]
 
-    def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         out = []
         for i in range(0, len(texts), 256):
             part = list(texts[i : i + 256])
-            out.append(self.model.encode(part, batch_size=self.batch_size, normalize_embeddings=True))
+            out.append(
+                self.model.encode(part, batch_size=self.batch_size, normalize_embeddings=True)
+            )
             if progress:
                 progress(len(part))
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)

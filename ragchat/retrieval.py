@@ -134,7 +134,9 @@ class Retriever:
         ]
 
 
-def query_terms(tokens: Sequence[str], df: dict[str, int], total: int, limit: int = 12) -> list[str]:
+def query_terms(
+    tokens: Sequence[str], df: dict[str, int], total: int, limit: int = 12
+) -> list[str]:
     """The rarest query terms for BM25. In a large KB, terms found in more than a tenth of all
     chunks add little to the ranking but dominate its cost, so they are dropped unless nothing
     rarer is left."""

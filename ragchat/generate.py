@@ -1,0 +1,151 @@
+"""Generators: stream an answer for chat messages. HFGenerator runs a local transformers model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from ragchat.errors import ModelError
+from ragchat.settings import Settings
+
+
+class Generator(Protocol):
+    name: str
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def render_prompt(self, messages: list[dict[str, str]]) -> str: ...
+
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_new_tokens: int,
+        temperature: float,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]: ...
+
+
+class HFGenerator:
+    def __init__(self, model: Any, tokenizer: Any, name: str, context: int | None = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.context = context or int(getattr(model.config, "max_position_embeddings", 2048))
+        self._lock = threading.Lock()  # one generation at a time per model
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def render_prompt(self, messages: list[dict[str, str]]) -> str:
+        return self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_new_tokens: int = 160,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        repetition_penalty: float = 1.1,
+    ) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        prompt = self.render_prompt(messages)
+        ids = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        room = self.context - max_new_tokens
+        if ids.shape[1] > room:
+            raise ModelError(
+                f"prompt of {ids.shape[1]} tokens does not fit the model's context of"
+                f" {self.context} with {max_new_tokens} new tokens; lower context_tokens"
+            )
+        halt = threading.Event()
+
+        class _Halt(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> bool:
+                return halt.is_set()
+
+        streamer = TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300
+        )
+        kwargs: dict[str, Any] = {
+            "input_ids": ids,
+            "attention_mask": torch.ones_like(ids),
+            "max_new_tokens": max_new_tokens,
+            "streamer": streamer,
+            "repetition_penalty": repetition_penalty,
+            "stopping_criteria": StoppingCriteriaList([_Halt()]),
+            "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+        }
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=temperature, top_p=0.9)
+        else:
+            kwargs.update(do_sample=False)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(**kwargs)
+            except BaseException as exc:  # surfaced in the consumer thread
+                errors.append(exc)
+                streamer.end()
+
+        with self._lock:
+            thread = threading.Thread(target=run, daemon=True)
+            thread.start()
+            text = ""
+            try:
+                for piece in streamer:
+                    if not piece:
+                        continue
+                    text += piece
+                    cut = _first_stop(text, stop)
+                    if cut is not None:
+                        tail = piece[: max(0, len(piece) - (len(text) - cut))]
+                        if tail:
+                            yield tail
+                        break
+                    yield piece
+            finally:
+                halt.set()
+                thread.join()
+        if errors:
+            raise ModelError(f"generation failed ({errors[0]})") from errors[0]
+
+    def complete(self, messages: list[dict[str, str]], **kw: Any) -> str:
+        return "".join(self.stream(messages, **kw))
+
+
+def _first_stop(text: str, stop: Sequence[str]) -> int | None:
+    found = [text.find(s) for s in stop if s and s in text]
+    return min(found) if found else None
+
+
+def _hf_generator(settings: Settings, adapter: Path | None) -> HFGenerator:
+    from ragchat.models import base_model_identity, load_causal_lm
+
+    model, tok = load_causal_lm(settings, adapter)
+    return HFGenerator(model, tok, base_model_identity(settings))
+
+
+GENERATORS: dict[str, Callable[[Settings, Path | None], Any]] = {"hf": _hf_generator}
+_CACHE: dict[tuple[str, str], Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_generator(settings: Settings, adapter: Path | None = None) -> Any:
+    """The generator for these settings, loaded once per process. `kind:name` specs pick a
+    registered factory (e.g. a test fake); anything else is a transformers model."""
+    kind = settings.generator.split(":", 1)[0] if ":" in settings.generator else "hf"
+    factory = GENERATORS.get(kind, GENERATORS["hf"])
+    key = (settings.generator, str(adapter or ""))
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = factory(settings, adapter)
+        return _CACHE[key]
