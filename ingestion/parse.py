@@ -1,14 +1,39 @@
-"""Provisional PDF parser (the structured parser replaces it)."""
+"""Parse a PDF once into typed pages and blocks (PyMuPDF).
+
+Keeps what answering and citing need: reading order by columns, heading levels (from the PDF
+outline, else from font size and weight) and heading paths, tables as markdown, 1-based page
+numbers and bounding boxes; drops running headers, footers and page numbers; reports image-only
+pages ("page 4 has no text layer; needs OCR") and recognises them when OCR is installed.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from ingestion.layout import (
+    CAPTION,
+    Region,
+    find_text_tables,
+    lines_from_dict,
+    paragraphs,
+    reading_order,
+)
+from ingestion.ocr import ocr_available, ocr_page_regions
 from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
 from ragchat.settings import Settings
 from ragchat.types import Block, Document, Page
+
+BAND = 0.09  # top and bottom share of the page where running headers and footers live
+_PAGE_NO = re.compile(
+    r"^(page\s*)?[#]+(\s*(of|/)\s*[#]+)?$|^[-–—]\s*[#]+\s*[-–—]$|^第\s*[#]+\s*页(\s*共\s*[#]+\s*页)?$",
+    re.IGNORECASE,
+)
 
 
 def parse_pdf(
@@ -18,37 +43,273 @@ def parse_pdf(
     password: str | None = None,
     on_page: Callable[[int, int], None] | None = None,
 ) -> Document:
+    """Parse `path` into a Document. Raises a DocumentError subclass naming the problem."""
     import pymupdf
 
     path = Path(path)
-    data = path.read_bytes()
-    if not data:
-        raise EmptyPdf(str(path), "empty file (0 bytes)")
-    if len(data) > settings.max_file_mb * 1e6:
-        raise LimitExceeded(str(path), f"larger than {settings.max_file_mb:g} MB")
+    data = _read(path, settings)
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as exc:
-        raise UnreadablePdf(str(path), f"not a readable PDF ({exc})") from exc
-    if doc.needs_pass and not (password and doc.authenticate(password)):
-        raise EncryptedPdf(str(path), "encrypted; pass the password with --password")
-    if doc.page_count == 0:
-        raise EmptyPdf(str(path), "the PDF has no pages")
-    pages = []
-    warnings = []
-    heading: tuple[str, ...] = ()
-    for pno in range(doc.page_count):
-        page = doc[pno]
-        blocks = []
-        for b in page.get_text("blocks", sort=True):
-            text = " ".join(b[4].split())
-            if text and b[6] == 0:
-                blocks.append(Block("text", text, pno + 1, tuple(b[:4]), 0, heading))
-        if not blocks:
-            warnings.append(f"page {pno + 1} has no text layer; needs OCR")
-        pages.append(Page(pno + 1, page.rect.width, page.rect.height, tuple(blocks), not blocks))
+    except Exception as exc:  # PyMuPDF raises several types for damaged files
+        raise UnreadablePdf(str(path), f"not a readable PDF ({_short(exc)})") from exc
+    with doc:
+        if doc.needs_pass:
+            if not password:
+                raise EncryptedPdf(str(path), "encrypted; give its password with --password")
+            if not doc.authenticate(password):
+                raise EncryptedPdf(str(path), "encrypted and the password given is wrong")
+        try:
+            n_pages = doc.page_count
+        except Exception as exc:
+            raise UnreadablePdf(str(path), f"page tree is damaged ({_short(exc)})") from exc
+        if n_pages == 0:
+            raise UnreadablePdf(str(path), "the PDF has no pages (damaged or empty)")
+        if n_pages > settings.max_pages:
+            raise LimitExceeded(
+                str(path), f"{n_pages} pages is over the limit of {settings.max_pages} (max_pages)"
+            )
+        return _parse(doc, path, data, settings, on_page)
+
+
+def _read(path: Path, settings: Settings) -> bytes:
+    if not path.is_file():
+        raise UnreadablePdf(str(path), "no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyPdf(str(path), "empty file (0 bytes)")
+    if size > settings.max_file_mb * 1_000_000:
+        raise LimitExceeded(
+            str(path),
+            f"{size / 1e6:.0f} MB is over the limit of {settings.max_file_mb:g} MB (max_file_mb)",
+        )
+    data = path.read_bytes()
+    if b"%PDF" not in data[:1024]:
+        raise UnreadablePdf(str(path), "not a PDF (no %PDF header)")
+    return data
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) -> Document:
+    import pymupdf
+
+    deadline = time.monotonic() + settings.max_seconds_per_file
+    n = doc.page_count
+    flags = (
+        pymupdf.TEXT_PRESERVE_WHITESPACE
+        | pymupdf.TEXT_MEDIABOX_CLIP
+        | pymupdf.TEXT_PRESERVE_LIGATURES
+    )
+    raw: list[tuple[float, float, list[Region], bool]] = []  # width, height, regions, has_images
+    warnings: list[str] = []
+    ocr = ocr_available(settings)
+    ocr_pages: set[int] = set()
+    for pno in range(n):
+        if time.monotonic() > deadline:
+            raise LimitExceeded(
+                str(path),
+                f"parsing took longer than {settings.max_seconds_per_file:g} s (max_seconds_per_file)",
+            )
+        try:
+            page = doc[pno]
+        except Exception as exc:  # the page tree itself is broken (cycles, bad references)
+            raise UnreadablePdf(str(path), f"page {pno + 1} cannot be loaded ({_short(exc)})") from exc
+        try:
+            width, height = page.rect.width, page.rect.height
+            lines = lines_from_dict(page.get_text("dict", flags=flags))
+            has_images = bool(page.get_images(full=False)) or (
+                not lines and bool(page.get_drawings())
+            )
+            if not lines and has_images and ocr:
+                regions = ocr_page_regions(page, settings)
+                if regions:
+                    ocr_pages.add(pno + 1)
+            else:
+                tables, used = find_text_tables(lines)
+                body = [ln for ln in lines if id(ln) not in used]
+                regions = reading_order(paragraphs(body) + tables, width)
+        except Exception as exc:  # one bad page never sinks the document
+            warnings.append(f"page {pno + 1} could not be read: {_short(exc)}")
+            width, height, regions, has_images = 612.0, 792.0, [], False
+        raw.append((width, height, regions, has_images))
         if on_page:
-            on_page(pno + 1, doc.page_count)
-    if all(p.needs_ocr for p in pages):
-        raise NeedsOcr(str(path), f"no text layer on any of its {len(pages)} pages; needs OCR")
-    return Document(hashlib.sha256(data).hexdigest(), str(path.resolve()), path.stem, tuple(pages), tuple(warnings))
+            on_page(pno + 1, n)
+
+    _drop_running_lines(raw)
+    levels = _heading_levels(doc, raw)
+    pages: list[Page] = []
+    stack: list[tuple[int, str]] = []
+    any_text = False
+    for pno, (width, height, regions, has_images) in enumerate(raw, start=1):
+        blocks: list[Block] = []
+        for region in regions:
+            level = levels.get(id(region), 0)
+            if level:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                blocks.append(
+                    Block(
+                        "heading",
+                        region.text,
+                        pno,
+                        _box(region.bbox),
+                        level,
+                        tuple(t for _, t in stack),
+                    )
+                )
+                stack.append((level, region.text))
+            else:
+                blocks.append(
+                    Block(
+                        region.kind,
+                        region.text,
+                        pno,
+                        _box(region.bbox),
+                        0,
+                        tuple(t for _, t in stack),
+                    )
+                )  # type: ignore[arg-type]
+        needs_ocr = not blocks and has_images
+        if needs_ocr:
+            warnings.append(f"page {pno} has no text layer; needs OCR")
+        any_text = any_text or bool(blocks)
+        pages.append(Page(pno, width, height, tuple(blocks), needs_ocr, pno in ocr_pages))
+    scanned = sum(1 for p in pages if p.needs_ocr)
+    chars = sum(len(b.text) for p in pages for b in p.blocks)
+    if not any_text or (scanned * 2 >= n and chars < 200):  # a scan with a few stray characters
+        if scanned:
+            raise NeedsOcr(
+                str(path),
+                f"no text layer on any of its {n} pages; needs OCR (pip install 'ragchat[ocr]')",
+            )
+        raise EmptyPdf(str(path), f"no text on any of its {n} pages")
+    title = _title(doc, path, pages)
+    return Document(
+        hashlib.sha256(data).hexdigest(), str(path.resolve()), title, tuple(pages), tuple(warnings)
+    )
+
+
+def _box(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+
+
+def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> None:
+    """Remove running headers/footers (same text, digits ignored, in the top or bottom band of
+    most pages) and lone page numbers in those bands."""
+    n = len(raw)
+    counts: Counter[str] = Counter()
+    for _, height, regions, _ in raw:
+        seen = {_key(r.text) for r in regions if r.kind == "text" and _in_band(r, height)}
+        counts.update(seen)
+    threshold = max(3, int(0.5 * n + 0.5))
+    running = {k for k, c in counts.items() if c >= threshold}
+    for _, height, regions, _ in raw:
+        regions[:] = [
+            r
+            for r in regions
+            if not (
+                r.kind == "text"
+                and _in_band(r, height)
+                and (_key(r.text) in running or _PAGE_NO.match(_key(r.text)))
+            )
+        ]
+
+
+def _in_band(region: Region, height: float) -> bool:
+    return region.bbox[3] <= height * BAND + 2 or region.bbox[1] >= height * (1 - BAND) - 2
+
+
+def _heading_levels(doc: Any, raw: list[tuple[float, float, list[Region], bool]]) -> dict[int, int]:
+    """Heading level per region id: from the outline when it has entries, else from fonts."""
+    try:
+        toc = doc.get_toc(simple=True)
+    except Exception:
+        toc = []
+    if len(toc) >= 3:
+        levels = _levels_from_toc(toc, raw)
+        if levels:
+            return levels
+    return _levels_from_fonts(raw)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _levels_from_toc(
+    toc: list[list[Any]], raw: list[tuple[float, float, list[Region], bool]]
+) -> dict[int, int]:
+    by_page: dict[int, list[tuple[str, int]]] = {}
+    for level, title, page in toc:
+        if isinstance(page, int) and page >= 1 and _norm(title):
+            by_page.setdefault(page, []).append((_norm(title), min(int(level), 6)))
+    levels: dict[int, int] = {}
+    for pno, (_, _, regions, _) in enumerate(raw, start=1):
+        for title, level in by_page.get(pno, ()):
+            for region in regions:
+                key = _norm(region.text)
+                if (
+                    region.kind == "text"
+                    and len(region.text) <= 200
+                    and key
+                    and (key == title or (key.startswith(title) and len(title) >= 8))
+                ):
+                    levels.setdefault(id(region), level)
+                    break
+    return levels
+
+
+def _levels_from_fonts(raw: list[tuple[float, float, list[Region], bool]]) -> dict[int, int]:
+    """Body text is the size with the most characters; short regions in larger sizes (or bold
+    at body size, standing alone) are headings, larger sizes first."""
+    weights: Counter[float] = Counter()
+    for _, _, regions, _ in raw:
+        for r in regions:
+            if r.kind == "text":
+                weights[r.size] += len(r.text)
+    if not weights:
+        return {}
+    body = weights.most_common(1)[0][0]
+    candidates: list[tuple[Region, float]] = []
+    for _, _, regions, _ in raw:
+        for r in regions:
+            if r.kind != "text" or not _heading_like(r):
+                continue
+            if r.size >= body + 1.0:
+                candidates.append((r, r.size))
+            elif r.bold and r.size >= body - 0.5 and len(r.text) <= 80:
+                candidates.append((r, body))  # bold run-in headings rank below larger sizes
+    sizes = sorted({s for _, s in candidates}, reverse=True)[:6]
+    rank = {s: i + 1 for i, s in enumerate(sizes)}
+    return {id(r): rank[s] for r, s in candidates if s in rank}
+
+
+def _heading_like(r: Region) -> bool:
+    text = r.text.strip()
+    if not text or len(text) > 150 or r.n_lines > 3:
+        return False
+    if not re.search(r"[^\W\d_]", text):  # a number or symbol alone is no heading
+        return False
+    if CAPTION.match(text):
+        return False
+    return not (text.endswith((".", "。", ",", "，", ";", ":")) and len(text) > 60)
+
+
+def _title(doc: Any, path: Path, pages: list[Page]) -> str:
+    meta = (doc.metadata or {}).get("title") or ""
+    if meta.strip() and not re.fullmatch(r"[\d\-_. ]+", meta.strip()):
+        return meta.strip()[:200]
+    for page in pages[:2]:
+        for block in page.blocks:
+            if block.kind == "heading":
+                return block.text[:200]
+    return path.stem
