@@ -118,7 +118,9 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
         try:
             page = doc[pno]
         except Exception as exc:  # the page tree itself is broken (cycles, bad references)
-            raise UnreadablePdf(str(path), f"page {pno + 1} cannot be loaded ({_short(exc)})") from exc
+            raise UnreadablePdf(
+                str(path), f"page {pno + 1} cannot be loaded ({_short(exc)})"
+            ) from exc
         try:
             width, height = page.rect.width, page.rect.height
             lines = lines_from_dict(page.get_text("dict", flags=flags))
@@ -164,16 +166,10 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
                 )
                 stack.append((level, region.text))
             else:
-                blocks.append(
-                    Block(
-                        region.kind,
-                        region.text,
-                        pno,
-                        _box(region.bbox),
-                        0,
-                        tuple(t for _, t in stack),
-                    )
-                )  # type: ignore[arg-type]
+                caption = region.kind == "text" and CAPTION.match(region.text)
+                kind = "caption" if caption else region.kind
+                trail = tuple(t for _, t in stack)
+                blocks.append(Block(kind, region.text, pno, _box(region.bbox), 0, trail))  # type: ignore[arg-type]
         needs_ocr = not blocks and has_images
         if needs_ocr:
             warnings.append(f"page {pno} has no text layer; needs OCR")
@@ -203,25 +199,33 @@ def _key(text: str) -> str:
 
 
 def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> None:
-    """Remove running headers/footers (same text, digits ignored, in the top or bottom band of
-    most pages) and lone page numbers in those bands."""
+    """Remove running headers/footers and lone page numbers: short lines at the edge of the page
+    (in the top or bottom band, or first/last on the page, as filings printed from HTML put
+    them) whose text, digits ignored, repeats on most pages."""
     n = len(raw)
     counts: Counter[str] = Counter()
     for _, height, regions, _ in raw:
-        seen = {_key(r.text) for r in regions if r.kind == "text" and _in_band(r, height)}
-        counts.update(seen)
+        counts.update({_key(r.text) for r in _edge_regions(regions, height)})
     threshold = max(3, int(0.5 * n + 0.5))
     running = {k for k, c in counts.items() if c >= threshold}
     for _, height, regions, _ in raw:
-        regions[:] = [
-            r
-            for r in regions
-            if not (
-                r.kind == "text"
-                and _in_band(r, height)
-                and (_key(r.text) in running or _PAGE_NO.match(_key(r.text)))
-            )
-        ]
+        edge = {id(r) for r in _edge_regions(regions, height)}
+        numbers = {id(r) for r in regions if id(r) in edge and _PAGE_NO.match(_key(r.text))}
+        repeated = {id(r) for r in regions if id(r) in edge and _key(r.text) in running}
+        if len(repeated | numbers) == len(regions):
+            repeated, numbers = set(), set()  # it is all the page has: it is content, keep it
+        regions[:] = [r for r in regions if id(r) not in repeated | numbers]
+
+
+def _edge_regions(regions: list[Region], height: float) -> list[Region]:
+    ends = [regions[0], regions[-1]] if regions else []
+    return [
+        r
+        for r in regions
+        if r.kind == "text"
+        and len(r.text) <= 100
+        and (_in_band(r, height) or any(r is e for e in ends))
+    ]
 
 
 def _in_band(region: Region, height: float) -> bool:

@@ -1,0 +1,121 @@
+"""PDFs generated in-process with PyMuPDF for tests (no binary fixtures in the repo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+W, H = 595, 842
+LOREM = (
+    "The committee reviewed the annual maintenance plan and approved the budget for the next year. "
+    "Inspections follow the schedule agreed with the regional office. "
+)
+
+
+def _page(doc: pymupdf.Document, n: int, total: int, header: str | None) -> pymupdf.Page:
+    page = doc.new_page(width=W, height=H)
+    if header:
+        page.insert_text((72, 40), header, fontsize=8)
+        page.insert_text((270, 815), f"Page {n} of {total}", fontsize=8)
+    return page
+
+
+def structured(
+    path: Path, *, header: str | None = "ACME Corp. Confidential Maintenance Manual"
+) -> Path:
+    """Four pages: a title, numbered headings of two levels, a table, running header/footer,
+    and a two-column page."""
+    doc = pymupdf.open()
+    total = 4
+    p = _page(doc, 1, total, header)
+    p.insert_text((72, 100), "Boiler Maintenance Manual", fontsize=22)
+    p.insert_text((72, 150), "1. Safety", fontsize=16)
+    p.insert_textbox(
+        pymupdf.Rect(72, 165, 523, 260),
+        "Always wear gloves. The operating pressure is 3 bar. " + LOREM,
+        fontsize=10,
+    )
+    p.insert_text((72, 290), "1.1 Protective equipment", fontsize=13)
+    p.insert_textbox(
+        pymupdf.Rect(72, 300, 523, 380),
+        "Goggles are required in the boiler room. " + LOREM,
+        fontsize=10,
+    )
+    p = _page(doc, 2, total, header)
+    p.insert_text((72, 100), "2. Service intervals", fontsize=16)
+    p.insert_textbox(
+        pymupdf.Rect(72, 110, 523, 150), "Table 1: Intervals by component", fontsize=10
+    )
+    rows = [
+        ("Component", "Interval", "Cost"),
+        ("Burner", "12 months", "150"),
+        ("Pump", "24 months", "90"),
+        ("Valve", "6 months", "35"),
+    ]
+    for r, row in enumerate(rows):
+        y = 175 + r * 20
+        for c, cell in enumerate(row):
+            p.insert_text((72 + c * 150, y), cell, fontsize=10)
+        p.draw_line((70, y + 5), (520, y + 5))
+    p = _page(doc, 3, total, header)
+    p.insert_text((72, 100), "3. Two column notes", fontsize=16)
+    left = "LEFTSTART " + LOREM * 5 + "LEFTEND."
+    right = "RIGHTSTART " + LOREM * 5 + "RIGHTEND."
+    p.insert_textbox(pymupdf.Rect(72, 120, 290, 700), left, fontsize=10)
+    p.insert_textbox(pymupdf.Rect(310, 120, 523, 700), right, fontsize=10)
+    p = _page(doc, 4, total, header)
+    p.insert_text((72, 100), "4. Contacts", fontsize=16)
+    p.insert_textbox(
+        pymupdf.Rect(72, 110, 523, 200), "Call the service desk on weekdays. " + LOREM, fontsize=10
+    )
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def chinese(path: Path) -> Path:
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 100), "设备维护手册", fontsize=20, fontname="china-s")
+    p.insert_text((72, 150), "1. 安全须知", fontsize=15, fontname="china-s")
+    body = "操作压力为三巴。" + "维修人员必须佩戴手套和护目镜，并按照规定的周期检查设备。" * 6
+    p.insert_textbox(pymupdf.Rect(72, 165, 523, 400), body, fontsize=10, fontname="china-s")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def image_only(path: Path, pages: int = 2, text_pages: tuple[int, ...] = ()) -> Path:
+    """Pages that hold only a picture (a scan), optionally with some real text pages."""
+    doc = pymupdf.open()
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), 0)
+    pix.set_rect(pix.irect, (220, 220, 220))
+    for i in range(pages):
+        p = doc.new_page(width=W, height=H)
+        if i + 1 in text_pages:
+            p.insert_textbox(pymupdf.Rect(72, 72, 523, 400), LOREM * 4, fontsize=10)
+        else:
+            p.insert_image(pymupdf.Rect(72, 72, 523, 300), pixmap=pix)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def encrypted(path: Path, password: str = "s3cret") -> Path:
+    doc = pymupdf.open()
+    p = doc.new_page()
+    p.insert_text((72, 100), "Secret quarterly numbers: revenue was 42 million.", fontsize=11)
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw=password)
+    doc.close()
+    return path
+
+
+def simple(path: Path, text: str, pages: int = 1) -> Path:
+    doc = pymupdf.open()
+    for _ in range(pages):
+        p = doc.new_page(width=W, height=H)
+        p.insert_textbox(pymupdf.Rect(72, 72, 523, 770), text, fontsize=10)
+    doc.save(path)
+    doc.close()
+    return path

@@ -1,0 +1,169 @@
+"""Parsing generated PDFs: order, headings, tables, running lines, CJK, OCR flags, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingestion.parse import parse_pdf
+from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
+from ragchat.settings import Settings
+from tests import pdfgen
+
+S = Settings()
+
+
+@pytest.fixture
+def manual(tmp_path: Path):
+    return parse_pdf(pdfgen.structured(tmp_path / "manual.pdf"), S)
+
+
+def texts(doc):
+    return [b.text for p in doc.pages for b in p.blocks]
+
+
+def test_headings_levels_and_paths(manual):
+    heads = [(b.text, b.level) for p in manual.pages for b in p.blocks if b.kind == "heading"]
+    assert heads[:3] == [
+        ("Boiler Maintenance Manual", 1),
+        ("1. Safety", 2),
+        ("1.1 Protective equipment", 3),
+    ]
+    goggles = next(b for p in manual.pages for b in p.blocks if b.text.startswith("Goggles"))
+    assert goggles.heading_path == (
+        "Boiler Maintenance Manual",
+        "1. Safety",
+        "1.1 Protective equipment",
+    )
+    intervals = next(b for p in manual.pages for b in p.blocks if b.kind == "table")
+    assert intervals.heading_path[-1] == "2. Service intervals", "a new level-2 heading pops 1.1"
+    assert manual.title == "Boiler Maintenance Manual"
+
+
+def test_table_as_markdown(manual):
+    (table,) = [b for p in manual.pages for b in p.blocks if b.kind == "table"]
+    lines = table.text.split("\n")
+    assert lines[0] == "| Component | Interval | Cost |"
+    assert lines[1] == "|---|---|---|"
+    assert "| Pump | 24 months | 90 |" in lines
+    assert table.page == 2
+    caption = next(b for b in manual.pages[1].blocks if b.text.startswith("Table 1"))
+    assert caption.kind == "caption"
+
+
+def test_running_header_footer_and_page_numbers_are_dropped(manual):
+    joined = "\n".join(texts(manual))
+    assert "Confidential Maintenance Manual" not in joined
+    assert "Page 2 of 4" not in joined
+
+
+def test_two_columns_read_left_then_right(manual):
+    body = [b.text for b in manual.pages[2].blocks if b.kind == "text"]
+    joined = " ".join(body)
+    assert (
+        joined.index("LEFTSTART")
+        < joined.index("LEFTEND")
+        < joined.index("RIGHTSTART")
+        < joined.index("RIGHTEND")
+    )
+
+
+def test_pages_and_bboxes(manual):
+    for page in manual.pages:
+        assert page.number in (1, 2, 3, 4)
+        for b in page.blocks:
+            assert b.page == page.number
+            x0, y0, x1, y1 = b.bbox
+            assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+    assert len(manual.doc_id) == 64
+
+
+def test_chinese_text_is_joined_without_spaces(tmp_path):
+    doc = parse_pdf(pdfgen.chinese(tmp_path / "zh.pdf"), S)
+    joined = "".join(texts(doc))
+    assert "操作压力为三巴。" in joined
+    assert "佩戴手套和护目镜" in joined
+    assert " 的" not in joined
+    heads = [b.text for p in doc.pages for b in p.blocks if b.kind == "heading"]
+    assert heads == ["设备维护手册", "1. 安全须知"]
+
+
+def test_image_only_pages_are_flagged(tmp_path):
+    doc = parse_pdf(pdfgen.image_only(tmp_path / "mixed.pdf", pages=3, text_pages=(1, 3)), S)
+    assert doc.warnings == ("page 2 has no text layer; needs OCR",)
+    assert [p.needs_ocr for p in doc.pages] == [False, True, False]
+    with pytest.raises(NeedsOcr, match="no text layer on any of its 2 pages; needs OCR"):
+        parse_pdf(pdfgen.image_only(tmp_path / "scan.pdf", pages=2), S)
+
+
+def test_ocr_engine_seam_recognises_image_pages(tmp_path, monkeypatch):
+    from ingestion import ocr
+
+    def fake_engine():
+        return lambda png: [
+            ([[10, 10], [300, 10], [300, 40], [10, 40]], "Recognised scan text here", 0.93)
+        ]
+
+    monkeypatch.setitem(ocr.OCR_ENGINES, "rapidocr", fake_engine)
+    ocr._engine.cache_clear()
+    try:
+        doc = parse_pdf(pdfgen.image_only(tmp_path / "scan.pdf", pages=1), S)
+        assert (
+            doc.pages[0].ocr_applied and doc.pages[0].blocks[0].text == "Recognised scan text here"
+        )
+        with pytest.raises(NeedsOcr):
+            parse_pdf(tmp_path / "scan.pdf", Settings(ocr="off"))
+    finally:
+        ocr._engine.cache_clear()
+
+
+def test_encrypted_needs_the_right_password(tmp_path):
+    path = pdfgen.encrypted(tmp_path / "locked.pdf")
+    with pytest.raises(EncryptedPdf, match="--password"):
+        parse_pdf(path, S)
+    with pytest.raises(EncryptedPdf, match="wrong"):
+        parse_pdf(path, S, password="nope")
+    doc = parse_pdf(path, S, password="s3cret")
+    assert "42 million" in " ".join(texts(doc))
+
+
+def test_bad_files_give_one_line_errors(tmp_path):
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("just some text, renamed to .pdf")
+    good = pdfgen.simple(tmp_path / "good.pdf", "Some text. " * 300)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(good.read_bytes()[:300])
+    cases = [
+        (empty, EmptyPdf, "empty file"),
+        (fake, UnreadablePdf, "not a PDF"),
+        (truncated, (UnreadablePdf, EmptyPdf), ""),
+        (tmp_path / "missing.pdf", UnreadablePdf, "no such file"),
+    ]
+    for path, exc, words in cases:
+        with pytest.raises(exc) as info:
+            parse_pdf(path, S)
+        message = str(info.value)
+        assert message.startswith(str(path)) and words in message and "\n" not in message
+
+
+def test_limits(tmp_path):
+    path = pdfgen.simple(tmp_path / "long.pdf", "Text. " * 50, pages=6)
+    with pytest.raises(LimitExceeded, match="6 pages is over the limit of 5"):
+        parse_pdf(path, Settings(max_pages=5))
+    with pytest.raises(LimitExceeded, match="max_file_mb"):
+        parse_pdf(path, Settings(max_file_mb=0.0001))
+    with pytest.raises(LimitExceeded, match="max_seconds_per_file"):
+        parse_pdf(path, Settings(max_seconds_per_file=0))
+
+
+def test_progress_callback(tmp_path):
+    seen = []
+    parse_pdf(
+        pdfgen.simple(tmp_path / "p.pdf", "x y z", pages=3),
+        S,
+        on_page=lambda d, n: seen.append((d, n)),
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
