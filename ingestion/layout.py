@@ -122,16 +122,19 @@ def _row_cells(row: list[Line]) -> list[tuple[float, float, str]]:
     return sorted((c for ln in row for c in ln.cells), key=lambda c: c[0])
 
 
-def _tabular(cells: list[tuple[float, float, str]]) -> bool:
+def _tabular(cells: list[tuple[float, float, str]], page_width: float) -> bool:
+    """Several cells, mostly short in characters and narrow on the page (two columns of prose
+    are two wide cells per row), at least one numeric or three or more cells."""
     if len(cells) < 2:
         return False
     lengths = sorted(len(c[2]) for c in cells)
-    short = lengths[len(lengths) // 2] <= 30
+    widths = sorted(c[1] - c[0] for c in cells)
+    short = lengths[(len(lengths) - 1) // 2] <= 30 and widths[(len(widths) - 1) // 2] <= 0.25 * page_width
     numeric = sum(1 for c in cells if _NUMERIC.search(c[2])) >= 1
     return short and (numeric or len(cells) >= 3)
 
 
-def find_text_tables(lines: list[Line]) -> tuple[list[Region], set[int]]:
+def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region], set[int]]:
     """Tables made of aligned text (most filings draw no grid): runs of >= 3 rows with several
     short cells, at least one numeric. Returns the tables and the ids of the lines they use."""
     rows = _rows(lines)
@@ -139,7 +142,7 @@ def find_text_tables(lines: list[Line]) -> tuple[list[Region], set[int]]:
     used: set[int] = set()
     i = 0
     while i < len(rows):
-        if not _tabular(_row_cells(rows[i])):
+        if not _tabular(_row_cells(rows[i]), page_width):
             i += 1
             continue
         j = i
@@ -147,11 +150,11 @@ def find_text_tables(lines: list[Line]) -> tuple[list[Region], set[int]]:
         # a table may contain label-only rows ("Operating expenses:") between tabular rows
         while j < len(rows):
             cells = _row_cells(rows[j])
-            if _tabular(cells) or (
+            if _tabular(cells, page_width) or (
                 len(cells) == 1
                 and len(cells[0][2]) <= 60
                 and j + 1 < len(rows)
-                and _tabular(_row_cells(rows[j + 1]))
+                and _tabular(_row_cells(rows[j + 1]), page_width)
                 and run
             ):
                 run.append(rows[j])

@@ -132,7 +132,7 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
                 if regions:
                     ocr_pages.add(pno + 1)
             else:
-                tables, used = find_text_tables(lines)
+                tables, used = find_text_tables(lines, width)
                 body = [ln for ln in lines if id(ln) not in used]
                 regions = reading_order(paragraphs(body) + tables, width)
         except Exception as exc:  # one bad page never sinks the document
