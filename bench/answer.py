@@ -327,7 +327,6 @@ def main() -> None:
         "settings": {
             "top_k": settings.top_k,
             "fusion": settings.fusion,
-            "embedder_backend": settings.embedder_backend,
         },
     }
     for name in args.sets.split(","):

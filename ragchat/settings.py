@@ -43,11 +43,7 @@ class Settings:
             "Embedding model: the packaged default, a local directory, or a Hugging Face id."
         ),
     )
-    embedder_backend: str = field(
-        default="onnx-int8",
-        metadata=_help("How to run the embedder: torch, onnx, or onnx-int8 (fastest on CPU)."),
-    )
-    embed_batch_size: int = field(default=32, metadata=_help("Chunks per embedding batch."))
+    embed_batch_size: int = field(default=16, metadata=_help("Chunks per embedding batch."))
     chunk_tokens: int = field(
         default=200,
         metadata=_help("Target chunk size in embedder tokens (heading prefix included)."),
@@ -102,10 +98,6 @@ class Settings:
     max_upload_mb: float = field(default=100.0, metadata=_help("Largest PDF the app accepts."))
 
     def __post_init__(self) -> None:
-        if self.embedder_backend not in {"torch", "onnx", "onnx-int8"}:
-            raise ConfigError(
-                f"embedder_backend={self.embedder_backend!r}: use torch, onnx or onnx-int8"
-            )
         if self.fusion not in {"rrf", "weighted"}:
             raise ConfigError(f"fusion={self.fusion!r}: use rrf or weighted")
         if not 16 <= self.chunk_tokens <= self.max_chunk_tokens:
