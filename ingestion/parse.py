@@ -18,17 +18,20 @@ from typing import Any
 
 from ingestion.layout import (
     CAPTION,
+    Line,
     Region,
     find_text_tables,
     lines_from_dict,
     paragraphs,
     reading_order,
+    ruled_tables,
 )
 from ingestion.ocr import ocr_available, ocr_page_regions
 from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
 from ragchat.settings import Settings
 from ragchat.types import Block, Document, Page
 
+MAX_PAGE_CHARS = 1_000_000  # more text than this on one page: keep it, skip table detection
 BAND = 0.09  # top and bottom share of the page where running headers and footers live
 _PAGE_NO = re.compile(
     r"^(page\s*)?[#]+(\s*(of|/)\s*[#]+)?$|^[-–—]\s*[#]+\s*[-–—]$|^第\s*[#]+\s*页(\s*共\s*[#]+\s*页)?$",
@@ -65,7 +68,7 @@ def parse_pdf(
         except Exception as exc:
             raise UnreadablePdf(str(path), f"page tree is damaged ({_short(exc)})") from exc
         if n_pages == 0:
-            raise UnreadablePdf(str(path), "the PDF has no pages (damaged or empty)")
+            raise EmptyPdf(str(path), "the PDF has no pages")
         if n_pages > settings.max_pages:
             raise LimitExceeded(
                 str(path), f"{n_pages} pages is over the limit of {settings.max_pages} (max_pages)"
@@ -132,7 +135,7 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
                 if regions:
                     ocr_pages.add(pno + 1)
             else:
-                tables, used = find_text_tables(lines, width)
+                tables, used = _tables(page, lines, width, pno + 1, warnings)
                 body = [ln for ln in lines if id(ln) not in used]
                 regions = reading_order(paragraphs(body) + tables, width)
         except Exception as exc:  # one bad page never sinks the document
@@ -188,6 +191,20 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
     return Document(
         hashlib.sha256(data).hexdigest(), str(path.resolve()), title, tuple(pages), tuple(warnings)
     )
+
+
+def _tables(
+    page: Any, lines: list[Line], width: float, pno: int, warnings: list[str]
+) -> tuple[list[Region], set[int]]:
+    """Ruled tables via find_tables, then tables of aligned text among the other lines.
+    Absurd pages (over MAX_PAGE_CHARS of text) keep their text but skip table detection."""
+    if sum(len(ln.text) for ln in lines) > MAX_PAGE_CHARS:
+        warnings.append(f"page {pno} has over {MAX_PAGE_CHARS:,} characters; tables not detected")
+        return [], set()
+    ruled, used = ruled_tables(page, lines)
+    rest = [ln for ln in lines if id(ln) not in used] if used else lines
+    aligned, used_aligned = find_text_tables(rest, width)
+    return ruled + aligned, used | used_aligned
 
 
 def _box(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

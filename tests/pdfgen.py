@@ -119,3 +119,81 @@ def simple(path: Path, text: str, pages: int = 1) -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def draw_ruled_table(
+    page: pymupdf.Page,
+    rows: list[tuple[str, ...]],
+    *,
+    x: float = 72,
+    y: float = 120,
+    widths: tuple[float, ...] = (),
+    row_height: float = 30,
+    fontname: str = "helv",
+    fontsize: float = 9,
+) -> pymupdf.Rect:
+    """A table with a full grid of rules; cell text wraps inside its cell. Returns its bbox."""
+    cols = max(len(r) for r in rows)
+    widths = widths or (150.0,) * cols
+    for r, row in enumerate(rows):
+        top = y + r * row_height
+        left = x
+        for c in range(cols):
+            cell = pymupdf.Rect(left, top, left + widths[c], top + row_height)
+            page.draw_rect(cell, color=(0, 0, 0), width=0.7)
+            text = row[c] if c < len(row) else ""
+            if text:
+                page.insert_textbox(
+                    pymupdf.Rect(cell.x0 + 3, cell.y0 + 2, cell.x1 - 3, cell.y1 - 2),
+                    text,
+                    fontsize=fontsize,
+                    fontname=fontname,
+                )
+            left += widths[c]
+    return pymupdf.Rect(x, y, x + sum(widths[:cols]), y + len(rows) * row_height)
+
+
+def ruled_table(path: Path) -> Path:
+    """One page: a heading, a paragraph, a ruled 3x4 table with wrapped cells, a paragraph."""
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 80), "Spare parts", fontsize=16)
+    p.insert_textbox(
+        pymupdf.Rect(72, 90, 523, 115), "Order parts from the list below.", fontsize=10
+    )
+    draw_ruled_table(
+        p,
+        [
+            ("Part", "Description", "Price"),
+            ("Burner nozzle", "Brass nozzle for the main burner, replace yearly", "$ 12.50"),
+            ("Pump seal", "Rubber seal kit for the circulation pump", "$ 4.20"),
+            ("Gasket", "High temperature gasket", "$ 1.10"),
+        ],
+        widths=(110, 250, 90),
+    )
+    p.insert_textbox(pymupdf.Rect(72, 260, 523, 300), "Prices exclude shipping.", fontsize=10)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def multi_page(path: Path, pages: list[list[tuple[str, float]]], *, footer: bool = True) -> Path:
+    """Generic builder: each page is a list of (text, fontsize) paragraphs stacked top-down
+    (a size >= 13 is drawn as a one-line heading); optional "Page N of M" footer."""
+    doc = pymupdf.open()
+    for n, paras in enumerate(pages, start=1):
+        p = doc.new_page(width=W, height=H)
+        y = 72.0
+        for text, size in paras:
+            if size >= 13:
+                p.insert_text((72, y + size), text, fontsize=size)
+                y += size * 2
+            else:
+                height = 14 * (len(text) // 80 + 2)
+                p.insert_textbox(pymupdf.Rect(72, y, 523, y + height), text, fontsize=size)
+                y += height
+        if footer:
+            p.insert_text((270, 815), f"Page {n} of {len(pages)}", fontsize=8)
+    doc.save(path)
+    doc.close()
+    return path

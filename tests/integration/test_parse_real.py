@@ -114,3 +114,13 @@ def test_hostile_pdf_gives_the_expected_outcome(row: dict[str, str]) -> None:
             assert outcome in ("text", EncryptedPdf)
     else:
         pytest.fail(f"unknown expectation {expected!r}")
+
+
+def test_ruled_tables_keep_wrapped_cjk_cells_and_aligned_amounts():
+    doc = parse_pdf(ROBUST / "pymupdf/chinese-tables.pdf", S)
+    tables = "\n".join(b.text for b in doc.pages[0].blocks if b.kind == "table")
+    assert "| 2023 | AA+ | 偿还债务的能力很强，受不利经济环境的影响不大，违约风险很低 |" in tables
+    assert "| 1 | 工商银行 | 330,435.30 | 234,850.00 | 95,585.30 |" in tables
+    filing = parse_pdf(SHARED / "eval/sec10q-en/pdfs/2022 Q3 AAPL.pdf", S)
+    page4 = "\n".join(b.text for b in filing.pages[3].blocks if b.kind == "table")
+    assert "| Total net sales | 82,959 | 81,434 | 304,182 | 282,457 |" in page4

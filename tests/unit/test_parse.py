@@ -167,3 +167,97 @@ def test_progress_callback(tmp_path):
         on_page=lambda d, n: seen.append((d, n)),
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_ruled_table_cells_keep_wrapped_text(tmp_path):
+    doc = parse_pdf(pdfgen.ruled_table(tmp_path / "parts.pdf"), S)
+    (table,) = [b for b in doc.pages[0].blocks if b.kind == "table"]
+    rows = table.text.split("\n")
+    assert rows[0] == "| Part | Description | Price |"
+    assert "| Burner nozzle | Brass nozzle for the main burner, replace yearly | $ 12.50 |" in rows
+    body = [b.text for b in doc.pages[0].blocks if b.kind != "table"]
+    assert body == ["Spare parts", "Order parts from the list below.", "Prices exclude shipping."]
+    assert table.heading_path == ("Spare parts",)
+
+
+def test_ruled_cjk_table_joins_wrapped_cells_without_spaces(tmp_path):
+    import pymupdf
+
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=pdfgen.W, height=pdfgen.H)
+    pdfgen.draw_ruled_table(
+        page,
+        [("年份", "评级机构"), ("2023", "中诚信国际信用评级有限责任公司、联合资信评估有限公司")],
+        widths=(80, 90),
+        row_height=70,
+        fontname="china-s",
+    )
+    pdf.save(tmp_path / "zh-table.pdf")
+    doc = parse_pdf(tmp_path / "zh-table.pdf", S)
+    (table,) = [b for b in doc.pages[0].blocks if b.kind == "table"]
+    assert "| 2023 | 中诚信国际信用评级有限责任公司、联合资信评估有限公司 |" in table.text
+
+
+def test_amounts_line_up_under_their_columns():
+    from ingestion.layout import _align_row
+
+    # "$" in its own column and amounts in cells spanning two columns (None = spanned)
+    assert _align_row(["Products", "$", "63,355", "$", "63,948"]) == [
+        "Products",
+        "",
+        "$63,355",
+        "",
+        "$63,948",
+    ]
+    assert _align_row(["Services", "19,604", None, "17,486", None]) == [
+        "Services",
+        "",
+        "19,604",
+        "",
+        "17,486",
+    ]
+    assert _align_row(["Note", "see below", None]) == ["Note", "see below", ""]
+
+
+def test_find_tables_failure_is_contained():
+    from ingestion.layout import ruled_tables
+
+    class Page:
+        def get_cdrawings(self):
+            lines = [("l", (72, y, 500, y)) for y in (100, 120, 140)]
+            lines += [("l", (x, 100, x, 140)) for x in (72, 200, 500)]
+            return [{"type": "s", "items": lines}]
+
+        def find_tables(self, **kwargs):
+            raise RuntimeError("boom")
+
+    assert ruled_tables(Page(), []) == ([], set())
+
+
+def test_absurd_page_keeps_text_but_skips_tables(tmp_path, monkeypatch):
+    from ingestion import parse
+
+    monkeypatch.setattr(parse, "MAX_PAGE_CHARS", 50)
+    doc = parse_pdf(pdfgen.ruled_table(tmp_path / "parts.pdf"), S)
+    assert not [b for b in doc.pages[0].blocks if b.kind == "table"]
+    assert "Brass nozzle" in " ".join(texts(doc))
+    assert doc.warnings == ("page 1 has over 50 characters; tables not detected",)
+
+
+def test_a_page_that_fails_becomes_a_warning(tmp_path, monkeypatch):
+    from ingestion import parse
+
+    real = parse.lines_from_dict
+    calls = []
+
+    def flaky(page_dict):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("bad content stream")
+        return real(page_dict)
+
+    monkeypatch.setattr(parse, "lines_from_dict", flaky)
+    doc = parse_pdf(pdfgen.simple(tmp_path / "three.pdf", "Some words here. " * 20, pages=3), S)
+    assert doc.warnings == ("page 2 could not be read: bad content stream",)
+    assert [bool(p.blocks) for p in doc.pages] == [True, False, True]
+    assert [p.number for p in doc.pages] == [1, 2, 3]
