@@ -10,17 +10,18 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from ingestion.chunk import chunk_document, truncated
+from ingestion.chunk import truncated
+from ingestion.prepare import Prefetcher, Prepared, prepare_file
 from ragchat.errors import DocumentError, RagchatError
 from ragchat.settings import Settings
 from ragchat.store import FileRecord, KnowledgeBase
-from ragchat.text import lexical_tokens
 from ragchat.types import Chunk
 
 Stage = Literal["hash", "parse", "embed", "commit", "skip", "fail", "remove"]
@@ -146,7 +147,16 @@ class Ingestor:
         removed: list[str] = []
         warnings: list[str] = []
         counters = {"pages": 0, "written": 0, "embedded": 0, "truncated": 0}
-        timings = {"hash": 0.0, "parse": 0.0, "chunk": 0.0, "embed": 0.0, "commit": 0.0}
+        # parse and chunk run in a helper process (overlapping embedding) for batches; "wait" is
+        # the time the main process actually waited for them
+        timings = {
+            "hash": 0.0,
+            "parse": 0.0,
+            "chunk": 0.0,
+            "embed": 0.0,
+            "commit": 0.0,
+            "wait": 0.0,
+        }
         with self.kb.writer() as writer:
             if sync_root is not None:
                 root = Path(sync_root).expanduser().resolve()
@@ -156,34 +166,61 @@ class Ingestor:
                         writer.remove_file(rec.path)
                         removed.append(rec.path)
                         emit(Progress("remove", rec.name, 0, len(files)))
+            todo: list[tuple[int, Path, str, bool]] = []  # index, path, doc_id, is_update
             for i, path in enumerate(files):
-                name = path.name
-                emit(Progress("hash", name, i, len(files)))
+                emit(Progress("hash", path.name, i, len(files)))
                 try:
                     t = time.perf_counter()
                     doc_id = file_sha256(path)
                     timings["hash"] += time.perf_counter() - t
-                    old = self.kb.file(str(path))
-                    if old is not None and old.doc_id == doc_id:
-                        unchanged.append(str(path))
-                        emit(Progress("skip", name, i + 1, len(files), message="unchanged"))
-                        continue
-                    rec, n_pages = self._ingest_one(
-                        writer, path, doc_id, password, i, len(files), emit, counters, timings
-                    )
-                    counters["pages"] += n_pages
-                    warnings.extend(f"{name}: {w}" for w in rec.warnings)
-                    (updated if old is not None else added).append(str(path))
-                    emit(Progress("commit", name, i + 1, len(files), n_pages, rec.chunks))
-                except DocumentError as exc:
-                    failed.append(FileFailure(str(path), exc.problem))
-                    emit(Progress("fail", name, i + 1, len(files), message=exc.problem))
-                except RagchatError:
-                    raise  # KB-level trouble (locked, embedder mismatch): stop the batch
                 except OSError as exc:
                     problem = f"cannot read file ({exc.strerror or exc})"
                     failed.append(FileFailure(str(path), problem))
-                    emit(Progress("fail", name, i + 1, len(files), message=problem))
+                    emit(Progress("fail", path.name, i + 1, len(files), message=problem))
+                    continue
+                old = self.kb.file(str(path))
+                if old is not None and old.doc_id == doc_id:
+                    unchanged.append(str(path))
+                    emit(Progress("skip", path.name, i + 1, len(files), message="unchanged"))
+                else:
+                    todo.append((i, path, doc_id, old is not None))
+            prefetch = Prefetcher(
+                self.settings, password, self.embedder.max_tokens, workers=int(len(todo) > 1)
+            )
+            try:
+                futures = [prefetch.submit(todo[0][1])] if todo else []
+                for k, (i, path, doc_id, is_update) in enumerate(todo):
+                    if k + 1 < len(todo):
+                        futures.append(prefetch.submit(todo[k + 1][1]))
+                    name = path.name
+                    try:
+                        rec, n_pages = self._ingest_one(
+                            writer,
+                            path,
+                            doc_id,
+                            password,
+                            futures[k],
+                            i,
+                            len(files),
+                            emit,
+                            counters,
+                            timings,
+                        )
+                        counters["pages"] += n_pages
+                        warnings.extend(f"{name}: {w}" for w in rec.warnings)
+                        (updated if is_update else added).append(str(path))
+                        emit(Progress("commit", name, i + 1, len(files), n_pages, rec.chunks))
+                    except DocumentError as exc:
+                        failed.append(FileFailure(str(path), exc.problem))
+                        emit(Progress("fail", name, i + 1, len(files), message=exc.problem))
+                    except RagchatError:
+                        raise  # KB-level trouble (locked, embedder mismatch): stop the batch
+                    except OSError as exc:
+                        problem = f"cannot read file ({exc.strerror or exc})"
+                        failed.append(FileFailure(str(path), problem))
+                        emit(Progress("fail", name, i + 1, len(files), message=problem))
+            finally:
+                prefetch.close()
         return IngestReport(
             kb=self.kb.name,
             added=tuple(added),
@@ -207,56 +244,56 @@ class Ingestor:
         path: Path,
         doc_id: str,
         password: str | None,
+        future: Future[Prepared] | None,
         i: int,
         total: int,
         emit: Callable[[Progress], None],
         counters: dict[str, int],
         timings: dict[str, float],
     ) -> tuple[FileRecord, int]:
-        from ingestion.parse import parse_pdf
-
         name = path.name
+        emit(Progress("parse", name, i, total))
         t = time.perf_counter()
-        doc = parse_pdf(
-            path,
-            self.settings,
-            password=password,
-            on_page=lambda done, n: emit(Progress("parse", name, i, total, pages=done)),
-        )
-        if doc.doc_id != doc_id:  # the file changed while we read it
+        if future is not None:
+            prep = future.result()  # parsed in the helper process while we embedded
+            timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
+        else:
+            prep = prepare_file(
+                path,
+                self.settings,
+                password,
+                self.embedder.max_tokens,
+                self.embedder.count_tokens,
+                on_page=lambda done, n: emit(Progress("parse", name, i, total, pages=done)),
+            )
+            timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
+        if prep.doc_id != doc_id:  # the file changed while we read it
             raise DocumentError(str(path), "file changed while it was being read; try again")
-        timings["parse"] += time.perf_counter() - t
-        t = time.perf_counter()
-        chunks = chunk_document(
-            doc,
-            self.embedder.count_tokens,
-            chunk_tokens=self.settings.chunk_tokens,
-            max_chunk_tokens=min(self.settings.max_chunk_tokens, self.embedder.max_tokens),
-            overlap_tokens=self.settings.overlap_tokens,
-        )
+        timings["parse"] += prep.parse_seconds
+        timings["chunk"] += prep.chunk_seconds
+        emit(Progress("parse", name, i, total, pages=prep.pages))
+        chunks = list(prep.chunks)
         texts = [c.embed_text() for c in chunks]
-        lexical = [" ".join(lexical_tokens(t)) for t in texts]
-        timings["chunk"] += time.perf_counter() - t
         vectors, n_new = self._embed(writer, chunks, texts, name, i, total, emit, timings)
         t = time.perf_counter()
         record = FileRecord(
             path=str(path),
             name=name,
             doc_id=doc_id,
-            title=doc.title,
+            title=prep.title,
             size=os.path.getsize(path),
-            pages=doc.page_count,
+            pages=prep.pages,
             chunks=len(chunks),
             ingested_at=time.time(),
-            warnings=doc.warnings,
+            warnings=prep.warnings,
         )
         hashes = [text_hash(self.embedder.name, t) for t in texts]
-        writer.put_file(record, chunks, vectors, hashes, lexical)
+        writer.put_file(record, chunks, vectors, hashes, list(prep.lexical))
         timings["commit"] += time.perf_counter() - t
         counters["written"] += len(chunks)
         counters["embedded"] += n_new
         counters["truncated"] += truncated(chunks, self.embedder.max_tokens)
-        return record, doc.page_count
+        return record, prep.pages
 
     def _embed(
         self,

@@ -19,6 +19,9 @@ class DocumentError(RagchatError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # survives a trip between processes
+        return (type(self), (self.path, self.problem))
+
 
 class UnreadablePdf(DocumentError):
     """Not a PDF, truncated, or damaged beyond repair."""
