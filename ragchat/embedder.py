@@ -47,7 +47,9 @@ def resolve_embedder_path(spec: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU; batches are formed by length to limit padding."""
 
-    def __init__(self, spec: str, batch_size: int = 16, threads: int = 0) -> None:
+    def __init__(
+        self, spec: str, batch_size: int = 16, threads: int = 0, int8: bool = False
+    ) -> None:
         path = resolve_embedder_path(spec)
         try:
             import torch
@@ -56,6 +58,10 @@ class SentenceTransformerEmbedder:
             if threads > 0:
                 torch.set_num_threads(threads)
             self.model = SentenceTransformer(path, device="cpu")
+            if int8:
+                self.model = torch.ao.quantization.quantize_dynamic(
+                    self.model, {torch.nn.Linear}, dtype=torch.qint8
+                )
         except Exception as exc:  # missing dir, no hub, broken files
             raise ModelError(
                 f"embedder {spec!r} could not be loaded ({str(exc)[:200]}). Offline, use the"
@@ -63,6 +69,8 @@ class SentenceTransformerEmbedder:
             ) from exc
         self.tokenizer = self.model.tokenizer
         self.name = PACKAGED_NAME if spec == PACKAGED_EMBEDDER else Path(path).name or path
+        if int8:
+            self.name += "-int8"  # other vectors than the float model: KBs must not mix them
         get_dim = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
         )
@@ -104,16 +112,19 @@ class SentenceTransformerEmbedder:
         return self.embed([text])[0]
 
 
-_CACHE: dict[tuple[str, int], Any] = {}
+_CACHE: dict[tuple[str, int, bool], Any] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def load_embedder(settings: Settings) -> Any:
     """The configured embedder, loaded once per process."""
-    key = (settings.embedder, settings.embed_batch_size)
+    key = (settings.embedder, settings.embed_batch_size, settings.embedder_int8)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = SentenceTransformerEmbedder(
-                settings.embedder, settings.embed_batch_size, settings.threads
+                settings.embedder,
+                settings.embed_batch_size,
+                settings.threads,
+                settings.embedder_int8,
             )
         return _CACHE[key]

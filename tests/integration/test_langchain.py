@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
@@ -51,7 +49,9 @@ def test_documents_carry_citation_metadata(kb_home: str) -> None:
     assert top.metadata["heading_path"][0] == "Boiler Maintenance Manual"
 
 
-def test_answer_runnable_refuses_out_of_scope(kb_home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_answer_runnable_refuses_out_of_scope(
+    kb_home: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ragchat import generate
     from tests.fakes import FakeGenerator
 

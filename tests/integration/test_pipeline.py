@@ -19,7 +19,9 @@ def kb(tmp_path):
     settings = Settings.load()
     emb = load_embedder(settings)
     kb = KnowledgeBase.open(settings.kb_root, "m", embedder=emb.name, dim=emb.dim, create=True)
-    Ingestor(kb, settings, emb).ingest([pdfgen.structured(tmp_path / "manual.pdf"), pdfgen.chinese(tmp_path / "zh.pdf")])
+    Ingestor(kb, settings, emb).ingest(
+        [pdfgen.structured(tmp_path / "manual.pdf"), pdfgen.chinese(tmp_path / "zh.pdf")]
+    )
     return settings, kb, emb
 
 
@@ -70,5 +72,7 @@ def test_follow_up_is_rewritten_for_retrieval(kb):
     settings, store, emb = kb
     chat = RagChat(settings, store, emb, FakeGenerator())
     first = chat.ask("What is the operating pressure of the boiler?")
-    follow = chat.ask("and the goggles?", history=[("What is the operating pressure of the boiler?", first.text)])
+    follow = chat.ask(
+        "and the goggles?", history=[("What is the operating pressure of the boiler?", first.text)]
+    )
     assert follow.standalone_question and "operating pressure" in follow.standalone_question
