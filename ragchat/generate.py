@@ -28,6 +28,11 @@ class Generator(Protocol):
     ) -> Iterator[str]: ...
 
 
+def render_chat(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+    """The prompt text for chat messages: the one function inference and training share."""
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
 class HFGenerator:
     def __init__(self, model: Any, tokenizer: Any, name: str, context: int | None = None) -> None:
         self.model = model
@@ -40,9 +45,7 @@ class HFGenerator:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def render_prompt(self, messages: list[dict[str, str]]) -> str:
-        return self.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
-        )
+        return render_chat(self.tokenizer, messages)
 
     def stream(
         self,

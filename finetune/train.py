@@ -1,0 +1,242 @@
+"""LoRA training on the cached safetensors copy of the base model, readable top to bottom.
+
+The prompt is rendered by `ragchat.generate.render_chat` over `ragchat.prompt.build_messages`:
+the same function and the same messages as at inference. Loss is on the answer tokens only.
+Checkpoints (adapter + optimizer + step + RNG) let an interrupted run resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finetune.data import load_split
+from ragchat.errors import ModelError
+from ragchat.settings import Settings
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    r: int = field(default=8, metadata={"help": "LoRA rank."})
+    alpha: int = field(default=16, metadata={"help": "LoRA alpha (2 x r)."})
+    dropout: float = 0.05
+    targets: tuple[str, ...] = (
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    )
+    lr: float = 2e-4
+    warmup: int = 6
+    steps: int = 110
+    batch: int = 4
+    max_len: int = 640
+    seed: int = 0
+    save_every: int = 20
+
+    def __post_init__(self) -> None:
+        if self.r < 1 or self.steps < 1 or self.batch < 1:
+            raise ValueError("r, steps and batch must be >= 1")
+
+
+def encode(
+    tokenizer: Any, messages: list[dict[str, str]], target: str, max_len: int
+) -> tuple[list[int], list[int]] | None:
+    """Token ids and labels (-100 on the prompt) for one example; None if it does not fit."""
+    from ragchat.generate import render_chat
+
+    prompt = tokenizer(render_chat(tokenizer, messages), add_special_tokens=False)["input_ids"]
+    answer = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    if len(prompt) + len(answer) > max_len:
+        return None
+    return prompt + answer, [-100] * len(prompt) + answer
+
+
+def _batches(rows: list[tuple[list[int], list[int]]], batch: int, rng: random.Random):
+    while True:
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        for i in range(0, len(order) - batch + 1, batch):
+            yield [rows[j] for j in order[i : i + batch]]
+
+
+def _collate(items: list[tuple[list[int], list[int]]], pad: int) -> dict[str, Any]:
+    import torch
+
+    width = max(len(ids) for ids, _ in items)
+    ids = torch.full((len(items), width), pad, dtype=torch.long)
+    labels = torch.full((len(items), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(items), width), dtype=torch.long)
+    for k, (a, b) in enumerate(items):
+        ids[k, : len(a)] = torch.tensor(a)
+        labels[k, : len(b)] = torch.tensor(b)
+        mask[k, : len(a)] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def train(
+    settings: Settings,
+    data: Path,
+    out: Path,
+    config: TrainConfig = TrainConfig(),
+    *,
+    resume: bool = True,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> dict[str, Any]:
+    import torch
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+    from safetensors.torch import load_file, save_file
+
+    from ragchat.models import base_model_identity, load_causal_lm
+
+    t0 = time.time()
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    model, tok = load_causal_lm(settings)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    train_rows = [
+        x
+        for r in load_split(data, "train")
+        if (x := encode(tok, r["messages"], r["target"], config.max_len))
+    ]
+    val_rows = [
+        x
+        for r in load_split(data, "val")
+        if (x := encode(tok, r["messages"], r["target"], config.max_len))
+    ]
+    if len(train_rows) < config.batch:
+        raise ModelError(
+            f"{data}: only {len(train_rows)} usable training examples; build more data"
+        )
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=config.r,
+            lora_alpha=config.alpha,
+            lora_dropout=config.dropout,
+            target_modules=list(config.targets),
+            task_type="CAUSAL_LM",
+        ),
+    )
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
+
+    def lr_at(step: int) -> float:  # linear warmup, then cosine to 10%
+        if step < config.warmup:
+            return (step + 1) / config.warmup
+        progress_ = (step - config.warmup) / max(1, config.steps - config.warmup)
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress_))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    ckpt = out / "checkpoint"
+    start = 0
+    if resume and (ckpt / "state.json").is_file():
+        state = json.loads((ckpt / "state.json").read_text())
+        set_peft_model_state_dict(model, load_file(ckpt / "adapter.safetensors"))
+        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
+        sched.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
+        start = state["step"]
+        rng.setstate(_tuple_state(state["rng"]))
+    batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
+    val_before = evaluate_loss(model, val_rows, pad)
+    model.train()
+    losses: list[float] = []
+    for step in range(start, config.steps):
+        batch = _collate(next(batches), pad)
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(float(loss))
+        if progress:
+            progress(step + 1, config.steps, float(loss))
+        if (step + 1) % config.save_every == 0 and step + 1 < config.steps:
+            _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file)
+    val_after = evaluate_loss(model, val_rows, pad)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    cfg_path = out / "adapter_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["base_model_name_or_path"] = base_model_identity(settings)
+    cfg_path.write_text(json.dumps(cfg, indent=2))
+    card = {
+        "config": asdict(config),
+        "base_model": base_model_identity(settings),
+        "data": str(data),
+        "data_sha256": {s: _sha(data / f"{s}.jsonl") for s in ("train", "val")},
+        "examples": {"train": len(train_rows), "val": len(val_rows)},
+        "metrics": {
+            "train_loss_first10": sum(losses[:10]) / max(1, len(losses[:10])),
+            "train_loss_last10": sum(losses[-10:]) / max(1, len(losses[-10:])),
+            "val_loss_before": val_before,
+            "val_loss_after": val_after,
+        },
+        "seconds": round(time.time() - t0, 1),
+        "resumed_from_step": start,
+    }
+    (out / "training_card.json").write_text(json.dumps(card, indent=2))
+    return card
+
+
+def evaluate_loss(
+    model: Any, rows: list[tuple[list[int], list[int]]], pad: int, batch: int = 4
+) -> float | None:
+    import torch
+
+    if not rows:
+        return None
+    model.eval()
+    total, n = 0.0, 0
+    with torch.inference_mode():
+        for i in range(0, len(rows), batch):
+            part = rows[i : i + batch]
+            total += float(model(**_collate(part, pad)).loss) * len(part)
+            n += len(part)
+    model.train()
+    return total / n
+
+
+def _checkpoint(
+    ckpt: Path, model: Any, opt: Any, sched: Any, step: int, rng: random.Random, save_file: Any
+) -> None:
+    import torch
+    from peft import get_peft_model_state_dict
+
+    tmp = ckpt.with_name(ckpt.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {k: v.contiguous() for k, v in get_peft_model_state_dict(model).items()},
+        tmp / "adapter.safetensors",
+    )
+    torch.save(opt.state_dict(), tmp / "optimizer.pt")
+    torch.save(sched.state_dict(), tmp / "scheduler.pt")
+    (tmp / "state.json").write_text(json.dumps({"step": step, "rng": _jsonable(rng.getstate())}))
+    if ckpt.exists():
+        import shutil
+
+        shutil.rmtree(ckpt)
+    tmp.rename(ckpt)
+
+
+def _jsonable(state: Any) -> Any:
+    return [state[0], list(state[1]), state[2]]
+
+
+def _tuple_state(state: Any) -> Any:
+    return (state[0], tuple(state[1]), state[2])
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else ""
