@@ -85,7 +85,7 @@ def build_examples(
     for i, chunk in enumerate(chunks):
         if sum(1 for e in examples if e.kind != "out_of_domain") >= config.max_grounded:
             break
-        for qa in questions_for(chunk.text, rng, limit=1):
+        for qa in questions_for(chunk.text, rng, limit=2):
             distractors = _distractors(chat, qa.question, chunk, qa.answer, config.distractors + 1)
             if len(distractors) < config.distractors:
                 continue

@@ -54,11 +54,34 @@ def questions_for(text: str, rng: random.Random, limit: int = 2) -> list[QA]:
     return out
 
 
+_PRONOUNS = {
+    "this",
+    "that",
+    "it",
+    "he",
+    "she",
+    "they",
+    "these",
+    "those",
+    "there",
+    "its",
+    "his",
+    "her",
+}
+
+
+def _short(answer: str, words: int = 10) -> str:
+    return " ".join(answer.split()[:words]).rstrip(" ,;:")
+
+
 def _one(s: str) -> QA | None:
-    if m := _DEFINITION.match(s):
-        return QA(f"What {m['v']} {_lower_first(m['x'])}?", m["y"].strip(), "definition")
+    m = _DEFINITION.match(s)
+    if m and m["x"].split()[0].lower() not in _PRONOUNS:
+        return QA(f"What {m['v']} {_lower_first(m['x'])}?", _short(m["y"]), "definition")
     if m := _YEAR.search(s):
         rest = (s[: m.start()] + s[m.end() :]).strip(" ,.")
+        if rest.split(" ", 1)[0].lower() in _PRONOUNS or len(rest) > 160:
+            return None
         return QA(f"In what year {_lower_first(rest)}?", m["y"], "year")
     if m := _AMOUNT.search(s):
         q = s[: m.start()] + "how much" + s[m.end() :]
@@ -76,10 +99,8 @@ def _one(s: str) -> QA | None:
 
 def _lower_first(text: str) -> str:
     words = text.split(" ", 1)
-    if (
-        (words
-        and words[0].isupper())
-        or (words and len(words[0]) > 1 and words[0][1:].islower() is False)
+    if (words and words[0].isupper()) or (
+        words and len(words[0]) > 1 and words[0][1:].islower() is False
     ):
         return text
     return text[:1].lower() + text[1:]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -59,9 +60,11 @@ class SentenceTransformerEmbedder:
                 torch.set_num_threads(threads)
             self.model = SentenceTransformer(path, device="cpu")
             if int8:
-                self.model = torch.ao.quantization.quantize_dynamic(
-                    self.model, {torch.nn.Linear}, dtype=torch.qint8
-                )
+                with warnings.catch_warnings():  # the eager API is deprecated but works well here
+                    warnings.simplefilter("ignore")
+                    self.model = torch.ao.quantization.quantize_dynamic(
+                        self.model, {torch.nn.Linear}, dtype=torch.qint8
+                    )
         except Exception as exc:  # missing dir, no hub, broken files
             raise ModelError(
                 f"embedder {spec!r} could not be loaded ({str(exc)[:200]}). Offline, use the"

@@ -1,0 +1,142 @@
+"""Adapter data building (refusal targets, oracle-absent share, no split leakage, answers in
+chunks), the shared prompt builder, and a few training steps on a tiny random model."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from finetune.data import DataConfig, build_examples, ood_questions, write_dataset
+from finetune.questions import questions_for
+from finetune.train import TrainConfig, encode, train
+from ingestion.index import Ingestor
+from ragchat.embedder import load_embedder
+from ragchat.pipeline import RagChat
+from ragchat.prompt import REFUSAL_MARKER, build_messages
+from ragchat.settings import Settings
+from ragchat.store import KnowledgeBase
+from tests import pdfgen
+from tests.tiny_models import tiny_llama, tiny_tokenizer
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+FACTS = (
+    "The Normans were in Normandy in the 10th and 11th centuries. Rollo was a Viking leader. "
+    "The treaty was signed in 911 by Charles the Simple. The duchy had 300,000 people. "
+    "William the Conqueror was a duke of Normandy. The abbey was founded in 1066. "
+)
+
+
+@pytest.fixture
+def chat(tmp_path):
+    settings = Settings.load()
+    emb = load_embedder(settings)
+    kb = KnowledgeBase.open(settings.kb_root, "ft", embedder=emb.name, dim=emb.dim, create=True)
+    paths = [
+        pdfgen.simple(
+            tmp_path / f"doc{i}.pdf",
+            f"Part {i}. " + FACTS * 3 + f" Section {i} ends here.",
+            pages=2,
+        )
+        for i in range(6)
+    ]
+    Ingestor(kb, settings, emb).ingest(paths)
+    return RagChat(settings, kb, emb)
+
+
+def test_questions_have_answers_copied_from_the_chunk():
+    qas = questions_for(FACTS, random.Random(0), limit=5)
+    assert qas
+    for qa in qas:
+        assert qa.answer in FACTS and qa.question.endswith("?")
+        assert qa.answer.lower() not in qa.question.lower()
+
+
+def test_dataset_kinds_shares_and_split(chat, tmp_path):
+    config = DataConfig(max_grounded=60, no_oracle_share=0.3, val_share=0.3, seed=1)
+    examples = build_examples(chat, config)
+    kinds = {
+        k: [e for e in examples if e.kind == k] for k in ("grounded", "no_oracle", "out_of_domain")
+    }
+    assert all(kinds.values()), {k: len(v) for k, v in kinds.items()}
+    share = len(kinds["no_oracle"]) / (len(kinds["grounded"]) + len(kinds["no_oracle"]))
+    assert 0.15 <= share <= 0.45
+    for e in kinds["no_oracle"] + kinds["out_of_domain"]:
+        assert e.target == REFUSAL_MARKER
+    for e in kinds["grounded"]:
+        answer, marker = e.target.rsplit(" ", 1)
+        n = int(marker.strip("[]"))
+        fenced = e.messages[1]["content"].split('<source id="')[n]
+        assert answer in fenced, "the cited source holds the answer"
+    train_docs = {e.doc_id for e in examples if e.split == "train" and e.kind != "out_of_domain"}
+    val_docs = {e.doc_id for e in examples if e.split == "val" and e.kind != "out_of_domain"}
+    assert val_docs and not (train_docs & val_docs), "no document in both splits"
+    card = write_dataset(examples, tmp_path / "data", config)
+    assert (tmp_path / "data" / "card.md").is_file() and card["counts"]
+    lines = (tmp_path / "data" / "train.jsonl").read_text().splitlines()
+    assert len(lines) == sum(1 for e in examples if e.split == "train")
+
+
+def test_training_prompt_is_the_inference_prompt():
+    from ragchat.generate import HFGenerator
+
+    tok = tiny_tokenizer()
+    msgs = build_messages("What is the pressure?", [])
+    ids, labels = encode(tok, msgs, "3 bar [1]", 2048)
+    prompt_len = sum(1 for x in labels if x == -100)
+    generator = HFGenerator(
+        model=type("M", (), {"config": None})(), tokenizer=tok, name="tiny", context=2048
+    )
+    assert tok.decode(ids[:prompt_len]) == generator.render_prompt(msgs)
+    assert tok.decode(ids[prompt_len:]).startswith("3 bar [1]")
+
+
+@pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="../shared is not available")
+def test_ood_questions_do_not_overlap_the_evaluation_sets():
+    ours = {q.strip().lower() for q in ood_questions()}
+    theirs = {
+        json.loads(line)["question"].strip().lower()
+        for f in (SHARED / "eval").glob("*/questions.jsonl")
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert len(ours) >= 100 and not (ours & theirs)
+
+
+@pytest.mark.slow
+def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_outputs(chat, tmp_path):
+    import torch
+
+    from ragchat.models import load_adapter, load_causal_lm
+
+    settings = Settings.load({"generator": str(tiny_llama(tmp_path / "tiny"))})
+    examples = build_examples(chat, DataConfig(max_grounded=24, seed=2))
+    write_dataset(examples, tmp_path / "data", DataConfig())
+    config = TrainConfig(steps=6, batch=2, save_every=3, lr=5e-3, max_len=2048)
+    card = train(settings, tmp_path / "data", tmp_path / "adapter", config)
+    assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
+    assert (
+        json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())[
+            "base_model_name_or_path"
+        ]
+        == "tiny"
+    )
+    assert card["metrics"]["train_loss_last10"] == card["metrics"]["train_loss_last10"]
+    base, tok = load_causal_lm(settings)
+    ids = tok("Question: pressure?", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        before = base(ids).logits
+        tuned = load_adapter(base, tmp_path / "adapter", "tiny")
+        after = tuned(ids).logits
+    assert not torch.allclose(before, after), "the adapter changes the model's outputs"
+    # an interrupted run resumes from its checkpoint
+    (tmp_path / "adapter2").mkdir()
+    import shutil
+
+    shutil.copytree(tmp_path / "adapter" / "checkpoint", tmp_path / "adapter2" / "checkpoint") if (
+        tmp_path / "adapter" / "checkpoint"
+    ).exists() else None
+    card2 = train(settings, tmp_path / "data", tmp_path / "adapter2", config)
+    assert card2["resumed_from_step"] in (0, 3)
