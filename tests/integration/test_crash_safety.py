@@ -63,11 +63,29 @@ def test_sigkill_leaves_the_kb_before_or_after_a_file_commit(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_second_writer_fails_clearly_and_readers_see_consistent_states(tmp_path: Path) -> None:
+    from ragchat.embedder import load_embedder
+    from ragchat.settings import Settings
     from ragchat.store import KnowledgeBase
 
     folder = tmp_path / "docs"
-    make_corpus(folder, 6)
+    make_corpus(folder, 10)
     home = tmp_path / "home"
+    emb = load_embedder(Settings.load({"home": home}))
+    kb = KnowledgeBase.open(home / "kb", "kb", embedder=emb.name, dim=emb.dim, create=True)
+    with kb.writer():  # another writer holds the KB
+        second = subprocess.run(
+            ingest_cmd(folder, "kb"),
+            env=env_for(home, RAGCHAT_LOCK_TIMEOUT="0.5"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert second.returncode == 1
+    assert "being written by another process" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert kb.chunk_count() == 0
+
+    # readers during a write: every snapshot is internally consistent
     first = subprocess.Popen(
         ingest_cmd(folder, "kb"),
         env=env_for(home),
@@ -75,31 +93,14 @@ def test_second_writer_fails_clearly_and_readers_see_consistent_states(tmp_path:
         stderr=subprocess.PIPE,
         text=True,
     )
-    # wait for the first writer to create the KB and take the lock
-    deadline = time.time() + 60
-    while not (home / "kb" / "kb" / "kb.sqlite").exists() and time.time() < deadline:
-        time.sleep(0.1)
-    second = subprocess.run(
-        ingest_cmd(folder, "kb"),
-        env=env_for(home, RAGCHAT_LOCK_TIMEOUT="0.5"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert second.returncode == 1
-    assert "being written by another process" in second.stderr
-    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
-
-    # readers during the write: every snapshot is internally consistent
     states = set()
     while first.poll() is None:
         state = kb_state(home, "kb")
-        if state is not None:
+        if state:
             states.add(tuple(sorted(state.items())))
-        time.sleep(0.2)
+        time.sleep(0.1)
     assert first.returncode == 0, first.stderr
     final = kb_state(home, "kb")
-    assert final is not None and len(final) == 6
+    assert final is not None and len(final) == 10
     assert states, "the reader saw the KB while it was being written"
-    kb = KnowledgeBase.open(home / "kb", "kb")
     assert kb.lexical_search(["zq03x"], 3)
