@@ -275,7 +275,8 @@ def show_answer(answer, key: str, settings: Settings, kb_name: str) -> None:
         where = f"[{c.n}] {c.file}, page {c.page}" + (
             f" — {' > '.join(c.heading_path)}" if c.heading_path else ""
         )
-        with st.expander(where):
+        opened = bool(st.session_state.get(f"page:{key}:{c.n}"))
+        with st.expander(where, expanded=opened):
             st.text(c.quote)
             if st.toggle("Show the page", key=f"page:{key}:{c.n}"):
                 path = _source_path(kb, c)
@@ -299,7 +300,7 @@ def main() -> None:
     kb_name, chosen = sidebar(settings)
     if kb_name is None:
         return
-    chat, docs = st.tabs(["💬 Chat", "📚 Documents"])
+    chat, docs = st.tabs(["Chat", "Documents"])
     with docs:
         documents_tab(chosen, kb_name)
     with chat:

@@ -187,6 +187,10 @@ def train(
         "resumed_from_step": start,
     }
     (out / "training_card.json").write_text(json.dumps(card, indent=2))
+    if ckpt.exists():  # finished: the checkpoint has served its purpose
+        import shutil
+
+        shutil.rmtree(ckpt)
     return card
 
 

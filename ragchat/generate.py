@@ -137,7 +137,25 @@ def _hf_generator(settings: Settings, adapter: Path | None) -> HFGenerator:
     return HFGenerator(model, tok, base_model_identity(settings))
 
 
-GENERATORS: dict[str, Callable[[Settings, Path | None], Any]] = {"hf": _hf_generator}
+def _module_generator(settings: Settings, adapter: Path | None) -> Any:
+    """`module:package.module:factory` — a generator of your own (any object with the
+    Generator methods), e.g. a client for a model server. The factory gets (settings, adapter)."""
+    import importlib
+
+    _, module, attr = [*settings.generator.split(":", 2), "", ""][:3]
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ModelError(
+            f"generator {settings.generator!r}: cannot import {module}:{attr} ({exc})"
+        ) from exc
+    return factory(settings, adapter)
+
+
+GENERATORS: dict[str, Callable[[Settings, Path | None], Any]] = {
+    "hf": _hf_generator,
+    "module": _module_generator,
+}
 _CACHE: dict[tuple[str, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
 
