@@ -29,19 +29,28 @@ FACTS = (
 )
 
 
+TOWNS = ["Rouen", "Caen", "Bayeux", "Lisieux", "Evreux", "Falaise"]
+PEOPLE = ["Rollo", "Richard", "Robert", "William", "Odo", "Emma"]
+
+
+def facts(i: int) -> str:
+    t, p = TOWNS[i], PEOPLE[i]
+    lines = []
+    for k in range(14):
+        lines.append(
+            f"The hall number {k} of {t} was founded in {1010 + 7 * i + k}. "
+            f"Tower {k} of {t} was built by {p} the Builder{k}. "
+            f"The market {k} of {t} had {300 + 11 * i + k} stalls."
+        )
+    return " ".join(lines)
+
+
 @pytest.fixture
 def chat(tmp_path):
     settings = Settings.load()
     emb = load_embedder(settings)
     kb = KnowledgeBase.open(settings.kb_root, "ft", embedder=emb.name, dim=emb.dim, create=True)
-    paths = [
-        pdfgen.simple(
-            tmp_path / f"doc{i}.pdf",
-            f"Part {i}. " + FACTS * 3 + f" Section {i} ends here.",
-            pages=2,
-        )
-        for i in range(6)
-    ]
+    paths = [pdfgen.simple(tmp_path / f"doc{i}.pdf", facts(i), pages=1) for i in range(6)]
     Ingestor(kb, settings, emb).ingest(paths)
     return RagChat(settings, kb, emb)
 
