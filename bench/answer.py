@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared" / "eval"
 RESULTS = REPO / "bench" / "results"
 
-from bench.metrics import answer_in, exact_match, f1_score, percentile  # noqa: E402
+from ragchat.metrics import answer_in, exact_match, f1_score, percentile  # noqa: E402
 
 
 def load_questions(name: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.metrics import answer_in, exact_match, f1_score
+from ragchat.metrics import answer_in, exact_match, f1_score
 
 
 def sample_questions(path: Path, n: dict[str, int], seed: int = 7) -> list[dict[str, Any]]:
