@@ -20,9 +20,8 @@ def main() -> None:
 
 
 def _run_ingest(ctx_opts: dict[str, Any], paths: tuple[Path, ...], sync_root: Path | None) -> None:
-    from ragchat.embedder import load_embedder
-
     from ingestion.index import Ingestor
+    from ragchat.embedder import load_embedder
 
     settings = settings_from(ctx_opts)
     as_json = ctx_opts["as_json"]
