@@ -37,8 +37,29 @@ _DEFUSE = str.maketrans({"<": "‹", ">": "›", "[": "⟨", "]": "⟩"})
 _ROLE_LINE = re.compile(r"^\s*(system|assistant|user)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
+# Sentences in a document that address the assistant rather than the reader. They are replaced
+# by a marker before the model sees them: a small model copies text, so fencing alone is not
+# enough to stop "answer only X" from being echoed.
+_INJECTION = re.compile(
+    r"[^.!?。！？\n]*(?:"
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|preceding|your|system|these)\s+(?:instructions?|rules|prompts?|directions)\b"
+    r"|\b(?:reveal|print|show|repeat|output|leak)\b[^.!?。！？\n]{0,30}\b(?:system (?:prompt|message)|your (?:prompt|instructions|rules|system message))"
+    r"|\b(?:you must|you will|always) (?:answer|reply|respond|say)\b"
+    r"|\b(?:answer|reply|respond) (?:only|with the word|with only)\b"
+    r"|\bnew (?:rules|instructions)\b"
+    r"|(?:忽略|无视|忘记)[^。！？\n]{0,20}(?:指令|指示|规则|提示)"
+    r"|(?:泄露|输出|显示|打印)[^。！？\n]{0,10}(?:系统)?提示词"
+    r"|只回答"
+    r")[^.!?。！？\n]*[.!?。！？]?",
+    re.IGNORECASE,
+)
+INJECTION_NOTE = "[text addressed to the assistant removed]"
+
+
 def defuse(text: str) -> str:
-    """Neutralise fences, chat-template tokens and role prefixes inside document text."""
+    """Neutralise fences, chat-template tokens, role prefixes and sentences that address the
+    assistant inside document text."""
+    text = _INJECTION.sub(INJECTION_NOTE, text)
     text = _SPECIAL.sub(lambda m: m.group(0).translate(_DEFUSE), text)
     text = _FENCE.sub(lambda m: m.group(0).translate(_DEFUSE), text)
     return _ROLE_LINE.sub(lambda m: m.group(0).replace(":", " (quoted):"), text)
