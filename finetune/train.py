@@ -159,7 +159,7 @@ def train(
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(loss.item())
         if progress:
             progress(step + 1, config.steps, float(loss))
         if (step + 1) % config.save_every == 0 and step + 1 < config.steps:

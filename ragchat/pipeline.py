@@ -17,7 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ragchat.prompt import REFUSAL_MARKER, REFUSAL_MESSAGES, build_messages, is_refusal
+from ragchat.prompt import (
+    REFUSAL_MARKER,
+    REFUSAL_MESSAGES,
+    build_messages,
+    echoes_rules,
+    is_refusal,
+)
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
@@ -155,6 +161,7 @@ class RagChat:
             if len(head) > len(REFUSAL_MARKER) + 2 or is_refusal(head):
                 break
         refused = is_refusal(head)
+        leaked = False
         rest: list[str] = []
         if refused:
             close = getattr(stream, "close", None)
@@ -164,6 +171,14 @@ class RagChat:
             yield head
             for piece in stream:
                 rest.append(piece)
+                if echoes_rules(head + "".join(rest[-40:])):  # never recite the system rules
+                    refused = leaked = True
+                    close = getattr(stream, "close", None)
+                    if close:
+                        close()
+                    yield "\n"
+                    yield REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
+                    break
                 yield piece
         raw_head = head
         raw = raw_head + "".join(rest)
@@ -172,7 +187,7 @@ class RagChat:
         if refused or is_refusal(raw):
             message = REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
             holder.answer = replace(base, text=message, timings=timings)
-            if refused:
+            if refused and not leaked:
                 yield message
             return
         text, citations = attach_citations(raw.strip(), retrieval.hits)

@@ -112,3 +112,17 @@ def is_refusal(text: str) -> bool:
             "无法回答",
         )
     )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+_RULE_WORDS = _words(SYSTEM_PROMPT)
+_RULE_SHINGLES = {tuple(_RULE_WORDS[i : i + 6]) for i in range(len(_RULE_WORDS) - 5)}
+
+
+def echoes_rules(text: str) -> bool:
+    """Does the text reproduce the system rules (six words in a row)? Answers never should."""
+    w = _words(text)
+    return any(tuple(w[i : i + 6]) in _RULE_SHINGLES for i in range(len(w) - 5))

@@ -122,3 +122,10 @@ def test_sentences_addressed_to_the_assistant_are_removed_but_manuals_are_not():
     ]
     for text in benign:
         assert defuse(text) == text
+
+
+def test_answers_that_recite_the_rules_are_detected():
+    from ragchat.prompt import echoes_rules
+
+    assert echoes_rules("The rules are: 1. Use only facts stated in the sources. 2. Answer briefly")
+    assert not echoes_rules("The operating pressure is 3 bar [1].")
