@@ -10,6 +10,7 @@ Retrieval is measured on both pipelines; the gate, answers, citations and latenc
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -177,6 +178,8 @@ def run_set(name: str, settings: Any, args: argparse.Namespace, generator: Any) 
         "p95": round(1000 * percentile(latencies, 95), 2),
     }
 
+    res["multi_turn"] = multi_turn(chat, rows, args.seed)
+
     # the gate alone, then full answers
     gate = {
         "answerable_refused": mean(
@@ -194,6 +197,35 @@ def run_set(name: str, settings: Any, args: argparse.Namespace, generator: Any) 
     if generator is not None and not args.no_generate:
         res["answers"] = answer_metrics(chat, answerable, unanswerable, ood, name, args)
     return res
+
+
+def multi_turn(chat: Any, rows: list[dict[str, Any]], seed: int, n: int = 60) -> dict[str, Any]:
+    """Does rewriting follow-ups help? Pairs of answerable questions about the same page: the
+    second is cut to an elliptical follow-up ("and <last words>?") asked after the first.
+    Answer-recall@5 for the bare follow-up, the rewritten one, and the full question."""
+    from ragchat.rewrite import rewrite_followup
+
+    by_page: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["kind"] == "answerable" and r.get("evidence") and r["evidence"][0].get("page"):
+            by_page.setdefault((r["file"], r["evidence"][0]["page"]), []).append(r)
+    pairs = [pair for qs in by_page.values() for pair in itertools.pairwise(qs)]
+    random.Random(seed).shuffle(pairs)
+    scores: dict[str, list[float]] = {"bare_followup": [], "rewritten": [], "full_question": []}
+    for first, second in pairs[:n]:
+        words = second["question"].rstrip("?？").split()
+        if second.get("lang") == "zh" or len(words) < 4:
+            continue
+        follow = "and " + " ".join(words[-3:]) + "?"
+        for key, q in (
+            ("bare_followup", follow),
+            ("rewritten", rewrite_followup(follow, [(first["question"], "")])),
+            ("full_question", second["question"]),
+        ):
+            scores[key].append(
+                retrieval_metrics(second, ragchat_hits(chat.search(q)))["answer_recall"]
+            )
+    return {k: mean(v) for k, v in scores.items()} | {"pairs": len(scores["rewritten"])}
 
 
 def answer_metrics(
@@ -361,6 +393,10 @@ def print_table(results: dict[str, Any]) -> None:
         for key in ("unanswerable_refused", "out_of_domain_refused"):
             if key in ans:
                 print(f"{s['set']:<11} {'answer ' + key:<28} {ans[key]:>9.3f}")
+        mt = s.get("multi_turn") or {}
+        if mt.get("pairs"):
+            for key in ("bare_followup", "rewritten", "full_question"):
+                print(f"{s['set']:<11} {'follow-up recall@5 ' + key:<28} {mt[key]:>9.3f}")
         lat = ans.get("latency", {})
         if lat.get("first_token_p50_s") is not None:
             print(f"{s['set']:<11} {'first token p50 (s)':<28} {lat['first_token_p50_s']:>9.2f}")
