@@ -76,6 +76,7 @@ def _tokenizer_counter(spec: str) -> Callable[..., list[int]]:
     from ragchat.embedder import resolve_embedder_path
 
     tok = AutoTokenizer.from_pretrained(resolve_embedder_path(spec))
+    tok.model_max_length = 1_000_000  # we only count here; truncation is the embedder's job
 
     def count(texts: Any) -> list[int]:
         if not texts:
