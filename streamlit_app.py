@@ -1,45 +1,25 @@
-"""ragchat's chat app: knowledge bases, uploads with live progress, streamed cited answers and
-the cited page with the quoted area highlighted.
+"""ragchat's chat app: knowledge bases, uploads with live progress, streamed cited answers.
 
 Run with `streamlit run streamlit_app.py` (binds to 127.0.0.1, see .streamlit/config.toml).
-Built on ragchat's Python API (RagChat, KnowledgeBase, Ingestor) plus ragchat.app_support.
-Document and model text is always shown escaped or as plain text, never as HTML.
-
-Models come from the settings like everywhere else; tests plug a fake generator in through the
-documented `module:` generator spec, e.g. RAGCHAT_GENERATOR=module:tests.fakes:make_fake_generator.
-Default KB: RAGCHAT_KB, else "samples" when it exists.
+Built only on ragchat's Python API: everything here is also reachable from the CLIs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from ragchat.app_support import (
-    adapter_dir,
-    check_model_choice,
-    cited_pages,
-    escape_markdown,
-    file_rows,
-    ingest_uploads,
-    one_line,
-    remove_file,
-    render_page,
-    source_of,
-)
+from ragchat.app_support import escape_markdown, render_page, save_upload
 from ragchat.errors import RagchatError
 from ragchat.retrieval import DEFAULT_GATE
 from ragchat.settings import Settings
 from ragchat.store import KnowledgeBase, delete_kb, list_kbs
-from ragchat.types import Answer
 
 log = logging.getLogger("ragchat.app")
-st.set_page_config(page_title="ragchat", page_icon=":material/description:", layout="wide")
+st.set_page_config(page_title="ragchat", page_icon="📄", layout="wide")
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -48,338 +28,283 @@ def base_settings() -> Settings:
     return Settings.load()
 
 
-@st.cache_resource(show_spinner="Loading the embedding model (first time only)…")
-def get_embedder(_settings: Settings, spec: str) -> Any:
+@st.cache_resource(show_spinner=False)
+def embedder(spec: str, batch: int):
     from ragchat.embedder import load_embedder
 
-    return load_embedder(_settings)
+    return load_embedder(base_settings().replace(embedder=spec, embed_batch_size=batch))
 
 
-@st.cache_resource(show_spinner=False)
-def get_kb(_settings: Settings, kb_root: str, name: str) -> KnowledgeBase:
-    emb = get_embedder(_settings, _settings.embedder)
-    return KnowledgeBase.open(
-        Path(kb_root),
-        name,
-        embedder=emb.name,
-        dim=emb.dim,
-        create=True,
-        lock_timeout=_settings.lock_timeout,
-    )
-
-
-@st.cache_resource(show_spinner="Loading the answer model (first time only)…")
-def get_generator(_settings: Settings, spec: str, adapter: str) -> Any:
+def chat_for(settings: Settings, kb_name: str):
+    """A RagChat for this KB and these settings; models come from process-wide caches."""
     from ragchat.generate import load_generator
-
-    return load_generator(_settings, Path(adapter) if adapter else None)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def get_chat(_settings: Settings, key: str, kb_name: str, adapter: str) -> Any:
     from ragchat.pipeline import RagChat
 
-    generator = get_generator(_settings, _settings.generator, adapter)
-    return RagChat.open(_settings, kb_name, generator=generator)
+    emb = embedder(settings.embedder, settings.embed_batch_size)
+    kb = open_kb(settings, kb_name)
+    chat = RagChat(settings, kb, emb)
+    with st.spinner(f"Loading the answer model ({settings.generator}) — first time only…"):
+        chat._generator = load_generator(settings, chat.adapter)
+    return chat
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def page_png(path: str, mtime: float, page: int, boxes: tuple[tuple[float, ...], ...]) -> bytes:
-    return render_page(path, page, boxes)
-
-
-def kb_handle(settings: Settings, name: str) -> KnowledgeBase:
-    return get_kb(settings, str(settings.kb_root), name)
-
-
-def forget_kb() -> None:
-    """After a KB is deleted: drop every cached handle on it."""
-    get_kb.clear()
-    get_chat.clear()
+def open_kb(settings: Settings, name: str) -> KnowledgeBase:
+    emb = embedder(settings.embedder, settings.embed_batch_size)
+    return KnowledgeBase.open(settings.kb_root, name, embedder=emb.name, dim=emb.dim, create=True)
 
 
 def show_error(message: str, exc: BaseException | None = None) -> None:
-    """One line for the user, no traceback; the details go to the log."""
+    """One line for the user; the traceback goes to the log."""
     if exc is not None:
         log.warning("%s", message, exc_info=exc)
-    st.error(escape_markdown(one_line(message)), icon=":material/error:")
+    st.error(message, icon="⚠️")
 
 
 # ---------------------------------------------------------------- sidebar
-def pick_kb(settings: Settings) -> str | None:
+def sidebar(settings: Settings) -> tuple[str | None, Settings]:
     st.sidebar.title("ragchat")
     kbs = list_kbs(settings.kb_root)
+    default = os.environ.get("RAGCHAT_KB", "samples")
     with st.sidebar.expander("New knowledge base", expanded=not kbs):
-        new = st.text_input("Name", key="new_kb", placeholder="manuals").strip()
+        new = st.text_input("Name", key="new_kb", placeholder="manuals")
         if st.button("Create", key="create_kb") and new:
             try:
-                kb_handle(settings, new)
+                open_kb(settings, new.strip())
+                st.session_state["kb"] = new.strip()
+                st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
-            else:
-                st.session_state["kb"] = new
-                st.rerun()
+    kbs = list_kbs(settings.kb_root)
     if not kbs:
         st.info("Create a knowledge base in the sidebar, then upload PDFs.")
-        return None
-    default = os.environ.get("RAGCHAT_KB", "samples")
-    if st.session_state.get("kb") not in kbs:
-        st.session_state["kb"] = default if default in kbs else kbs[0]
-    return str(st.sidebar.selectbox("Knowledge base", kbs, key="kb"))
-
-
-def answer_settings(settings: Settings, kb: KnowledgeBase) -> tuple[Settings, str]:
-    """Sidebar choices as a Settings copy, plus the adapter directory to use ("" = none)."""
-    side = st.sidebar
-    side.subheader("Answering")
-    top_k = side.slider("Chunks given to the model", 1, 10, min(settings.top_k, 10), key="top_k")
-    gate = {**DEFAULT_GATE, **kb.manifest.gate}
-    side.caption(
-        "Coverage gate calibrated for this KB: "
-        + ", ".join(f"{lang} {value:.2f}" for lang, value in sorted(gate.items()))
-        + ("" if kb.manifest.gate else " (defaults; not calibrated yet)")
+        return None, settings
+    current = st.session_state.get("kb", default if default in kbs else kbs[0])
+    kb_name = st.sidebar.selectbox(
+        "Knowledge base", kbs, index=kbs.index(current) if current in kbs else 0, key="kb"
     )
-    override = side.toggle(
-        "Override the gate", value=settings.gate_threshold is not None, key="gate_override"
+    kb = open_kb(settings, kb_name)
+
+    st.sidebar.subheader("Answering")
+    top_k = st.sidebar.slider("Chunks given to the model", 1, 10, settings.top_k, key="top_k")
+    calibrated = kb.manifest.gate.get("en", DEFAULT_GATE["en"])
+    gate = st.sidebar.slider(
+        "Coverage gate (higher refuses more)",
+        0.0,
+        1.0,
+        float(settings.gate_threshold or calibrated),
+        0.01,
+        key="gate",
+        help=f"The KB's calibrated threshold is {calibrated:.2f} (English).",
     )
-    threshold = None
-    if override:
-        start = settings.gate_threshold if settings.gate_threshold is not None else gate["en"]
-        threshold = side.slider(
-            "Gate threshold (higher refuses more)", 0.0, 1.0, float(start), 0.01, key="gate"
+    temperature = st.sidebar.slider(
+        "Temperature", 0.0, 1.0, settings.temperature, 0.05, key="temperature"
+    )
+    model = st.sidebar.text_input("Model", settings.generator, key="model")
+    adapter_dir = _adapter_dir(kb)
+    use_adapter = False
+    if adapter_dir is not None:
+        use_adapter = st.sidebar.toggle(
+            "Domain adapter", value=True, key="adapter", help=str(adapter_dir)
         )
-    temperature = side.slider(
-        "Temperature", 0.0, 1.0, float(settings.temperature), 0.05, key="temperature"
+    chosen = settings.replace(
+        top_k=top_k,
+        gate_threshold=None if abs(gate - calibrated) < 1e-9 else gate,
+        temperature=temperature,
+        generator=model.strip() or settings.generator,
     )
-    typed = side.text_input("Model", settings.generator, key="model")
-    try:
-        model = check_model_choice(typed, base_settings().generator)
-    except RagchatError as exc:
-        with side:
-            show_error(str(exc))
-        model = settings.generator
-    found = Path(settings.adapter) if settings.adapter else adapter_dir(kb)
-    use_adapter = found is not None and side.toggle(
-        "Domain adapter", value=True, key=f"adapter:{kb.name}", help=f"LoRA adapter: {found}"
-    )
-    chosen = settings.replace(top_k=top_k, temperature=temperature, generator=model)
-    chosen = dataclasses.replace(chosen, gate_threshold=threshold, adapter=None)
-    return chosen, str(found) if use_adapter and found else ""
+    chosen = _with_adapter(chosen, adapter_dir if use_adapter else None)
 
-
-def danger_zone(settings: Settings, kb: KnowledgeBase) -> None:
-    with st.sidebar.expander("Delete this knowledge base"):
-        sure = st.checkbox(f"Yes, delete {kb.name} and its index", key="sure")
+    with st.sidebar.expander("Danger zone"):
+        sure = st.checkbox(f"Yes, delete {kb_name!r} and its index", key="sure")
         if st.button("Delete knowledge base", disabled=not sure, key="delete_kb"):
             try:
-                delete_kb(settings.kb_root, kb.name)
+                kb.close()
+                delete_kb(settings.kb_root, kb_name)
+                st.session_state.pop("kb", None)
+                st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
-                return
-            forget_kb()
-            st.session_state.pop(f"history:{kb.name}", None)
-            st.session_state.pop("kb", None)
-            st.session_state.pop("sure", None)
-            st.rerun()
+    return kb_name, chosen
+
+
+def _adapter_dir(kb: KnowledgeBase) -> Path | None:
+    candidates = [kb.manifest.default_adapter, str(kb.root / "adapter")]
+    for c in candidates:
+        if c and (Path(c) / "adapter_config.json").is_file():
+            return Path(c)
+    return None
+
+
+def _with_adapter(settings: Settings, adapter: Path | None) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(settings, adapter=adapter)
 
 
 # ---------------------------------------------------------------- documents
-def documents_tab(settings: Settings, kb: KnowledgeBase) -> None:
-    for line in st.session_state.pop("ingest_errors", []):
-        st.error(escape_markdown(line), icon=":material/error:")
-    if summary := st.session_state.pop("ingest_summary", None):
-        st.success(summary, icon=":material/check_circle:")
+def documents_tab(settings: Settings, kb_name: str) -> None:
+    kb = open_kb(settings, kb_name)
     files = kb.files()
     st.caption(
-        f"{len(files)} files · {sum(f.pages for f in files)} pages ·"
-        f" {sum(f.chunks for f in files)} chunks"
+        f"{len(files)} files · {sum(f.pages for f in files)} pages · {sum(f.chunks for f in files)} chunks"
     )
     if files:
-        st.dataframe(file_rows(files), hide_index=True, width="stretch")
-        by_path = {f.path: f for f in files}
-        gone = st.selectbox(
-            "Remove a file",
-            [None, *by_path],
-            format_func=lambda p: "—" if p is None else by_path[p].name,
-            key="remove_pick",
-        )
-        if gone is not None and st.button("Remove from the knowledge base", key="remove_file"):
-            try:
-                remove_file(kb, by_path[gone])
-            except RagchatError as exc:
-                show_error(str(exc), exc)
-            else:
-                st.rerun()
-    n = st.session_state.setdefault("uploader_n", 0)
-    uploads = st.file_uploader(
-        f"Add PDFs (up to {settings.max_upload_mb:g} MB each)",
-        type=["pdf"],
-        accept_multiple_files=True,
-        key=f"uploads:{n}",
-    )
+        import time
+
+        rows = [
+            {
+                "file": f.name,
+                "pages": f.pages,
+                "chunks": f.chunks,
+                "ingested": time.strftime("%Y-%m-%d %H:%M", time.localtime(f.ingested_at)),
+                "problems": _problems(f.warnings),
+            }
+            for f in files
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        gone = st.selectbox("Remove a file", ["—"] + [f.name for f in files], key="remove_pick")
+        if gone != "—" and st.button(f"Remove {gone}", key="remove_file"):
+            from ingestion.index import remove_files
+
+            path = next(f.path for f in files if f.name == gone)
+            remove_files(kb, [path])
+            st.rerun()
+    uploads = st.file_uploader("Add PDFs", type=["pdf"], accept_multiple_files=True, key="uploads")
     if uploads and st.button(f"Ingest {len(uploads)} file(s)", key="ingest"):
-        ingest(settings, kb, [(u.name, u.getvalue()) for u in uploads])
+        ingest_uploads(settings, kb, [(u.name, u.getvalue()) for u in uploads])
 
 
-def ingest(settings: Settings, kb: KnowledgeBase, uploads: list[tuple[str, bytes]]) -> None:
-    """Live progress while the uploads go in; the outcome is shown after the rerun."""
-    with st.status(f"Ingesting {len(uploads)} file(s)…", expanded=True) as status:
+def _problems(warnings: tuple[str, ...]) -> str:
+    ocr = sum(1 for w in warnings if "needs OCR" in w)
+    other = len(warnings) - ocr
+    parts = ([f"{ocr} pages need OCR"] if ocr else []) + ([f"{other} warnings"] if other else [])
+    return ", ".join(parts)
+
+
+def ingest_uploads(settings: Settings, kb: KnowledgeBase, uploads: list[tuple[str, bytes]]) -> None:
+    """Save uploads under the KB and ingest them with live progress; bad files are listed."""
+    from ingestion.index import Ingestor
+
+    saved, refused = [], []
+    for name, data in uploads:
+        try:
+            saved.append(save_upload(kb.root, name, data, max_mb=settings.max_upload_mb))
+        except RagchatError as exc:
+            refused.append(str(exc))
+    for line in refused:
+        st.error(line, icon="⚠️")
+    if not saved:
+        return
+    with st.status(f"Ingesting {len(saved)} file(s)…", expanded=True) as status:
         bar = st.progress(0.0)
-        detail = st.empty()
+        line = st.empty()
 
-        def progress(p: Any) -> None:
-            done = p.files_done + (0.5 if p.stage == "embed" else 0.0)
-            bar.progress(min(1.0, done / max(1, p.files_total)), text=escape_markdown(p.file))
-            detail.text(
-                f"{p.file}: {p.stage} · page {p.pages} · {p.chunks} chunks embedded"
-                + (f" · {p.message}" if p.message else "")
-            )
+        def progress(p) -> None:
+            done = p.files_done / max(1, p.files_total)
+            bar.progress(min(1.0, done), text=f"{p.file}: {p.stage}")
+            line.text(f"{p.file} — page {p.pages} · {p.chunks} chunks embedded")
 
         try:
-            emb = get_embedder(settings, settings.embedder)
-            result = ingest_uploads(kb, settings, emb, uploads, progress=progress)
+            emb = embedder(settings.embedder, settings.embed_batch_size)
+            report = Ingestor(kb, settings, emb).ingest(saved, progress=progress)
         except RagchatError as exc:
             status.update(label="Ingest failed", state="error")
             show_error(str(exc), exc)
             return
-        except Exception as exc:  # never a traceback in the page
-            status.update(label="Ingest failed", state="error")
-            show_error("The ingest failed unexpectedly; see the log for details.", exc)
-            return
-        status.update(label=result.summary(), state="complete")
-    st.session_state["ingest_errors"] = list(result.errors)
-    st.session_state["ingest_summary"] = result.summary()
-    st.session_state["uploader_n"] = st.session_state.get("uploader_n", 0) + 1  # empties it
-    st.rerun()
+        for failure in report.failed:
+            st.error(f"{Path(failure.file).name}: {failure.error}", icon="⚠️")
+        state = "error" if report.failed and not (report.added or report.updated) else "complete"
+        status.update(
+            label=f"{len(report.added) + len(report.updated)} added, {len(report.unchanged)} unchanged,"
+            f" {len(report.failed)} failed · {report.chunks_total} chunks",
+            state=state,
+        )
 
 
 # ---------------------------------------------------------------- chat
-def chat_tab(settings: Settings, kb: KnowledgeBase, adapter: str) -> None:
-    history: list[dict[str, Any]] = st.session_state.setdefault(f"history:{kb.name}", [])
-    if st.button("New chat", key="new_chat", icon=":material/add_comment:"):
+def chat_tab(settings: Settings, kb_name: str) -> None:
+    key = f"history:{kb_name}"
+    history = st.session_state.setdefault(key, [])
+    if st.button("New chat", key="new_chat"):
         history.clear()
     for i, turn in enumerate(history):
         with st.chat_message("user"):
             st.text(turn["question"])
         with st.chat_message("assistant"):
-            show_answer(turn["answer"], f"{kb.name}:{i}", kb)
-    new_turn = st.container()  # above the input, where the turn stays after the next rerun
+            show_answer(turn["answer"], f"{kb_name}:{i}", settings, kb_name)
     question = st.chat_input("Ask your documents…")
     if not question:
         return
-    with new_turn, st.chat_message("user"):
+    with st.chat_message("user"):
         st.text(question)
-    with new_turn, st.chat_message("assistant"):
-        answer = stream_answer(settings, kb, adapter, question, history)
-        if answer is not None:
-            show_answer(answer, f"{kb.name}:{len(history)}", kb)
-    if answer is not None:
-        history.append({"question": question, "answer": answer})
+    with st.chat_message("assistant"):
+        try:
+            chat = chat_for(settings, kb_name)
+            past = [(t["question"], t["answer"].text) for t in history]
+            stream = chat.stream(question, history=past)
+            placeholder = st.empty()
+            text = ""
+            for piece in stream:
+                text += piece
+                placeholder.text(text)
+            answer = stream.answer
+        except RagchatError as exc:
+            show_error(str(exc), exc)
+            return
+        except Exception as exc:  # never show a traceback to the user
+            show_error("Something went wrong while answering; see the log for details.", exc)
+            return
+        placeholder.empty()
+        show_answer(answer, f"{kb_name}:{len(history)}", settings, kb_name)
+    history.append({"question": question, "answer": answer})
 
 
-def stream_answer(
-    settings: Settings, kb: KnowledgeBase, adapter: str, question: str, history: list[Any]
-) -> Answer | None:
-    slot = st.empty()
-    try:
-        chat = get_chat(settings, repr(settings), kb.name, adapter)
-        stream = chat.stream(question, history=[(t["question"], t["answer"].text) for t in history])
-        with slot.container():
-            st.write_stream(escape_markdown(piece) for piece in stream)
-    except RagchatError as exc:
-        slot.empty()
-        show_error(str(exc), exc)
-        return None
-    except Exception as exc:  # never a traceback in the page
-        slot.empty()
-        show_error("Something went wrong while answering; see the log for details.", exc)
-        return None
-    slot.empty()
-    return stream.answer
-
-
-def show_answer(answer: Answer, key: str, kb: KnowledgeBase) -> None:
+def show_answer(answer, key: str, settings: Settings, kb_name: str) -> None:
     if answer.refused:
-        st.warning(answer.text, icon=":material/block:")
+        st.warning(answer.text, icon="🚫")
         if answer.hits:
             st.caption("You may look here:")
-        for i, hit in enumerate(answer.hits[:3], 1):
-            c = hit.chunk
-            quote = c.text if len(c.text) <= 600 else c.text[:600] + " …"
-            path = kb.source_path(c)
-            pages = list(range(c.page_start, min(c.page_end, c.page_start + 2) + 1))
-            passage(
-                f"{c.file}, page {c.page_start}",
-                c.heading_path,
-                quote,
-                path,
-                pages,
-                c.bboxes,
-                f"{key}:hit{i}",
-            )
+            for h in answer.hits[:3]:
+                st.caption(
+                    f"• {h.chunk.file}, page {h.chunk.page_start} — {' > '.join(h.chunk.heading_path)}"
+                )
         return
     st.markdown(escape_markdown(answer.text))
+    kb = open_kb(settings, kb_name)
     for c in answer.citations:
-        path = source_of(kb, c, answer.hits)
-        passage(
-            f"[{c.n}] {c.file}, page {c.page}",
-            c.heading_path,
-            c.quote,
-            path,
-            cited_pages(c),
-            c.bboxes,
-            f"{key}:{c.n}",
+        where = f"[{c.n}] {c.file}, page {c.page}" + (
+            f" — {' > '.join(c.heading_path)}" if c.heading_path else ""
         )
+        opened = bool(st.session_state.get(f"page:{key}:{c.n}"))
+        with st.expander(where, expanded=opened):
+            st.text(c.quote)
+            if st.toggle("Show the page", key=f"page:{key}:{c.n}"):
+                path = _source_path(kb, c)
+                if path is None:
+                    st.caption("The source file is no longer on disk.")
+                else:
+                    st.image(
+                        render_page(path, c.page, c.bboxes), caption=f"{c.file}, page {c.page}"
+                    )
 
 
-def passage(
-    where: str,
-    heading_path: tuple[str, ...],
-    quote: str,
-    path: str | None,
-    pages: list[int],
-    bboxes: tuple[tuple[int, float, float, float, float], ...],
-    key: str,
-) -> None:
-    """A cited or suggested passage: where it is, its text, and the page on request."""
-    label = where + (f" — {' > '.join(heading_path)}" if heading_path else "")
-    toggle_key = f"page:{key}"
-    with st.expander(escape_markdown(label), expanded=bool(st.session_state.get(toggle_key))):
-        st.text(quote)
-        if not st.toggle("Show the page", key=toggle_key):
-            return
-        if path is None:
-            st.caption("The source file is no longer on disk.")
-            return
-        boxes = tuple(tuple(b) for b in bboxes)
-        for page in pages:
-            try:
-                st.image(page_png(path, Path(path).stat().st_mtime, page, boxes))
-            except (RagchatError, OSError, RuntimeError) as exc:
-                show_error(f"Cannot render page {page}: {exc}", exc)
-                return
-            st.caption(escape_markdown(f"{Path(path).name}, page {page}"))
+def _source_path(kb: KnowledgeBase, citation) -> str | None:
+    for f in kb.files():
+        if f.name == citation.file and Path(f.path).is_file():
+            return f.path
+    return None
 
 
-# ---------------------------------------------------------------- page
 def main() -> None:
     settings = base_settings()
-    kb_name = pick_kb(settings)
+    kb_name, chosen = sidebar(settings)
     if kb_name is None:
         return
-    try:
-        kb = kb_handle(settings, kb_name)
-    except RagchatError as exc:
-        show_error(str(exc), exc)
-        return
-    chosen, adapter = answer_settings(settings, kb)
-    danger_zone(settings, kb)
-    st.subheader(f":material/library_books: {escape_markdown(kb.name)}")
     chat, docs = st.tabs(["Chat", "Documents"])
     with docs:
-        documents_tab(chosen, kb)
+        documents_tab(chosen, kb_name)
     with chat:
-        chat_tab(chosen, kb, adapter)
+        chat_tab(chosen, kb_name)
 
 
 main()

@@ -10,14 +10,12 @@ from ragchat.prompt import REFUSAL_MARKER
 
 
 class FakeGenerator:
-    """Answers with the first sentence of source [1] and cites it; refuses when told to;
-    or streams a scripted `reply` word by word. Honours `stop` like the real generator."""
+    """Answers with the first sentence of source [1] and cites it; refuses when told to."""
 
     name = "fake"
 
-    def __init__(self, refuse: bool = False, reply: str | None = None) -> None:
+    def __init__(self, refuse: bool = False) -> None:
         self.refuse = refuse
-        self.reply = reply
         self.calls: list[list[dict[str, str]]] = []
 
     def count_tokens(self, text: str) -> int:
@@ -38,21 +36,10 @@ class FakeGenerator:
         if self.refuse:
             yield REFUSAL_MARKER
             return
-        if self.reply is not None:
-            text = self.reply
-        else:
-            m = re.search(r'<source id="1".*?">\n(.*?)\n</source>', messages[-1]["content"], re.S)
-            first = re.split(r"(?<=[.。!?])\s", m.group(1).strip())[0] if m else "No sources."
-            text = f"{first} [1] "
-        cuts = [i for i in (text.find(s) for s in stop if s) if i >= 0]
-        if cuts:
-            text = text[: min(cuts)]
-        for word in re.findall(r"\S*\s*", text):
-            if word:
-                yield word
-
-    def complete(self, messages: list[dict[str, str]], **kw: Any) -> str:
-        return "".join(self.stream(messages, **kw))
+        m = re.search(r'<source id="1".*?">\n(.*?)\n</source>', messages[-1]["content"], re.S)
+        first = re.split(r"(?<=[.。!?])\s", m.group(1).strip())[0] if m else "No sources."
+        for word in f"{first} [1]".split(" "):
+            yield word + " "
 
 
 def make_fake_generator(settings: Any = None, adapter: Any = None) -> FakeGenerator:

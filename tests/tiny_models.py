@@ -42,14 +42,13 @@ def tiny_tokenizer():
     return fast
 
 
-def tiny_llama_model(seed: int = 0, tokenizer=None):
-    """(model, tokenizer): a random 2-layer Llama (hidden 64) over `tiny_tokenizer()`, in eval
-    mode and float32. The same seed gives the same weights."""
+def tiny_llama(directory: Path) -> Path:
+    """Save a tiny random Llama and its tokenizer to `directory` (usable as Settings.generator)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tok = tokenizer or tiny_tokenizer()
-    torch.manual_seed(seed)
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
     config = LlamaConfig(
         vocab_size=len(tok),
         hidden_size=64,
@@ -62,43 +61,8 @@ def tiny_llama_model(seed: int = 0, tokenizer=None):
         pad_token_id=tok.pad_token_id,
         bos_token_id=tok.bos_token_id,
     )
-    model = LlamaForCausalLM(config).eval()
-    return model, tok
-
-
-def tiny_llama(directory: Path, seed: int = 0) -> Path:
-    """Save a tiny random Llama and its tokenizer to `directory` (usable as Settings.generator)."""
-    model, tok = tiny_llama_model(seed)
+    model = LlamaForCausalLM(config)
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(directory, safe_serialization=True)
     tok.save_pretrained(directory)
     return directory
-
-
-def tiny_lora_adapter(model, out: Path, base_name: str, *, seed: int = 1, r: int = 4) -> Path:
-    """Save a LoRA adapter for `model` whose B matrices are random (so it changes the logits),
-    recording `base_name` as its base model. `model` itself is left unchanged."""
-    import copy
-    import json
-
-    import torch
-    from peft import LoraConfig, get_peft_model
-
-    peft_model = get_peft_model(
-        copy.deepcopy(model),
-        LoraConfig(
-            r=r, lora_alpha=2 * r, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"
-        ),
-    )
-    torch.manual_seed(seed)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                param.normal_(0.0, 0.5)
-    out.mkdir(parents=True, exist_ok=True)
-    peft_model.save_pretrained(str(out), safe_serialization=True)
-    config_path = out / "adapter_config.json"
-    config = json.loads(config_path.read_text())
-    config["base_model_name_or_path"] = base_name
-    config_path.write_text(json.dumps(config, indent=2))
-    return out
