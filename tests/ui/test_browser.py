@@ -120,7 +120,19 @@ def test_upload_ask_and_open_the_cited_page(server: str, tmp_path: Path) -> None
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
         citation.click()
-        page.get_by_text("Show the page").first.click()
+        # A click that lands while the app is still rerunning after the streamed
+        # answer can be dropped by the rerun; click until the switch holds.
+        switch = page.get_by_role("switch", name="Show the page").first
+        for _ in range(6):
+            if switch.is_checked():
+                break
+            label = page.get_by_text("Show the page").first
+            if not label.is_visible():
+                citation.click()
+                page.wait_for_timeout(1000)
+            label.click()
+            page.wait_for_timeout(2500)
+        expect(switch).to_be_checked()
         expect(page.locator("img").last).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(SHOTS / "page.png"), full_page=True)
