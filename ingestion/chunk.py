@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ragchat.types import Block, Chunk, Document
 
@@ -22,6 +23,7 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a chunk
+MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -115,6 +117,17 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return len(word.replace(".", "")) == 1 or word in _ABBREV
 
 
+CHUNKER_VERSION = 2  # bump when the same settings would chunk a file differently
+
+
+def chunking_fingerprint(settings: Any) -> str:
+    """Files chunked under another fingerprint are re-chunked by the next add or sync."""
+    return (
+        f"v{CHUNKER_VERSION}:{settings.chunk_tokens}:{settings.max_chunk_tokens}"
+        f":{settings.overlap_tokens}"
+    )
+
+
 def chunk_document(
     doc: Document,
     count_tokens: TokenCounter,
@@ -129,9 +142,17 @@ def chunk_document(
     _, offsets = document_text(doc)
     sections = _sections(offsets)
     file = Path(doc.path).name
+    context = document_context(doc)
 
     # Count every heading prefix and sentence of the document in one batched call.
     prefixes = sorted({" > ".join(path) for path, _ in sections if path})
+    if context:
+        n_context = count_tokens([context])[0] - SPECIAL_TOKENS + 1
+        if n_context > MAX_CONTEXT_TOKENS:
+            context = context[: len(context) * MAX_CONTEXT_TOKENS // n_context].rstrip()
+            n_context = count_tokens([context])[0] - SPECIAL_TOKENS + 1
+    else:
+        n_context = 0
     raw_units: list[tuple[Block, int, int, int, str]] = []  # block, start, end, section, kind
     for si, (_, blocks) in enumerate(sections):
         for block, base in blocks:
@@ -162,11 +183,35 @@ def chunk_document(
             continue
         path = _fit_path(path, prefix_tokens)
         prefix = prefix_tokens.get(" > ".join(path), 0) if path else 0
-        budget = max(16, min(chunk_tokens, max_chunk_tokens - SPECIAL_TOKENS) - prefix)
+        room = min(chunk_tokens, max_chunk_tokens - SPECIAL_TOKENS) - prefix - n_context
+        budget = max(16, room)
         units = _split_long(units, budget, count_tokens)
         for group in _pack(units, budget, overlap_tokens):
-            chunks.append(_make_chunk(doc, file, path, group, full_text, len(chunks)))
+            chunk = _make_chunk(doc, file, path, group, full_text, len(chunks))
+            chunks.append(replace(chunk, context=context) if context else chunk)
     return _enforce_limit(chunks, count_tokens, max_chunk_tokens)
+
+
+_NAVIGATION = re.compile(
+    r"(?i)^(table of contents|contents|index|item|back to (top|contents)|\(?continued\)?"
+    r"|confidential|draft|目录|目錄)$"
+)
+
+
+def document_context(doc: Document) -> str:
+    """One line that says which document a chunk comes from: the file name, the title and the
+    running title (headers like "Apple Inc. | Q3 2022 Form 10-Q" are dropped from the pages, so
+    without this no chunk of a filing would name its company)."""
+    parts: list[str] = []
+    for part in (Path(doc.path).stem, doc.title, doc.running_title):
+        part = " ".join(part.split())
+        if not part or _NAVIGATION.match(part):
+            continue
+        if any(part.lower() in p.lower() for p in parts):
+            continue
+        parts = [p for p in parts if p.lower() not in part.lower()]
+        parts.append(part)
+    return " · ".join(parts)
 
 
 def _sections(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ingestion.chunk import truncated
+from ingestion.chunk import chunking_fingerprint, truncated
 from ingestion.prepare import Prefetcher, Prepared, prepare_file
 from ragchat.errors import DocumentError, RagchatError
 from ragchat.settings import Settings
@@ -179,7 +179,8 @@ class Ingestor:
                     emit(Progress("fail", path.name, i + 1, len(files), message=problem))
                     continue
                 old = self.kb.file(str(path))
-                if old is not None and old.doc_id == doc_id:
+                fresh = old is not None and old.chunking == chunking_fingerprint(self.settings)
+                if old is not None and old.doc_id == doc_id and fresh:
                     unchanged.append(str(path))
                     emit(Progress("skip", path.name, i + 1, len(files), message="unchanged"))
                 else:
@@ -286,6 +287,7 @@ class Ingestor:
             chunks=len(chunks),
             ingested_at=time.time(),
             warnings=prep.warnings,
+            chunking=chunking_fingerprint(self.settings),
         )
         hashes = [text_hash(self.embedder.name, t) for t in texts]
         writer.put_file(record, chunks, vectors, hashes, list(prep.lexical))

@@ -145,7 +145,7 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
         if on_page:
             on_page(pno + 1, n)
 
-    _drop_running_lines(raw)
+    running_title = _drop_running_lines(raw)
     levels = _heading_levels(doc, raw)
     pages: list[Page] = []
     stack: list[tuple[int, str]] = []
@@ -189,7 +189,12 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
         raise EmptyPdf(str(path), f"no text on any of its {n} pages")
     title = _title(doc, path, pages)
     return Document(
-        hashlib.sha256(data).hexdigest(), str(path.resolve()), title, tuple(pages), tuple(warnings)
+        hashlib.sha256(data).hexdigest(),
+        str(path.resolve()),
+        title,
+        tuple(pages),
+        tuple(warnings),
+        running_title,
     )
 
 
@@ -215,16 +220,26 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
 
 
-def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> None:
+def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> str:
     """Remove running headers/footers and lone page numbers: short lines at the edge of the page
     (in the top or bottom band, or first/last on the page, as filings printed from HTML put
-    them) whose text, digits ignored, repeats on most pages."""
+    them) whose text, digits ignored, repeats on most pages. Returns the most frequent running
+    line that says something ("Apple Inc. | Q3 2022 Form 10-Q"), the document's running title:
+    removed from every page, it is given back to every chunk as context."""
     n = len(raw)
     counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
     for _, height, regions, _ in raw:
+        for r in _edge_regions(regions, height):
+            first.setdefault(_key(r.text), r.text)
         counts.update({_key(r.text) for r in _edge_regions(regions, height)})
     threshold = max(3, int(0.5 * n + 0.5))
     running = {k for k, c in counts.items() if c >= threshold}
+    titles = [
+        (counts[k], _running_title(first[k]))
+        for k in running
+        if not _PAGE_NO.match(k) and len(re.findall(r"[^\W\d_]", _running_title(first[k]))) >= 4
+    ]
     for _, height, regions, _ in raw:
         edge = {id(r) for r in _edge_regions(regions, height)}
         numbers = {id(r) for r in regions if id(r) in edge and _PAGE_NO.match(_key(r.text))}
@@ -232,6 +247,15 @@ def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> N
         if len(repeated | numbers) == len(regions):
             repeated, numbers = set(), set()  # it is all the page has: it is content, keep it
         regions[:] = [r for r in regions if id(r) not in repeated | numbers]
+    return max(titles)[1] if titles else ""
+
+
+def _running_title(text: str) -> str:
+    """A running line without its page number: "Apple Inc. | Q3 2022 Form 10-Q | 5" -> the rest."""
+    text = " ".join(text.split())
+    text = re.sub(r"(?i)(\s*[|·•–—-]\s*)?\b(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*$", "", text)
+    text = re.sub(r"(?i)^\s*(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*([|·•–—-]\s*)?", "", text)
+    return text.strip(" |·•–—-")[:120]
 
 
 def _edge_regions(regions: list[Region], height: float) -> list[Region]:

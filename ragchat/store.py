@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, name TEXT NOT NULL, doc_id TEXT NOT NULL, title TEXT NOT NULL,
     size INTEGER NOT NULL, pages INTEGER NOT NULL, chunks INTEGER NOT NULL,
-    ingested_at REAL NOT NULL, warnings TEXT NOT NULL
+    ingested_at REAL NOT NULL, warnings TEXT NOT NULL, chunking TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL,
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading_path TEXT NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL,
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, kind TEXT NOT NULL,
     bboxes TEXT NOT NULL, ordinal INTEGER NOT NULL, n_tokens INTEGER NOT NULL,
-    text_hash TEXT NOT NULL, embedding BLOB NOT NULL
+    text_hash TEXT NOT NULL, embedding BLOB NOT NULL, context TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
@@ -80,6 +80,7 @@ class FileRecord:
     chunks: int
     ingested_at: float
     warnings: tuple[str, ...] = ()
+    chunking: str = ""  # how the file was chunked; a file chunked differently is re-chunked
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,10 @@ class KnowledgeBase:
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
         db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        # KBs made before chunks carried their document context: add the columns in place
+        for table, column in (("chunks", "context"), ("files", "chunking")):
+            if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
         return db
 
     def close(self) -> None:
@@ -306,7 +311,7 @@ class KnowledgeBase:
         with self._mutex:
             rows = self._db.execute(
                 f"SELECT id, chunk_id, doc_id, file, text, heading_path, page_start, page_end,"
-                f" char_start, char_end, kind, bboxes, ordinal, n_tokens, path FROM chunks"
+                f" char_start, char_end, kind, bboxes, ordinal, n_tokens, path, context FROM chunks"
                 f" WHERE id IN ({marks})",
                 list(row_ids),
             ).fetchall()
@@ -448,7 +453,7 @@ class KBWriter:
         with self._transaction() as db:
             self._delete(db, record.path)
             db.execute(
-                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.path,
                     record.name,
@@ -459,13 +464,14 @@ class KBWriter:
                     len(chunks),
                     record.ingested_at,
                     json.dumps(list(record.warnings)),
+                    record.chunking,
                 ),
             )
             for chunk, vec, h, lex in zip(chunks, emb, text_hashes, lexical, strict=True):
                 cur = db.execute(
                     "INSERT INTO chunks (chunk_id, doc_id, path, file, text, heading_path,"
                     " page_start, page_end, char_start, char_end, kind, bboxes, ordinal, n_tokens,"
-                    " text_hash, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " text_hash, embedding, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         chunk.chunk_id,
                         chunk.doc_id,
@@ -483,6 +489,7 @@ class KBWriter:
                         chunk.n_tokens,
                         h,
                         vec.tobytes(),
+                        chunk.context,
                     ),
                 )
                 db.execute(
@@ -520,7 +527,10 @@ class KBWriter:
 
 
 def _file_record(r: Sequence[Any]) -> FileRecord:
-    return FileRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(json.loads(r[8])))
+    chunking = r[9] if len(r) > 9 else ""
+    return FileRecord(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(json.loads(r[8])), chunking
+    )
 
 
 def _chunk(r: Sequence[Any]) -> Chunk:
@@ -537,4 +547,5 @@ def _chunk(r: Sequence[Any]) -> Chunk:
         bboxes=tuple(tuple(b) for b in json.loads(r[11])),
         ordinal=r[12],
         n_tokens=r[13],
+        context=r[15] if len(r) > 15 else "",
     )

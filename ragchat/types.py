@@ -42,6 +42,7 @@ class Document:
     title: str
     pages: tuple[Page, ...]
     warnings: tuple[str, ...] = ()  # e.g. "page 4 has no text layer; needs OCR"
+    running_title: str = ""  # the running header/footer text removed from the pages, if any
 
     @property
     def page_count(self) -> int:
@@ -63,12 +64,16 @@ class Chunk:
     bboxes: tuple[tuple[int, float, float, float, float], ...] = ()  # (page, x0, y0, x1, y1)
     ordinal: int = 0
     n_tokens: int = 0  # embedder tokens of embed_text()
+    # what the document is (file name, running title): given to the embedder and the lexical
+    # index with every chunk, because a page of a filing rarely names its company
+    context: str = ""
 
     def embed_text(self) -> str:
-        """What the embedder and the lexical index see: heading path, then the text."""
+        """What the embedder and the lexical index see: context, heading path, then the text."""
+        head = [self.context] if self.context else []
         if self.heading_path:
-            return " > ".join(self.heading_path) + "\n" + self.text
-        return self.text
+            head.append(" > ".join(self.heading_path))
+        return "\n".join([*head, self.text])
 
 
 @dataclass(frozen=True, slots=True)

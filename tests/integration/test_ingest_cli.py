@@ -103,3 +103,15 @@ def test_missing_kb_and_missing_path_are_one_line_errors(tmp_path: Path) -> None
     assert result.exit_code == 1 and "no knowledge base 'nope'" in result.output
     code, s = summary("add", str(tmp_path / "missing-dir"), "--kb", "t")
     assert code == 1 and s["failed"][0]["error"] == "no such file or folder"
+
+
+def test_files_chunked_under_other_settings_are_rechunked(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, s = summary("add", str(folder), "--kb", "t")
+    assert code == 0 and s["added"] == 3
+    monkeypatch.setenv("RAGCHAT_CHUNK_TOKENS", "120")
+    code, s = summary("add", str(folder), "--kb", "t")
+    assert (s["updated"], s["unchanged"]) == (3, 0), "a new chunk size re-chunks every file"
+    code, s = summary("add", str(folder), "--kb", "t")
+    assert (s["updated"], s["unchanged"], s["chunks_embedded"]) == (0, 3, 0)

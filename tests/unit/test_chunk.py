@@ -78,7 +78,7 @@ def test_no_chunk_crosses_a_heading_and_paths_are_kept():
     chunks = chunk_document(doc, count)
     assert [c.heading_path for c in chunks] == [("Safety",), ("Cleaning",)]
     assert "Rinse" not in chunks[0].text and "gloves" not in chunks[1].text
-    assert chunks[0].embed_text().startswith("Safety\n")
+    assert chunks[0].embed_text().startswith("manual\nSafety\n")  # file, then heading
 
 
 def test_words_and_numbers_are_never_split():
@@ -149,3 +149,27 @@ def test_long_heading_paths_are_shortened_to_fit(path_len):
     chunks = chunk_document(doc, count)
     assert truncated(chunks, 256) == 0
     assert chunks[0].heading_path[-1] == path[-1]
+
+
+def test_document_context_names_the_file_title_and_running_title():
+    from dataclasses import replace
+
+    from ingestion.chunk import document_context
+
+    doc = doc_of([block("text", "Net sales rose.", 1, ("Results",))])
+    doc = replace(doc, path="/x/2022 Q3 AAPL.pdf", title="FORM 10-Q")
+    assert document_context(replace(doc, running_title="Apple Inc. | Q3 2022")) == (
+        "2022 Q3 AAPL · FORM 10-Q · Apple Inc. | Q3 2022"
+    )
+    # a part that another part contains is said once
+    assert document_context(replace(doc, running_title="Apple Inc. | Q3 2022 Form 10-Q")) == (
+        "2022 Q3 AAPL · Apple Inc. | Q3 2022 Form 10-Q"
+    )
+    # navigation lines and repeats add nothing
+    assert document_context(replace(doc, running_title="Table of Contents")) == (
+        "2022 Q3 AAPL · FORM 10-Q"
+    )
+    assert document_context(replace(doc, title="2022 Q3 AAPL")) == "2022 Q3 AAPL"
+    chunks = chunk_document(replace(doc, running_title="Apple Inc."), count)
+    assert all(c.embed_text().startswith("2022 Q3 AAPL · FORM 10-Q · Apple Inc.\n") for c in chunks)
+    assert all(count([c.embed_text()])[0] == c.n_tokens for c in chunks)

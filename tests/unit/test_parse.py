@@ -261,3 +261,11 @@ def test_a_page_that_fails_becomes_a_warning(tmp_path, monkeypatch):
     assert doc.warnings == ("page 2 could not be read: bad content stream",)
     assert [bool(p.blocks) for p in doc.pages] == [True, False, True]
     assert [p.number for p in doc.pages] == [1, 2, 3]
+
+
+def test_the_running_title_is_kept_as_document_context(manual, tmp_path):
+    # dropped from the pages, but every chunk gets it back as context (a filing's pages rarely
+    # name their company anywhere else)
+    assert manual.running_title == "ACME Corp. Confidential Maintenance Manual"
+    plain = parse_pdf(pdfgen.structured(tmp_path / "plain.pdf", header=None), S)
+    assert plain.running_title == ""

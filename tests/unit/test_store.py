@@ -155,3 +155,29 @@ def test_manifest_updates_are_persisted(tmp_path):
     kb.update_manifest(gate={"en": 0.5}, default_adapter="/a")
     again = KnowledgeBase.open(tmp_path / "kb", "docs")
     assert again.manifest.gate == {"en": 0.5} and again.manifest.default_adapter == "/a"
+
+
+def test_context_and_chunking_are_stored_and_old_kbs_are_migrated(tmp_path):
+    import sqlite3
+    from dataclasses import replace
+
+    kb = open_kb(tmp_path)
+    rec, chunks, vecs = make_chunks("/d/a.pdf", ["alpha beta", "gamma delta"])
+    chunks = [replace(c, context="a · ACME Inc.") for c in chunks]
+    with kb.writer() as w:
+        w.put_file(replace(rec, chunking="v2:200"), chunks, vecs, ["h1", "h2"], ["a b", "c d"])
+    assert kb.file("/d/a.pdf").chunking == "v2:200"
+    assert {c.context for c in kb.chunks_of("/d/a.pdf")} == {"a · ACME Inc."}
+    kb.close()
+    # a KB written before these columns existed opens, reads "" and accepts new writes
+    db = sqlite3.connect(tmp_path / "kb" / "docs" / "kb.sqlite")
+    db.execute("ALTER TABLE chunks DROP COLUMN context")
+    db.execute("ALTER TABLE files DROP COLUMN chunking")
+    db.commit()
+    db.close()
+    kb = open_kb(tmp_path)
+    assert kb.file("/d/a.pdf").chunking == ""
+    assert [c.text for c in kb.chunks_of("/d/a.pdf")] == ["alpha beta", "gamma delta"]
+    assert {c.context for c in kb.chunks_of("/d/a.pdf")} == {""}
+    put(kb, "/d/b.pdf", ["epsilon"])
+    assert kb.chunk_count() == 3

@@ -1,0 +1,58 @@
+"""Issue #4's acceptance check, end to end with the real packaged models: `ragchat ask` on the
+bundled samples answers with a citation to the right page and refuses a question they do not
+cover, before generation."""
+
+from __future__ import annotations
+
+import json
+
+import pymupdf
+import pytest
+from click.testing import CliRunner
+
+from ingestion.cli import main as ingest_main
+from ragchat.cli import main as ragchat_main
+from ragchat.prompt import REFUSAL_MESSAGES
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def samples_kb() -> str:  # each test has its own data home (conftest)
+    result = CliRunner().invoke(ingest_main, ["add", str(SAMPLES), "--kb", "samples", "--json"])
+    assert result.exit_code == 0, result.output
+    return "samples"
+
+
+def ask(question: str) -> dict:
+    result = CliRunner().invoke(ragchat_main, ["ask", question, "--kb", "samples", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_sample_question_is_answered_with_the_right_page(samples_kb: str) -> None:
+    out = ask("What was Apple's total net sales for the three months ended June 25, 2022?")
+    assert not out["refused"], out
+    cited = {(c["file"], c["page"]) for c in out["citations"]}
+    assert cited, out
+    # the pages that report total net sales ($82,959 million): the statement of operations,
+    # the revenue note and the MD&A tables
+    pages = {
+        p.number + 1
+        for p in pymupdf.open(SAMPLES / "apple-10q-2022-q3.pdf")
+        if "82,959" in p.get_text()
+    }
+    assert pages and any(f == "apple-10q-2022-q3.pdf" and page in pages for f, page in cited), (
+        cited,
+        pages,
+    )
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the capital of Australia?", "Who won the 2018 FIFA World Cup?"]
+)
+def test_questions_the_samples_do_not_cover_are_refused(samples_kb: str, question: str) -> None:
+    out = ask(question)
+    assert out["refused"] and out["answer"] == REFUSAL_MESSAGES["en"]
+    assert out["citations"] == []
