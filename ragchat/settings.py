@@ -81,6 +81,12 @@ class Settings:
     dense_weight: float = field(
         default=0.5, metadata=_help("Dense share in weighted fusion (lexical gets the rest).")
     )
+    doc_weight: float = field(
+        default=0.5,
+        metadata=_help(
+            "Weight of the document-level ranking added to fused chunk scores (0 = off)."
+        ),
+    )
     context_tokens: int = field(default=1200, metadata=_help("Token budget for retrieved chunks."))
     gate_threshold: float | None = field(
         default=None,

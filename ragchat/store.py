@@ -33,6 +33,7 @@ from ragchat.types import Chunk
 
 SCHEMA_VERSION = 1
 EXACT_SEARCH_LIMIT = 20_000  # above this many chunks, the FAISS index is 8-bit quantised
+_FILE_COLUMNS = "path, name, doc_id, title, size, pages, chunks, ingested_at, warnings, chunking"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 _SCHEMA = """
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, name TEXT NOT NULL, doc_id TEXT NOT NULL, title TEXT NOT NULL,
     size INTEGER NOT NULL, pages INTEGER NOT NULL, chunks INTEGER NOT NULL,
-    ingested_at REAL NOT NULL, warnings TEXT NOT NULL, chunking TEXT NOT NULL DEFAULT ''
+    ingested_at REAL NOT NULL, warnings TEXT NOT NULL, chunking TEXT NOT NULL DEFAULT '',
+    centroid BLOB
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL,
@@ -200,9 +202,13 @@ class KnowledgeBase:
         db.executescript(_SCHEMA)
         db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         # KBs made before chunks carried their document context: add the columns in place
-        for table, column in (("chunks", "context"), ("files", "chunking")):
+        for table, column, kind in (
+            ("chunks", "context", "TEXT NOT NULL DEFAULT ''"),
+            ("files", "chunking", "TEXT NOT NULL DEFAULT ''"),
+            ("files", "centroid", "BLOB"),
+        ):
             if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
-                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         return db
 
     def close(self) -> None:
@@ -229,12 +235,16 @@ class KnowledgeBase:
 
     def files(self) -> list[FileRecord]:
         with self._mutex:
-            rows = self._db.execute("SELECT * FROM files ORDER BY name, path").fetchall()
+            rows = self._db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files ORDER BY name, path"
+            ).fetchall()
         return [_file_record(r) for r in rows]
 
     def file(self, path: str) -> FileRecord | None:
         with self._mutex:
-            row = self._db.execute("SELECT * FROM files WHERE path=?", (path,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files WHERE path=?", (path,)
+            ).fetchone()
         return _file_record(row) if row else None
 
     def stats(self) -> KBStats:
@@ -303,6 +313,31 @@ class KnowledgeBase:
                 (f'"{token.replace(chr(34), "")}"',),
             ).fetchone()
         return int(row[0])
+
+    def centroids(self) -> tuple[list[str], np.ndarray]:
+        """Each document's mean chunk embedding (unit length), keyed by doc_id: what the
+        document is about as a whole, for ranking documents before chunks."""
+        with self._mutex:
+            rows = self._db.execute("SELECT path, doc_id, centroid FROM files").fetchall()
+            ids: list[str] = []
+            vecs: list[np.ndarray] = []
+            for path, doc_id, blob in rows:
+                if blob is None:  # written before centroids were stored
+                    embs = [
+                        np.frombuffer(b, dtype=np.float32)
+                        for (b,) in self._db.execute(
+                            "SELECT embedding FROM chunks WHERE path=?", (path,)
+                        )
+                    ]
+                    if not embs:
+                        continue
+                    vec = _centroid(np.stack(embs))
+                else:
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                ids.append(doc_id)
+                vecs.append(vec)
+        dim = self.manifest.dim
+        return ids, (np.stack(vecs) if vecs else np.zeros((0, dim), dtype=np.float32))
 
     def chunks(self, row_ids: Sequence[int]) -> dict[int, Chunk]:
         if not row_ids:
@@ -453,7 +488,8 @@ class KBWriter:
         with self._transaction() as db:
             self._delete(db, record.path)
             db.execute(
-                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO files (path, name, doc_id, title, size, pages, chunks, ingested_at,"
+                " warnings, chunking, centroid) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.path,
                     record.name,
@@ -465,6 +501,7 @@ class KBWriter:
                     record.ingested_at,
                     json.dumps(list(record.warnings)),
                     record.chunking,
+                    _centroid(emb).tobytes() if len(emb) else None,
                 ),
             )
             for chunk, vec, h, lex in zip(chunks, emb, text_hashes, lexical, strict=True):
@@ -524,6 +561,11 @@ class KBWriter:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+
+def _centroid(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
 
 
 def _file_record(r: Sequence[Any]) -> FileRecord:

@@ -181,3 +181,29 @@ def test_context_and_chunking_are_stored_and_old_kbs_are_migrated(tmp_path):
     assert {c.context for c in kb.chunks_of("/d/a.pdf")} == {""}
     put(kb, "/d/b.pdf", ["epsilon"])
     assert kb.chunk_count() == 3
+
+
+def test_centroids_are_unit_means_per_document_and_rank_documents(tmp_path):
+    from ragchat.retrieval import Retriever
+    from ragchat.settings import Settings
+
+    kb = open_kb(tmp_path)
+    va = put(kb, "/d/a.pdf", ["alpha one", "alpha two"])
+    vb = put(kb, "/d/b.pdf", ["beta one", "beta two", "beta three"])
+    ids, matrix = kb.centroids()
+    assert len(ids) == 2 and matrix.shape == (2, DIM)
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
+    mean_b = vb.mean(axis=0) / np.linalg.norm(vb.mean(axis=0))
+    doc_b = kb.file("/d/b.pdf").doc_id
+    assert np.allclose(matrix[ids.index(doc_b)], mean_b, atol=1e-5)
+
+    # a tie in the fused chunk ranking goes to the document the question is about as a whole
+    retriever = Retriever(kb, None, Settings(doc_weight=0.5))
+    rows = {c.file: i for i, c in kb.chunks(list(range(1, 6))).items()}
+    tied = [(rows["a.pdf"], 0.01), (rows["b.pdf"], 0.01)]
+    chunks = kb.chunks([i for i, _ in tied])
+    assert retriever._boost_documents(tied, chunks, mean_b)[0][0] == rows["b.pdf"]
+    mean_a = va.mean(axis=0) / np.linalg.norm(va.mean(axis=0))
+    assert retriever._boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
+    off = Retriever(kb, None, Settings(doc_weight=0.0))
+    assert off._boost_documents(tied, chunks, mean_b) == tied
