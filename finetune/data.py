@@ -42,7 +42,7 @@ class Example:
 @dataclass(frozen=True)
 class DataConfig:
     max_grounded: int = 360
-    no_oracle_share: float = 0.25
+    no_oracle_share: float = 0.15
     ood_share: float = 0.15
     distractors: int = 2
     val_share: float = 0.15
