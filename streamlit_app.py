@@ -16,7 +16,8 @@ from ragchat.app_support import escape_markdown, render_page, save_upload
 from ragchat.errors import RagchatError
 from ragchat.retrieval import DEFAULT_GATE
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase, delete_kb, list_kbs
+from ragchat.stores import KBStore, delete_kb, list_kbs
+from ragchat.stores import open_kb as open_store
 
 log = logging.getLogger("ragchat.app")
 st.set_page_config(page_title="ragchat", page_icon="📄", layout="wide")
@@ -48,9 +49,9 @@ def chat_for(settings: Settings, kb_name: str):
     return chat
 
 
-def open_kb(settings: Settings, name: str) -> KnowledgeBase:
+def open_kb(settings: Settings, name: str) -> KBStore:
     emb = embedder(settings.embedder, settings.embed_batch_size)
-    return KnowledgeBase.open(settings.kb_root, name, embedder=emb.name, dim=emb.dim, create=True)
+    return open_store(settings, name, embedder=emb.name, dim=emb.dim, create=True)
 
 
 def show_error(message: str, exc: BaseException | None = None) -> None:
@@ -63,7 +64,7 @@ def show_error(message: str, exc: BaseException | None = None) -> None:
 # ---------------------------------------------------------------- sidebar
 def sidebar(settings: Settings) -> tuple[str | None, Settings]:
     st.sidebar.title("ragchat")
-    kbs = list_kbs(settings.kb_root)
+    kbs = list_kbs(settings)
     default = os.environ.get("RAGCHAT_KB", "samples")
     with st.sidebar.expander("New knowledge base", expanded=not kbs):
         new = st.text_input("Name", key="new_kb", placeholder="manuals")
@@ -74,7 +75,7 @@ def sidebar(settings: Settings) -> tuple[str | None, Settings]:
                 st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
-    kbs = list_kbs(settings.kb_root)
+    kbs = list_kbs(settings)
     if not kbs:
         st.info("Create a knowledge base in the sidebar, then upload PDFs.")
         return None, settings
@@ -119,7 +120,7 @@ def sidebar(settings: Settings) -> tuple[str | None, Settings]:
         if st.button("Delete knowledge base", disabled=not sure, key="delete_kb"):
             try:
                 kb.close()
-                delete_kb(settings.kb_root, kb_name)
+                delete_kb(settings, kb_name)
                 st.session_state.pop("kb", None)
                 st.rerun()
             except RagchatError as exc:
@@ -127,7 +128,7 @@ def sidebar(settings: Settings) -> tuple[str | None, Settings]:
     return kb_name, chosen
 
 
-def _adapter_dir(kb: KnowledgeBase) -> Path | None:
+def _adapter_dir(kb: KBStore) -> Path | None:
     candidates = [kb.manifest.default_adapter, str(kb.root / "adapter")]
     for c in candidates:
         if c and (Path(c) / "adapter_config.json").is_file():
@@ -181,7 +182,7 @@ def _problems(warnings: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def ingest_uploads(settings: Settings, kb: KnowledgeBase, uploads: list[tuple[str, bytes]]) -> None:
+def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, bytes]]) -> None:
     """Save uploads under the KB and ingest them with live progress; bad files are listed."""
     from ingestion.index import Ingestor
 
@@ -288,7 +289,7 @@ def show_answer(answer, key: str, settings: Settings, kb_name: str) -> None:
                     )
 
 
-def _source_path(kb: KnowledgeBase, citation) -> str | None:
+def _source_path(kb: KBStore, citation) -> str | None:
     for f in kb.files():
         if f.name == citation.file and Path(f.path).is_file():
             return f.path

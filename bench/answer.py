@@ -44,12 +44,10 @@ def sample(rows: list[dict[str, Any]], kind: str, n: int, seed: int) -> list[dic
 def build_ragchat(settings: Any, name: str) -> Any:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
-    from ragchat.store import KnowledgeBase
+    from ragchat.stores import open_kb
 
     embedder = load_embedder(settings)
-    kb = KnowledgeBase.open(
-        settings.kb_root, name, embedder=embedder.name, dim=embedder.dim, create=True
-    )
+    kb = open_kb(settings, name, embedder=embedder.name, dim=embedder.dim, create=True)
     t = time.perf_counter()
     report = Ingestor(kb, settings, embedder).ingest([SHARED / name / "pdfs"])
     return kb, time.perf_counter() - t, report
@@ -332,6 +330,7 @@ def main() -> None:
         default=100_000,
         help="chunks in the synthetic latency KB (0 = skip)",
     )
+    ap.add_argument("--store", default=None, help="KB store: a postgresql:// URL (default files)")
     ap.add_argument("--out", type=Path, default=RESULTS / "answer.json")
     args = ap.parse_args()
     args.n = (
@@ -347,7 +346,7 @@ def main() -> None:
     from ragchat.settings import Settings
 
     home = Path(tempfile.mkdtemp(prefix="ragchat-bench-"))
-    settings = Settings.load({"home": home})
+    settings = Settings.load({"home": home, "store": args.store})
     generator = None
     if not args.no_generate:
         from ragchat.generate import load_generator

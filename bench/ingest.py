@@ -40,14 +40,12 @@ def worker_ragchat(files: list[Path], home: Path) -> dict[str, Any]:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
     from ragchat.settings import Settings
-    from ragchat.store import KnowledgeBase
+    from ragchat.stores import open_kb
 
     settings = Settings.load({"home": home})
     embedder = load_embedder(settings)
     embedder.embed(["warm up the model"] * 4)
-    kb = KnowledgeBase.open(
-        settings.kb_root, "bench", embedder=embedder.name, dim=embedder.dim, create=True
-    )
+    kb = open_kb(settings, "bench", embedder=embedder.name, dim=embedder.dim, create=True)
     ingestor = Ingestor(kb, settings, embedder)
     t = time.perf_counter()
     first = ingestor.ingest(files)

@@ -13,14 +13,13 @@ def build_synthetic_kb(
 ) -> Any:
     from ingestion.index import text_hash
     from ragchat.embedder import load_embedder
-    from ragchat.store import FileRecord, KnowledgeBase
+    from ragchat.store import FileRecord
+    from ragchat.stores import open_kb
     from ragchat.text import lexical_tokens
     from ragchat.types import Chunk
 
     embedder = load_embedder(settings)
-    kb = KnowledgeBase.open(
-        settings.kb_root, name, embedder=embedder.name, dim=embedder.dim, create=True
-    )
+    kb = open_kb(settings, name, embedder=embedder.name, dim=embedder.dim, create=True)
     if kb.chunk_count() >= n_chunks:
         return kb
     rng = random.Random(seed)

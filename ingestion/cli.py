@@ -108,18 +108,18 @@ def remove(files: tuple[str, ...], **opts: Any) -> None:
 @common_options
 def list_(**opts: Any) -> None:
     """List the knowledge bases in the data home."""
-    from ragchat.store import KnowledgeBase, list_kbs
+    from ragchat.stores import describe_store, list_kbs
 
     settings = settings_from(opts)
     rows = []
     with fail_cleanly():
-        for name in list_kbs(settings.kb_root):
-            st = KnowledgeBase.open(settings.kb_root, name).stats()
+        for name in list_kbs(settings):
+            st = open_kb(settings, name).stats()
             rows.append({"kb": name, "files": st.files, "pages": st.pages, "chunks": st.chunks})
     if opts["as_json"]:
         click.echo(json.dumps(rows))
     elif not rows:
-        click.echo(f"no knowledge bases under {settings.kb_root}")
+        click.echo(f"no knowledge bases in {describe_store(settings)}")
     else:
         for r in rows:
             click.echo(

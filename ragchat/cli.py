@@ -228,5 +228,54 @@ def calibrate(questions: Path, max_per_kind: int, **opts: Any) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0 = any free one).")
+@click.option(
+    "--api-key",
+    envvar="RAGCHAT_SERVE_API_KEY",
+    default=None,
+    help="Require Authorization: Bearer KEY (env RAGCHAT_SERVE_API_KEY).",
+)
+@click.option(
+    "--model-name", default=None, help="Model id clients send (default: the generator's name)."
+)
+@click.option(
+    "--adapter",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="LoRA adapter directory.",
+)
+@common_options
+def serve(
+    host: str,
+    port: int,
+    api_key: str | None,
+    model_name: str | None,
+    adapter: Path | None,
+    **opts: Any,
+) -> None:
+    """Serve the local generator over an OpenAI-compatible API (/v1/chat/completions)."""
+    from ragchat.generate import load_generator
+    from ragchat.serve import make_server
+
+    settings = settings_from(opts, adapter=adapter)
+    with fail_cleanly():
+        generator = load_generator(settings, settings.adapter)
+        server = make_server(
+            generator, host=host, port=port, model_name=model_name, api_key=api_key or ""
+        )
+    if host not in {"127.0.0.1", "localhost", "::1"} and not api_key:
+        click.echo(f"warning: listening on {host} without --api-key", err=True)
+    click.echo(f"serving model {server.model_name!r} at {server.url} (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 if __name__ == "__main__":
     main()

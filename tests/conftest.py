@@ -41,3 +41,25 @@ def cached_home() -> Path:
     """A data home whose models/ cache persists across tests (and across runs)."""
     MODEL_CACHE_HOME.mkdir(parents=True, exist_ok=True)
     return MODEL_CACHE_HOME
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL with pgvector for this session (the pgserver package), deleted after."""
+    pgserver = pytest.importorskip("pgserver", reason="pip install pgserver (the dev extra)")
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.get_uri(name)
