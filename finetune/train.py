@@ -43,6 +43,8 @@ class TrainConfig:
     max_len: int = 640
     seed: int = 0
     save_every: int = 20
+    # Recompute activations in the backward pass: ~1/3 more compute, several GB less memory.
+    grad_checkpointing: bool = True
 
     def __post_init__(self) -> None:
         if self.r < 1 or self.steps < 1 or self.batch < 1:
@@ -103,6 +105,9 @@ def train(
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     model, tok = load_causal_lm(settings)
+    if config.grad_checkpointing:
+        model.config.use_cache = False
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     train_rows = [
         x
@@ -161,7 +166,7 @@ def train(
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
         if progress:
-            progress(step + 1, config.steps, float(loss))
+            progress(step + 1, config.steps, losses[-1])
         if (step + 1) % config.save_every == 0 and step + 1 < config.steps:
             _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file)
     val_after = evaluate_loss(model, val_rows, pad)
@@ -184,6 +189,7 @@ def train(
             "val_loss_after": val_after,
         },
         "seconds": round(time.time() - t0, 1),
+        "peak_rss_mb": _peak_rss_mb(),
         "resumed_from_step": start,
     }
     (out / "training_card.json").write_text(json.dumps(card, indent=2))
@@ -240,6 +246,14 @@ def _jsonable(state: Any) -> Any:
 
 def _tuple_state(state: Any) -> Any:
     return (state[0], tuple(state[1]), state[2])
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
 def _sha(path: Path) -> str:
