@@ -62,16 +62,24 @@ def _build(opts: dict[str, Any], out: Path, max_examples: int, seed: int) -> dic
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Adapter directory.")
 @click.option("--steps", type=int, default=None, help="Optimizer steps (default 110).")
+@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 640).")
 @click.option("--no-resume", is_flag=True, help="Ignore an existing checkpoint.")
 @common_options
-def train(data: Path, out: Path, steps: int | None, no_resume: bool, **opts: Any) -> None:
+def train(
+    data: Path, out: Path, steps: int | None, max_len: int | None, no_resume: bool, **opts: Any
+) -> None:
     """Train a LoRA adapter (PEFT) on the cached base model; resumes from checkpoints."""
-    card = _train(opts, data, out, steps, not no_resume)
+    card = _train(opts, data, out, steps, not no_resume, max_len)
     click.echo(json.dumps(card["metrics"], indent=2))
 
 
 def _train(
-    opts: dict[str, Any], data: Path, out: Path, steps: int | None, resume: bool
+    opts: dict[str, Any],
+    data: Path,
+    out: Path,
+    steps: int | None,
+    resume: bool,
+    max_len: int | None = None,
 ) -> dict[str, Any]:
     import dataclasses
 
@@ -79,7 +87,11 @@ def _train(
 
     from finetune.train import TrainConfig, train
 
-    config = TrainConfig() if steps is None else dataclasses.replace(TrainConfig(), steps=steps)
+    config = TrainConfig()
+    if steps is not None:
+        config = dataclasses.replace(config, steps=steps)
+    if max_len is not None:
+        config = dataclasses.replace(config, max_len=max_len)
     settings = settings_from(opts)
     bar = tqdm(total=config.steps, desc="train", unit="step", file=sys.stderr)
 
@@ -158,14 +170,15 @@ def _evaluate(
     default=None,
     help="Labelled questions for the evaluation (optional).",
 )
-@click.option("--steps", type=int, default=None)
+@click.option("--steps", type=int, default=None, help="Optimizer steps (default 110).")
+@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 640).")
 @common_options
-def run(questions: Path | None, steps: int | None, **opts: Any) -> None:
+def run(questions: Path | None, steps: int | None, max_len: int | None, **opts: Any) -> None:
     """build-data, train and (with --questions) evaluate; then make the adapter the KB's default."""
     _, chat = _chat(opts)
     root = chat.kb.root
     _build(opts, root / "adapter-data", 360, 0)
-    _train(opts, root / "adapter-data", root / "adapter", steps, True)
+    _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len)
     chat.kb.update_manifest(default_adapter=str(root / "adapter"))
     click.echo(
         f"adapter saved to {root / 'adapter'} and set as the default for KB {chat.kb.name!r}"

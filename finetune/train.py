@@ -109,10 +109,9 @@ def train(
         model.config.use_cache = False
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    train_raw = load_split(data, "train")
     train_rows = [
-        x
-        for r in load_split(data, "train")
-        if (x := encode(tok, r["messages"], r["target"], config.max_len))
+        x for r in train_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
     ]
     val_rows = [
         x
@@ -120,9 +119,13 @@ def train(
         if (x := encode(tok, r["messages"], r["target"], config.max_len))
     ]
     if len(train_rows) < config.batch:
-        raise ModelError(
-            f"{data}: only {len(train_rows)} usable training examples; build more data"
+        why = (
+            f"only {len(train_rows)} of {len(train_raw)} training examples fit in"
+            f" max_len={config.max_len} tokens; raise --max-len"
+            if len(train_raw) >= config.batch
+            else f"only {len(train_raw)} training examples; build more data"
         )
+        raise ModelError(f"{data}: {why}")
     model = get_peft_model(
         model,
         LoraConfig(

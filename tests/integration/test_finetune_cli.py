@@ -1,0 +1,57 @@
+"""`ragchat-finetune run --kb NAME` end to end on a tiny in-process model: data, training, the
+adapter set as the KB's default, and `ragchat ask` and the Python API loading it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tests import pdfgen
+from tests.tiny_models import tiny_llama
+from tests.unit.test_finetune import facts
+
+
+@pytest.mark.slow
+def test_finetune_run_makes_the_kb_default_adapter_that_ask_loads(tmp_path, monkeypatch):
+    from finetune.cli import main as finetune_main
+    from ingestion.cli import main as ingest_main
+    from ragchat.cli import main as ragchat_main
+    from ragchat.pipeline import RagChat
+    from ragchat.settings import Settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("RAGCHAT_HOME", str(home))
+    monkeypatch.setenv("RAGCHAT_GENERATOR", str(tiny_llama(tmp_path / "tiny")))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):
+        pdfgen.simple(docs / f"doc{i}.pdf", facts(i), pages=1)
+    runner = CliRunner()
+    ingested = runner.invoke(ingest_main, ["add", str(docs), "--kb", "ft", "--json"])
+    assert ingested.exit_code == 0, ingested.output
+
+    result = runner.invoke(
+        finetune_main, ["run", "--kb", "ft", "--steps", "2", "--max-len", "2048"]
+    )
+    assert result.exit_code == 0, result.output
+    adapter = home / "kb" / "ft" / "adapter"
+    assert (adapter / "adapter_model.safetensors").is_file()
+    assert (adapter / "adapter_config.json").is_file()
+    card = json.loads((adapter / "training_card.json").read_text())
+    assert card["config"]["steps"] == 2 and card["examples"]["train"] > 0
+    assert (home / "kb" / "ft" / "adapter-data" / "card.md").is_file()
+
+    chat = RagChat.open(Settings.load(), "ft")
+    assert chat.adapter == adapter, "the KB records the adapter as its default"
+    assert type(chat.generator.model).__name__.startswith("Peft"), "loaded through PEFT"
+
+    monkeypatch.setenv("RAGCHAT_CONTEXT_TOKENS", "150")  # the tiny tokenizer is nearly per-char
+    asked = runner.invoke(
+        ragchat_main,
+        ["ask", "When was the hall number 3 of Rouen founded?", "--kb", "ft", "--json"],
+    )
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.stdout)
+    assert set(answer) >= {"answer", "refused", "citations", "timings"}
