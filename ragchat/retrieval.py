@@ -85,7 +85,8 @@ class Retriever:
             lexical = self.kb.lexical_search(query_terms(qtokens, df, total), n)
             chunks = self.kb.chunks(list({i: None for i, _ in [*dense, *lexical]}))
             fused = self._fuse(dense, lexical, lang)
-            fused = self._boost_documents(fused, chunks, qvec)
+            if RRF_WEIGHTS.get(lang, (1.0, 1.0))[0] > 0:  # documents are ranked by embedding
+                fused = self._boost_documents(fused, chunks, qvec)
         dense_map, lex_map = dict(dense), dict(lexical)
         candidates = [
             Hit(chunks[i], s, r + 1, dense_map.get(i), lex_map.get(i))
@@ -133,7 +134,8 @@ class Retriever:
         """Add a reciprocal-rank bonus for the chunk's document, ranked by the cosine between the
         question and the document's mean embedding: among similar filings or manuals, the
         chunks of the document the question is about win (sec10q file recall 0.81 -> 0.87,
-        squad unchanged)."""
+        squad unchanged). Not for languages the embedder cannot read (Chinese): there the
+        document ranking is noise (cmrc answer recall 0.98 -> 0.91 with it)."""
         w = self.settings.doc_weight
         if w <= 0 or not fused:
             return fused
