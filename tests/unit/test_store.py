@@ -207,3 +207,32 @@ def test_centroids_are_unit_means_per_document_and_rank_documents(tmp_path):
     assert retriever._boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
     off = Retriever(kb, None, Settings(doc_weight=0.0))
     assert off._boost_documents(tied, chunks, mean_b) == tied
+
+
+def test_document_bonus_applies_to_english_questions_only(tmp_path):
+    """Chinese retrieval is BM25 only (the embedder is English-only), so the embedding-based
+    document ranking must not reorder it either."""
+    from ragchat.retrieval import Retriever
+    from ragchat.settings import Settings
+
+    kb = open_kb(tmp_path)
+    put(kb, "/d/a.pdf", ["alpha one", "alpha two"])
+    vb = put(kb, "/d/b.pdf", ["beta one", "beta two", "beta three"])
+    mean_b = vb.mean(axis=0) / np.linalg.norm(vb.mean(axis=0))
+
+    class QueryEmbedder:  # honours Embedder.embed_query: the question points at document b
+        def embed_query(self, question: str) -> np.ndarray:
+            return mean_b.astype(np.float32)
+
+    calls: list[str] = []
+
+    class Spy(Retriever):
+        def _boost_documents(self, fused, chunks, qvec):
+            calls.append("boost")
+            return super()._boost_documents(fused, chunks, qvec)
+
+    retriever = Spy(kb, QueryEmbedder(), Settings(doc_weight=0.5))
+    retriever.search("alpha one")
+    assert calls == ["boost"]
+    retriever.search("阿尔法是什么")
+    assert calls == ["boost"], "no document bonus for a Chinese question"
