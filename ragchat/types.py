@@ -86,6 +86,33 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """One sentence (or table row) chosen from the retrieved chunks to answer from; the model
+    sees these, numbered [n], and every answer sentence is checked against them."""
+
+    n: int  # the [n] marker
+    text: str
+    chunk_id: str
+    file: str
+    page: int
+    heading_path: tuple[str, ...]
+    score: float
+    # where the sentence sits on its page (page, x0, y0, x1, y1); the chunk's blocks if unknown
+    bboxes: tuple[tuple[int, float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceCheck:
+    """The verification of one sentence of the model's draft against the evidence it cites."""
+
+    text: str
+    cited: tuple[int, ...]  # evidence numbers it cites after repair
+    supported: bool
+    score: float  # share of its content words found in the cited evidence
+    reason: str = ""  # why it was removed, e.g. "number 1999 is in no source"
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     n: int  # the [n] marker in the answer
     file: str
@@ -109,3 +136,7 @@ class Answer:
     # seconds: retrieval, first_token, total
     timings: dict[str, float] = field(default_factory=dict)
     lang: str = "en"
+    evidence: tuple[Evidence, ...] = ()  # the numbered sentences the model answered from
+    checks: tuple[SentenceCheck, ...] = ()  # per sentence of the model's draft
+    fallback: bool = False  # the text is a quote of the best evidence, not the model's words
+    draft: str = ""  # what the model wrote, before verification
