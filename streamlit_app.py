@@ -6,21 +6,61 @@ Built only on ragchat's Python API: everything here is also reachable from the C
 
 from __future__ import annotations
 
-import logging
 import os
-from pathlib import Path
 
-import streamlit as st
+# Before anything imports torch or transformers: OpenMP threads that sleep instead of spinning
+# on a shared CPU, and no model-loading bars or info lines in the server log.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from ragchat.app_support import escape_markdown, render_page, save_upload
-from ragchat.errors import RagchatError
-from ragchat.retrieval import DEFAULT_GATE
-from ragchat.settings import Settings
-from ragchat.stores import KBStore, delete_kb, list_kbs
-from ragchat.stores import open_kb as open_store
+# multiprocessing's "spawn" start method re-runs `__main__.__file__` in every helper process, and
+# the ingestor parses the next PDF in one. Under Streamlit, `__main__` is this script, so each
+# helper re-ran the whole app (loading models, "missing ScriptRunContext" in the log) before it
+# parsed anything: two uploads took 88 s instead of 22 s. Without the path a helper imports only
+# the ingestion code it is handed. Streamlit itself does not read it back.
+globals().pop("__file__", None)
+
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from ragchat.app_support import (  # noqa: E402
+    LOOK_HERE,
+    PASSAGES_SEARCHED,
+    CountingEmbedder,
+    IngestOutcome,
+    IngestProgress,
+    clean_answer_text,
+    distinct_places,
+    escape_markdown,
+    example_questions,
+    heading_label,
+    ingest_outcome,
+    page_counts,
+    place_label,
+    render_page,
+    save_upload,
+)
+from ragchat.errors import RagchatError  # noqa: E402
+from ragchat.retrieval import DEFAULT_GATE  # noqa: E402
+from ragchat.settings import Settings  # noqa: E402
+from ragchat.stores import KBStore, delete_kb, list_kbs  # noqa: E402
+from ragchat.stores import open_kb as open_store  # noqa: E402
 
 log = logging.getLogger("ragchat.app")
-st.set_page_config(page_title="ragchat", page_icon="📄", layout="wide")
+WHAT = (
+    "**ragchat** answers questions from the PDFs in this knowledge base only: every answer cites"
+    " file and page, and it says so plainly when the documents don't cover a question. Nothing"
+    " leaves this machine."
+)
+EVIDENCE = {"en": "Evidence", "zh": "依据"}
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -36,17 +76,21 @@ def embedder(spec: str, batch: int):
     return load_embedder(base_settings().replace(embedder=spec, embed_batch_size=batch))
 
 
-def chat_for(settings: Settings, kb_name: str):
-    """A RagChat for this KB and these settings; models come from process-wide caches."""
+@st.cache_resource(show_spinner="Loading the models — first time only…", max_entries=8)
+def _chat(kb_name: str, settings_key: str, _settings: Settings):
+    """One RagChat per (KB, settings incl. adapter), shared by reruns and sessions."""
     from ragchat.generate import load_generator
     from ragchat.pipeline import RagChat
 
-    emb = embedder(settings.embedder, settings.embed_batch_size)
-    kb = open_kb(settings, kb_name)
-    chat = RagChat(settings, kb, emb)
-    with st.spinner(f"Loading the answer model ({settings.generator}) — first time only…"):
-        chat._generator = load_generator(settings, chat.adapter)
-    return chat
+    # The generator is chosen here, not by RagChat, so that switching the KB's default
+    # adapter off in the sidebar really answers without it.
+    generator = load_generator(_settings, _settings.adapter)
+    return RagChat.open(_settings, kb_name, generator=generator)
+
+
+def chat_for(settings: Settings, kb_name: str):
+    key = json.dumps(dataclasses.asdict(settings), default=str, sort_keys=True)
+    return _chat(kb_name, key, settings)
 
 
 def open_kb(settings: Settings, name: str) -> KBStore:
@@ -58,11 +102,11 @@ def show_error(message: str, exc: BaseException | None = None) -> None:
     """One line for the user; the traceback goes to the log."""
     if exc is not None:
         log.warning("%s", message, exc_info=exc)
-    st.error(message, icon="⚠️")
+    st.error(escape_markdown(message), icon="⚠️")
 
 
 # ---------------------------------------------------------------- sidebar
-def sidebar(settings: Settings) -> tuple[str | None, Settings]:
+def sidebar(settings: Settings) -> tuple[KBStore | None, Settings]:
     st.sidebar.title("ragchat")
     kbs = list_kbs(settings)
     default = os.environ.get("RAGCHAT_KB", "samples")
@@ -70,13 +114,14 @@ def sidebar(settings: Settings) -> tuple[str | None, Settings]:
         new = st.text_input("Name", key="new_kb", placeholder="manuals")
         if st.button("Create", key="create_kb") and new:
             try:
-                open_kb(settings, new.strip())
+                open_kb(settings, new.strip()).close()
                 st.session_state["kb"] = new.strip()
                 st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
     kbs = list_kbs(settings)
     if not kbs:
+        st.markdown(WHAT)
         st.info("Create a knowledge base in the sidebar, then upload PDFs.")
         return None, settings
     current = st.session_state.get("kb", default if default in kbs else kbs[0])
@@ -113,19 +158,20 @@ def sidebar(settings: Settings) -> tuple[str | None, Settings]:
         temperature=temperature,
         generator=model.strip() or settings.generator,
     )
-    chosen = _with_adapter(chosen, adapter_dir if use_adapter else None)
+    chosen = dataclasses.replace(chosen, adapter=adapter_dir if use_adapter else None)
 
     with st.sidebar.expander("Danger zone"):
         sure = st.checkbox(f"Yes, delete {kb_name!r} and its index", key="sure")
         if st.button("Delete knowledge base", disabled=not sure, key="delete_kb"):
             try:
                 kb.close()
+                _chat.clear()  # cached chats hold the KB open
                 delete_kb(settings, kb_name)
                 st.session_state.pop("kb", None)
                 st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
-    return kb_name, chosen
+    return kb, chosen
 
 
 def _adapter_dir(kb: KBStore) -> Path | None:
@@ -136,22 +182,14 @@ def _adapter_dir(kb: KBStore) -> Path | None:
     return None
 
 
-def _with_adapter(settings: Settings, adapter: Path | None) -> Settings:
-    import dataclasses
-
-    return dataclasses.replace(settings, adapter=adapter)
-
-
 # ---------------------------------------------------------------- documents
-def documents_tab(settings: Settings, kb_name: str) -> None:
-    kb = open_kb(settings, kb_name)
+def documents_tab(settings: Settings, kb: KBStore) -> None:
     files = kb.files()
     st.caption(
-        f"{len(files)} files · {sum(f.pages for f in files)} pages · {sum(f.chunks for f in files)} chunks"
+        f"{len(files)} files · {sum(f.pages for f in files)} pages"
+        f" · {sum(f.chunks for f in files)} chunks"
     )
     if files:
-        import time
-
         rows = [
             {
                 "file": f.name,
@@ -170,9 +208,19 @@ def documents_tab(settings: Settings, kb_name: str) -> None:
             path = next(f.path for f in files if f.name == gone)
             remove_files(kb, [path])
             st.rerun()
-    uploads = st.file_uploader("Add PDFs", type=["pdf"], accept_multiple_files=True, key="uploads")
+    last = st.session_state.get(f"ingested:{kb.name}")
+    if last is not None:
+        show_outcome(last)
+    # a new key after each ingest empties the uploader
+    nonce = st.session_state.get("uploads_nonce", 0)
+    uploads = st.file_uploader(
+        "Add PDFs", type=["pdf"], accept_multiple_files=True, key=f"uploads:{nonce}"
+    )
     if uploads and st.button(f"Ingest {len(uploads)} file(s)", key="ingest"):
-        ingest_uploads(settings, kb, [(u.name, u.getvalue()) for u in uploads])
+        outcome = ingest_uploads(settings, kb, [(u.name, u.getvalue()) for u in uploads])
+        st.session_state[f"ingested:{kb.name}"] = outcome
+        st.session_state["uploads_nonce"] = nonce + 1
+        st.rerun()  # the table, the counts and the first screen show the new files
 
 
 def _problems(warnings: tuple[str, ...]) -> str:
@@ -182,8 +230,8 @@ def _problems(warnings: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, bytes]]) -> None:
-    """Save uploads under the KB and ingest them with live progress; bad files are listed."""
+def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, bytes]]):
+    """Save uploads under the KB and ingest them with live progress; returns the outcome."""
     from ingestion.index import Ingestor
 
     saved, refused = [], []
@@ -192,120 +240,205 @@ def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, byt
             saved.append(save_upload(kb.root, name, data, max_mb=settings.max_upload_mb))
         except RagchatError as exc:
             refused.append(str(exc))
-    for line in refused:
-        st.error(line, icon="⚠️")
     if not saved:
-        return
+        return IngestOutcome("error", f"0 added, {len(refused)} failed", tuple(refused))
+    tracker = IngestProgress(page_counts(saved))
     with st.status(f"Ingesting {len(saved)} file(s)…", expanded=True) as status:
-        bar = st.progress(0.0)
-        line = st.empty()
+        bar = st.progress(0.0, text="Starting…")
 
-        def progress(p) -> None:
-            done = p.files_done / max(1, p.files_total)
-            bar.progress(min(1.0, done), text=f"{p.file}: {p.stage}")
-            line.text(f"{p.file} — page {p.pages} · {p.chunks} chunks embedded")
+        def progress(p: Any) -> None:
+            fraction, text = tracker.update(p)
+            bar.progress(fraction, text=escape_markdown(text))
 
         try:
-            emb = embedder(settings.embedder, settings.embed_batch_size)
+            emb = CountingEmbedder(embedder(settings.embedder, settings.embed_batch_size), tracker)
             report = Ingestor(kb, settings, emb).ingest(saved, progress=progress)
         except RagchatError as exc:
+            log.warning("ingest failed", exc_info=exc)
             status.update(label="Ingest failed", state="error")
-            show_error(str(exc), exc)
-            return
-        for failure in report.failed:
-            st.error(f"{Path(failure.file).name}: {failure.error}", icon="⚠️")
-        state = "error" if report.failed and not (report.added or report.updated) else "complete"
+            return IngestOutcome("error", "Ingest failed", (*refused, str(exc)))
+        outcome = ingest_outcome(report, refused)
+        bar.progress(1.0, text=tracker.finish(f"Done in {report.seconds:.0f} s")[1])
         status.update(
-            label=f"{len(report.added) + len(report.updated)} added, {len(report.unchanged)} unchanged,"
-            f" {len(report.failed)} failed · {report.chunks_total} chunks",
-            state=state,
+            label=outcome.headline, state="complete" if outcome.state == "complete" else "error"
         )
+    return outcome
+
+
+def show_outcome(outcome: IngestOutcome) -> None:
+    """The last upload's result: never a success when a file failed, and every failed file
+    with its reason in plain sight."""
+    box = {"complete": st.success, "warning": st.warning, "error": st.error}[outcome.state]
+    icon = {"complete": "✅", "warning": "⚠️", "error": "❌"}[outcome.state]
+    box(escape_markdown(f"Last upload: {outcome.headline}"), icon=icon)
+    for line in outcome.problems:
+        st.error(escape_markdown(line), icon="⚠️")
+    for note in outcome.notes[:10]:
+        st.caption(escape_markdown(note))
 
 
 # ---------------------------------------------------------------- chat
-def chat_tab(settings: Settings, kb_name: str) -> None:
-    key = f"history:{kb_name}"
+def chat_tab(settings: Settings, kb: KBStore) -> None:
+    key = f"history:{kb.name}"
     history = st.session_state.setdefault(key, [])
     if st.button("New chat", key="new_chat"):
         history.clear()
-    for i, turn in enumerate(history):
-        with st.chat_message("user"):
-            st.text(turn["question"])
-        with st.chat_message("assistant"):
-            show_answer(turn["answer"], f"{kb_name}:{i}", settings, kb_name)
-    question = st.chat_input("Ask your documents…")
-    if not question:
+    # Everything the chat shows goes into this container, above the input box: the history,
+    # then the new turn (the input box inside a tab stays where it is drawn).
+    turns = st.container()
+    question = st.chat_input("Ask your documents…", key="question")
+    question = question or st.session_state.pop("example_question", None)
+    with turns:
+        if not history and not question:
+            first_screen(kb)
+        for i, turn in enumerate(history):
+            with st.chat_message("user"):
+                st.text(turn["question"])
+            with st.chat_message("assistant"):
+                show_answer(turn["answer"], f"{kb.name}:{i}", kb)
+        if question:
+            answer = ask(settings, kb, question, history)
+            if answer is not None:
+                history.append({"question": question, "answer": answer})
+
+
+def first_screen(kb: KBStore) -> None:
+    """What ragchat does, what this KB holds, and a few questions it can answer."""
+    st.markdown(WHAT)
+    files = kb.files()
+    if not files:
+        st.info("This knowledge base is empty: add PDFs on the Documents tab.")
         return
+    names = ", ".join(f.name for f in files[:5]) + (", …" if len(files) > 5 else "")
+    pages = sum(f.pages for f in files)
+    st.caption(escape_markdown(f"{kb.name} holds {len(files)} files · {pages} pages: {names}"))
+    questions = _examples(str(kb.root), kb.generation(), kb)
+    if questions:
+        st.caption("Try one of these:")
+        for i, q in enumerate(questions):
+            st.button(q, key=f"example:{i}", on_click=_ask_example, args=(q,))
+
+
+def _ask_example(question: str) -> None:
+    st.session_state["example_question"] = question
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _examples(kb_root: str, generation: int, _kb: KBStore) -> list[str]:
+    """Example questions from section headings (then titles) of up to 8 files."""
+    pairs: list[tuple[str, str]] = []
+    files = _kb.files()[:8]
+    for f in files:
+        seen = set()
+        for c in _kb.chunks_of(f.path):
+            if c.heading_path and c.heading_path[-1] not in seen:
+                seen.add(c.heading_path[-1])
+                pairs.append((f.name, c.heading_path[-1]))
+    pairs += [(f.name, f.title) for f in files if f.title]
+    return example_questions(pairs, 3)
+
+
+def ask(settings: Settings, kb: KBStore, question: str, history: list[dict]):
+    """Show the question and the streamed answer; the finished Answer, or None on error."""
     with st.chat_message("user"):
         st.text(question)
     with st.chat_message("assistant"):
+        placeholder = st.empty()
         try:
-            chat = chat_for(settings, kb_name)
+            chat = chat_for(settings, kb.name)
             past = [(t["question"], t["answer"].text) for t in history]
             stream = chat.stream(question, history=past)
-            placeholder = st.empty()
             text = ""
             for piece in stream:
                 text += piece
                 placeholder.text(text)
             answer = stream.answer
+            if answer is None:
+                raise RuntimeError("the answer stream ended without an answer")
         except RagchatError as exc:
+            placeholder.empty()
             show_error(str(exc), exc)
-            return
+            return None
         except Exception as exc:  # never show a traceback to the user
+            placeholder.empty()
             show_error("Something went wrong while answering; see the log for details.", exc)
-            return
+            return None
         placeholder.empty()
-        show_answer(answer, f"{kb_name}:{len(history)}", settings, kb_name)
-    history.append({"question": question, "answer": answer})
+        show_answer(answer, f"{kb.name}:{len(history)}", kb)
+    return answer
 
 
-def show_answer(answer, key: str, settings: Settings, kb_name: str) -> None:
+def show_answer(answer: Any, key: str, kb: KBStore) -> None:
+    lang = answer.lang if answer.lang in LOOK_HERE else "en"
     if answer.refused:
-        st.warning(answer.text, icon="🚫")
-        if answer.hits:
-            st.caption("You may look here:")
-            for h in answer.hits[:3]:
-                st.caption(
-                    f"• {h.chunk.file}, page {h.chunk.page_start} — {' > '.join(h.chunk.heading_path)}"
-                )
+        st.warning(escape_markdown(answer.text), icon="🚫")
+        places = distinct_places(answer.hits, lang)
+        if places:
+            st.caption(LOOK_HERE[lang])
+            for place in places:
+                st.caption(escape_markdown(f"• {place}"))
         return
-    st.markdown(escape_markdown(answer.text))
-    kb = open_kb(settings, kb_name)
-    for c in answer.citations:
-        where = f"[{c.n}] {c.file}, page {c.page}" + (
-            f" — {' > '.join(c.heading_path)}" if c.heading_path else ""
+    if answer.fallback:
+        st.caption(
+            "The model's own answer did not hold up against the sources; this is the passage"
+            " that best answers the question."
         )
+    st.markdown(escape_markdown(clean_answer_text(answer.text)))
+    for c in answer.citations:
+        head = heading_label(c.heading_path)
+        where = f"[{c.n}] {place_label(c.file, c.page, lang)}" + (f" — {head}" if head else "")
         opened = bool(st.session_state.get(f"page:{key}:{c.n}"))
         with st.expander(where, expanded=opened):
             st.text(c.quote)
             if st.toggle("Show the page", key=f"page:{key}:{c.n}"):
-                path = _source_path(kb, c)
+                path = _source_path(kb, c.file)
                 if path is None:
                     st.caption("The source file is no longer on disk.")
                 else:
                     st.image(
                         render_page(path, c.page, c.bboxes), caption=f"{c.file}, page {c.page}"
                     )
+    if answer.evidence:
+        with st.expander(f"{EVIDENCE[lang]} ({len(answer.evidence)})"):
+            for e in answer.evidence:
+                head = heading_label(e.heading_path)
+                where = f"[{e.n}] {place_label(e.file, e.page, lang)}" + (
+                    f" — {head}" if head else ""
+                )
+                st.caption(escape_markdown(where))
+                st.text(e.text)
+    if not answer.citations and answer.hits:
+        with st.expander(PASSAGES_SEARCHED[lang]):
+            for h in answer.hits[:3]:
+                c = h.chunk
+                head = heading_label(c.heading_path)
+                st.caption(
+                    escape_markdown(
+                        place_label(c.file, c.page_start, lang) + (f" — {head}" if head else "")
+                    )
+                )
+                st.text(c.text if len(c.text) <= 400 else c.text[:400].rsplit(" ", 1)[0] + " …")
 
 
-def _source_path(kb: KBStore, citation) -> str | None:
+def _source_path(kb: KBStore, file: str) -> str | None:
     for f in kb.files():
-        if f.name == citation.file and Path(f.path).is_file():
+        if f.name == file and Path(f.path).is_file():
             return f.path
     return None
 
 
 def main() -> None:
+    st.set_page_config(page_title="ragchat", page_icon="📄", layout="wide")
     settings = base_settings()
-    kb_name, chosen = sidebar(settings)
-    if kb_name is None:
+    kb, chosen = sidebar(settings)
+    if kb is None:
         return
     chat, docs = st.tabs(["Chat", "Documents"])
     with docs:
-        documents_tab(chosen, kb_name)
+        documents_tab(chosen, kb)
     with chat:
-        chat_tab(chosen, kb_name)
+        chat_tab(chosen, kb)
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs the script as __main__; a spawn helper would not
+    main()
