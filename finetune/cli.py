@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ragchat.cli_common import common_options, fail_cleanly, kb_option, settings_from
+import ragchat.runtime_env  # noqa: F401  (sets OMP_WAIT_POLICY before anything loads torch)
+from ragchat.cli_common import common_options, fail_cleanly, kb_option, require_kb, settings_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,10 +22,12 @@ def _chat(opts: dict[str, Any], **extra: Any) -> Any:
     from ragchat.pipeline import RagChat
 
     settings = settings_from(opts, **extra)
+    with fail_cleanly():
+        require_kb(settings, opts["kb"])  # before any model loads
     return settings, RagChat.open(settings, opts["kb"], load_generator=False)
 
 
-@main.command("build-data")
+@main.command("build-data", short_help="Make training data from a KB.")
 @kb_option
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--max-examples", type=int, default=360, show_default=True, help="Grounded examples.")
@@ -56,7 +59,7 @@ def _build(opts: dict[str, Any], out: Path, max_examples: int, seed: int) -> dic
         return write_dataset(examples, out, config)
 
 
-@main.command()
+@main.command(short_help="Train a LoRA adapter.")
 @click.option(
     "--data", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True
 )
@@ -106,7 +109,7 @@ def _train(
     return card
 
 
-@main.command()
+@main.command(short_help="Compare the adapter with the base model.")
 @click.option(
     "--adapter", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True
 )
@@ -148,6 +151,8 @@ def _evaluate(
     from finetune.evaluate import chart, compare, sample_questions, table
 
     settings = settings_from(opts)
+    with fail_cleanly():
+        require_kb(settings, opts["kb"])  # before any model loads
     qs = sample_questions(questions, n)
     bar = tqdm(total=2 * len(qs), desc="evaluate", unit="q", file=sys.stderr)
     with fail_cleanly():
@@ -162,7 +167,7 @@ def _evaluate(
     return results
 
 
-@main.command()
+@main.command(short_help="build-data + train (+ evaluate), set default.")
 @kb_option
 @click.option(
     "--questions",

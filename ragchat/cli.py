@@ -1,16 +1,29 @@
-"""`ragchat`: ask questions of a knowledge base from the terminal."""
+"""`ragchat`: ask questions of a knowledge base from the terminal.
+
+Arguments and the KB are checked before any model loads (a typo costs a fraction of a second),
+and models load only when a command needs them.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ragchat.cli_common import common_options, fail_cleanly, kb_option, settings_from
+import ragchat.runtime_env  # noqa: F401  (sets OMP_WAIT_POLICY before anything loads torch)
+from ragchat.cli_common import (
+    common_options,
+    fail_cleanly,
+    kb_option,
+    require_kb,
+    require_question,
+    settings_from,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,15 +100,17 @@ def answer_json(answer: Any) -> dict[str, Any]:
     }
 
 
-@main.command()
+@main.command(short_help="Show the passages found for QUESTION.")
 @click.argument("question", required=False)
 @_opts
 def search(question: str | None, **opts: Any) -> None:
     """Show the chunks retrieved for QUESTION and whether the KB covers it."""
-    from ragchat.pipeline import RagChat
-
+    require_question(question, opts["batch"])
     settings = settings_from(opts, top_k=opts["top_k"], gate_threshold=opts["gate_threshold"])
     with fail_cleanly():
+        require_kb(settings, opts["kb"])
+        from ragchat.pipeline import RagChat
+
         chat = RagChat.open(settings, opts["kb"], load_generator=False)
         if opts["batch"]:
             for qid, q in _read_batch(opts["batch"]):
@@ -103,8 +118,7 @@ def search(question: str | None, **opts: Any) -> None:
                     json.dumps({"id": qid, **search_json(chat.search(q))}, ensure_ascii=False)
                 )
             return
-        if not question:
-            raise click.UsageError("give a QUESTION or --batch FILE")
+        assert question is not None
         result = chat.search(question)
     if opts["as_json"]:
         click.echo(json.dumps(search_json(result), ensure_ascii=False, indent=2))
@@ -118,7 +132,7 @@ def search(question: str | None, **opts: Any) -> None:
         click.echo("    " + h.chunk.text[:400].replace("\n", "\n    "))
 
 
-@main.command()
+@main.command(short_help="Answer QUESTION with cited sources.")
 @click.argument("question", required=False)
 @click.option(
     "--adapter",
@@ -128,21 +142,25 @@ def search(question: str | None, **opts: Any) -> None:
 )
 @_opts
 def ask(question: str | None, adapter: Path | None, **opts: Any) -> None:
-    """Answer QUESTION from the KB with numbered sources, or say it is not covered."""
-    from ragchat.pipeline import RagChat
+    """Answer QUESTION from the KB with numbered sources, or say it is not covered.
 
+    The answering model loads only when the KB covers the question.
+    """
+    require_question(question, opts["batch"])
     settings = settings_from(
         opts, top_k=opts["top_k"], gate_threshold=opts["gate_threshold"], adapter=adapter
     )
     with fail_cleanly():
-        chat = RagChat.open(settings, opts["kb"])
+        require_kb(settings, opts["kb"])
+        from ragchat.pipeline import RagChat
+
+        chat = RagChat.open(settings, opts["kb"], load_generator=False)
         if opts["batch"]:
             for qid, q in _read_batch(opts["batch"]):
                 answer = chat.ask(q)
                 click.echo(json.dumps({"id": qid, **answer_json(answer)}, ensure_ascii=False))
             return
-        if not question:
-            raise click.UsageError("give a QUESTION or --batch FILE")
+        assert question is not None
         if opts["as_json"]:
             click.echo(json.dumps(answer_json(chat.ask(question)), ensure_ascii=False, indent=2))
             return
@@ -170,7 +188,7 @@ def _stream_answer(chat: Any, question: str, history: Any) -> Any:
     return answer
 
 
-@main.command()
+@main.command(short_help="Chat in the terminal, with history.")
 @click.option(
     "--adapter",
     type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -181,10 +199,11 @@ def _stream_answer(chat: Any, question: str, history: Any) -> Any:
 @common_options
 def chat(adapter: Path | None, **opts: Any) -> None:
     """Interactive chat with history (Ctrl-D to leave, /new to start over)."""
-    from ragchat.pipeline import RagChat
-
     settings = settings_from(opts, adapter=adapter)
     with fail_cleanly():
+        require_kb(settings, opts["kb"])
+        from ragchat.pipeline import RagChat
+
         rag = RagChat.open(settings, opts["kb"])
         history: list[tuple[str, str]] = []
         click.echo(
@@ -198,6 +217,7 @@ def chat(adapter: Path | None, **opts: Any) -> None:
                 return
             if question == "/new":
                 history.clear()
+                click.echo("history cleared: the next question starts a new conversation")
                 continue
             if not question:
                 continue
@@ -206,7 +226,7 @@ def chat(adapter: Path | None, **opts: Any) -> None:
             history.append((question, answer.text))
 
 
-@main.command()
+@main.command(short_help="Fit the KB's coverage gate.")
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -218,17 +238,18 @@ def chat(adapter: Path | None, **opts: Any) -> None:
 @common_options
 def calibrate(questions: Path, max_per_kind: int, **opts: Any) -> None:
     """Calibrate the KB's coverage gate per language and store it in the KB."""
-    from ragchat.calibrate import calibrate_kb
-    from ragchat.pipeline import RagChat
-
     settings = settings_from(opts)
     with fail_cleanly():
+        require_kb(settings, opts["kb"])
+        from ragchat.calibrate import calibrate_kb
+        from ragchat.pipeline import RagChat
+
         rag = RagChat.open(settings, opts["kb"], load_generator=False)
         result = calibrate_kb(rag, questions, max_per_kind=max_per_kind)
     click.echo(json.dumps(result, indent=2))
 
 
-@main.command()
+@main.command(short_help="Serve the model over an OpenAI-style API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port (0 = any free one).")
 @click.option(
@@ -275,6 +296,38 @@ def serve(
         pass
     finally:
         server.server_close()
+
+
+@main.command("prepare-models", short_help="Convert the packaged model once.")
+@common_options
+def prepare_models(**opts: Any) -> None:
+    """Convert the packaged generator (GGUF) to the cached safetensors copy it loads from.
+
+    Done once (set-up runs it); later runs only check. Other generators need nothing.
+    """
+    from ragchat.embedder import resolve_embedder_path
+    from ragchat.models import PACKAGED_DIR_NAME, packaged_gguf, resolve_generator_dir
+    from ragchat.settings import PACKAGED_EMBEDDER, PACKAGED_GENERATOR
+
+    settings = settings_from(opts)
+    with fail_cleanly():
+        if settings.embedder == PACKAGED_EMBEDDER:
+            click.echo(f"embedder: packaged, {resolve_embedder_path(settings.embedder)}")
+        if settings.generator != PACKAGED_GENERATOR:
+            click.echo(f"generator: {settings.generator} (nothing to convert)")
+            return
+        target = settings.model_cache / "generators" / PACKAGED_DIR_NAME
+        if (target / "model.safetensors").is_file():
+            click.echo(f"generator: ready, {target}")
+            return
+        click.echo(
+            f"generator: converting {packaged_gguf().name} to safetensors in {target}"
+            " (once; about a minute)..."
+        )
+        sys.stdout.flush()
+        t0 = time.perf_counter()
+        resolve_generator_dir(settings)
+    click.echo(f"generator: ready after {time.perf_counter() - t0:.0f} s, {target}")
 
 
 if __name__ == "__main__":
