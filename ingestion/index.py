@@ -1,7 +1,8 @@
 """Ingest files into a knowledge base: parse -> chunk -> embed (skipping known text) -> commit.
 
 Each file is committed on its own, so a failure or a crash costs at most the file in flight.
-Files are keyed by path and content hash: an unchanged file costs one hash.
+Files are keyed by path and content hash: an unchanged file costs one hash, and the embedder is
+not even loaded until some file needs parsing (pass `embedder_loader` instead of an embedder).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from ingestion.chunk import chunking_fingerprint, truncated
 from ingestion.prepare import Prefetcher, Prepared, prepare_file
-from ragchat.errors import DocumentError, RagchatError
+from ragchat.errors import DocumentError, EmbedderMismatch, RagchatError
 from ragchat.settings import Settings
 from ragchat.store import FileRecord, KnowledgeBase
 from ragchat.types import Chunk
@@ -38,6 +39,7 @@ class Progress:
     pages: int = 0  # pages of this file parsed so far
     chunks: int = 0  # chunks of this file embedded so far
     message: str = ""
+    pages_total: int = 0  # pages of this file (0 = not known yet)
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,47 @@ def text_hash(embedder_name: str, text: str) -> str:
 
 
 class Ingestor:
-    """Adds, updates and removes files of one KB with one embedder."""
+    """Adds, updates and removes files of one KB with one embedder.
 
-    def __init__(self, kb: KnowledgeBase, settings: Settings, embedder: Any) -> None:
+    Give the embedder itself, or `embedder_loader`: a callable that loads it, called only when
+    a file needs parsing (never for a re-ingest of unchanged files). A loaded embedder must be
+    the one the KB was built with.
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: Settings,
+        embedder: Any = None,
+        *,
+        embedder_loader: Callable[[], Any] | None = None,
+    ) -> None:
+        if embedder is None and embedder_loader is None:
+            raise TypeError("Ingestor needs an embedder or an embedder_loader")
         self.kb = kb
         self.settings = settings
-        self.embedder = embedder
+        self._embedder = embedder
+        self._loader = embedder_loader
+
+    @property
+    def embedder(self) -> Any:
+        """The embedder, loaded on first use."""
+        if self._embedder is None:
+            assert self._loader is not None
+            loaded = self._loader()
+            built = self.kb.manifest
+            if (loaded.name, loaded.dim) != (built.embedder, built.dim):
+                raise EmbedderMismatch(
+                    f"KB {built.name!r} was built with embedder {built.embedder} ({built.dim}"
+                    f" dims), but {loaded.name} ({loaded.dim} dims) is configured; use the same"
+                    " embedder or rebuild the KB under a new name"
+                )
+            self._embedder = loaded
+        return self._embedder
+
+    @property
+    def embedder_loaded(self) -> bool:
+        return self._embedder is not None
 
     def ingest(
         self,
@@ -185,9 +222,12 @@ class Ingestor:
                     emit(Progress("skip", path.name, i + 1, len(files), message="unchanged"))
                 else:
                     todo.append((i, path, doc_id, old is not None))
-            prefetch = Prefetcher(
-                self.settings, password, self.embedder.max_tokens, workers=int(len(todo) > 1)
-            )
+            if not todo:  # nothing to parse: the embedder is not needed
+                prefetch = Prefetcher(self.settings, password, 0, workers=0)
+            else:
+                prefetch = Prefetcher(
+                    self.settings, password, self.embedder.max_tokens, workers=int(len(todo) > 1)
+                )
             try:
                 futures = [prefetch.submit(todo[0][1])] if todo else []
                 for k, (i, path, doc_id, is_update) in enumerate(todo):
@@ -210,7 +250,17 @@ class Ingestor:
                         counters["pages"] += n_pages
                         warnings.extend(f"{name}: {w}" for w in rec.warnings)
                         (updated if is_update else added).append(str(path))
-                        emit(Progress("commit", name, i + 1, len(files), n_pages, rec.chunks))
+                        emit(
+                            Progress(
+                                "commit",
+                                name,
+                                i + 1,
+                                len(files),
+                                n_pages,
+                                rec.chunks,
+                                pages_total=n_pages,
+                            )
+                        )
                     except DocumentError as exc:
                         failed.append(FileFailure(str(path), exc.problem))
                         emit(Progress("fail", name, i + 1, len(files), message=exc.problem))
@@ -265,14 +315,16 @@ class Ingestor:
                 password,
                 self.embedder.max_tokens,
                 self.embedder.count_tokens,
-                on_page=lambda done, n: emit(Progress("parse", name, i, total, pages=done)),
+                on_page=lambda done, n: emit(
+                    Progress("parse", name, i, total, pages=done, pages_total=n)
+                ),
             )
             timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
         if prep.doc_id != doc_id:  # the file changed while we read it
             raise DocumentError(str(path), "file changed while it was being read; try again")
         timings["parse"] += prep.parse_seconds
         timings["chunk"] += prep.chunk_seconds
-        emit(Progress("parse", name, i, total, pages=prep.pages))
+        emit(Progress("parse", name, i, total, pages=prep.pages, pages_total=prep.pages))
         chunks = list(prep.chunks)
         texts = [c.embed_text() for c in chunks]
         vectors, n_new = self._embed(writer, chunks, texts, name, i, total, emit, timings)

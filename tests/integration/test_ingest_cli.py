@@ -115,3 +115,17 @@ def test_files_chunked_under_other_settings_are_rechunked(
     assert (s["updated"], s["unchanged"]) == (3, 0), "a new chunk size re-chunks every file"
     code, s = summary("add", str(folder), "--kb", "t")
     assert (s["updated"], s["unchanged"], s["chunks_embedded"]) == (0, 3, 0)
+
+
+def test_progress_counts_pages_per_file_and_no_stray_bar(folder: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(ingest_main, ["add", str(folder), "--kb", "t"])
+    assert result.exit_code == 0, result.output
+    bar = result.stderr
+    assert "file 3 of 3" in bar and "page 2 of 2" in bar, bar
+    assert "page 4" not in bar and "page 6" not in bar, "pages are counted per file"
+    assert "0file" not in bar
+    result = CliRunner().invoke(ingest_main, ["add", str(tmp_path / "gone"), "--kb", "t"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'gone'}: no such file or folder"
+    ]
