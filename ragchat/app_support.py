@@ -103,10 +103,14 @@ def looks_like_heading(text: str) -> bool:
     """True for "2.1 Safety valves" or "第三章 总则"; false for a body sentence that was taken
     for a heading ("events or developments.", "12.5% at the mid-point of the range …")."""
     t = " ".join(text.split())
-    if not t or len(t) > (40 if _CJK.search(t) else 80) or t.endswith(_SENTENCE_END):
+    if not t or len(t) > (40 if _CJK.search(t) else 100) or t.endswith(_SENTENCE_END):
         return False
-    if not any(ch.isalpha() for ch in t) or len(t.split()) > 12 or _AMOUNT.match(t):
+    words = t.split()
+    if not any(ch.isalpha() for ch in t) or len(words) > 12 or _AMOUNT.match(t):
         return False
+    long_words = [w for w in words if len(w) > 3]
+    if len(words) > 8 and sum(w[0].isupper() for w in long_words) < len(long_words) / 2:
+        return False  # a long run of lower-case words is a sentence, not a title
     return not t[0].islower()
 
 
