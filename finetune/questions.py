@@ -12,7 +12,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from ingestion.chunk import split_sentences
+from ragchat.text import split_sentences
 
 
 @dataclass(frozen=True)

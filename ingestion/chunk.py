@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ragchat.text import CJK_CHARS as _CJK
+from ragchat.text import split_sentences
 from ragchat.types import Block, Chunk, Document
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -25,33 +27,8 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a chunk
 MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
+__all__ = ["chunk_document", "document_text", "split_sentences"]
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CLOSERS = "\"'”’」』）)】》"
-# Candidate sentence ends: CJK terminal punctuation (no space needed), or . ! ? followed by
-# whitespace and something that can start a sentence. Abbreviations are checked in code.
-_SENT_END = re.compile(
-    rf"[。！？；][{_CLOSERS}]*\s*(?=\S)"
-    rf"|[.!?][{_CLOSERS}]*\s+(?=[\"'“‘(\[A-Z0-9{_CJK}])"
-)
-_ABBREV = {
-    "e.g",
-    "i.e",
-    "vs",
-    "mr",
-    "ms",
-    "mrs",
-    "dr",
-    "no",
-    "fig",
-    "etc",
-    "inc",
-    "co",
-    "st",
-    "jr",
-    "sr",
-    "al",
-}
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 
 
@@ -85,36 +62,6 @@ def document_text(doc: Document) -> tuple[str, list[tuple[Block, int]]]:
             parts.append(block.text)
             pos += len(block.text)
     return "".join(parts), offsets
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences in `text` (English and Chinese), whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENT_END.finditer(text):
-        if text[m.start()] == "." and _is_abbreviation(text, m.start()):
-            continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """True when the word before the period at `dot` is an abbreviation or an initial."""
-    word_start = dot
-    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
-        word_start -= 1
-    word = text[word_start:dot].lower()
-    return len(word.replace(".", "")) == 1 or word in _ABBREV
 
 
 CHUNKER_VERSION = 2  # bump when the same settings would chunk a file differently

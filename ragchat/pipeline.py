@@ -17,10 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ragchat.decide import decide
+from ragchat.evidence import select_evidence
+from ragchat.locate import locate_all
 from ragchat.prompt import (
     REFUSAL_MARKER,
     REFUSAL_MESSAGES,
-    build_messages,
+    build_evidence_messages,
     echoes_rules,
     is_refusal,
 )
@@ -28,11 +31,12 @@ from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
 from ragchat.stores import KBStore, open_kb
-from ragchat.types import Answer, Citation, Hit
+from ragchat.text import detect_lang
+from ragchat.types import Answer, Citation, Evidence, Hit
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-_STOP = ("\nQuestion:", "<source", "\nSources:", "<|im_end|>")
+STOP_SEQUENCES = ("\nQuestion:", "<source", "<evidence", "\nEvidence:", "\n\n", "<|im_end|>")
 
 
 class AnswerStream:
@@ -118,6 +122,7 @@ class RagChat:
         )
         retrieval = self.search(standalone)
         timings = {"retrieval": retrieval.seconds}
+        lang = detect_lang(question) if question.strip() else retrieval.lang
         base = Answer(
             question=question,
             text="",
@@ -125,69 +130,128 @@ class RagChat:
             hits=retrieval.hits,
             gate_score=retrieval.gate_score,
             standalone_question=standalone if standalone != question else None,
-            lang=retrieval.lang,
+            lang=lang,
         )
+        refusal = REFUSAL_MESSAGES.get(lang, REFUSAL_MESSAGES["en"])
         if not retrieval.covered or not retrieval.hits:
-            message = REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
             timings["total"] = time.perf_counter() - t0
             holder.answer = replace(
-                base, text=message, timings=timings, hits=retrieval.candidates[:3]
+                base, text=refusal, timings=timings, hits=distinct_places(retrieval.candidates)
             )
-            yield message
+            yield refusal
             return
-        chunks = [h.chunk for h in retrieval.hits]
-        messages = build_messages(standalone, chunks)
+        evidence = select_evidence(
+            standalone,
+            retrieval.hits,
+            lang=lang,
+            weights=self.retriever.term_weights(standalone),
+            embedder=self.embedder,
+            k=self.settings.evidence_sentences,
+        )
+        timings["evidence"] = time.perf_counter() - t0 - retrieval.seconds
+        if not evidence:  # everything retrieved was addressed to the assistant, or empty
+            timings["total"] = time.perf_counter() - t0
+            holder.answer = replace(base, text=refusal, timings=timings)
+            yield refusal
+            return
+        draft, first = "", None
+        if self.settings.answer_mode != "extractive":
+            draft, first = self._draft(standalone, evidence, lang, t0)
+        result = decide(draft, standalone, evidence, lang)
+        timings["first_token"] = first if first is not None else 0.0
+        timings["total"] = time.perf_counter() - t0
+        if result.refused:
+            holder.answer = replace(
+                base,
+                text=refusal,
+                timings=timings,
+                evidence=tuple(evidence),
+                checks=result.checks,
+                draft=draft,
+            )
+            yield refusal
+            return
+        evidence = locate_all(evidence, {e.chunk_id: self._source(e) for e in evidence})
+        by_n = {e.n: e for e in evidence}
+        citations = tuple(evidence_citation(by_n[n]) for n in result.cited if n in by_n)
+        holder.answer = replace(
+            base,
+            text=result.text,
+            refused=False,
+            citations=citations,
+            timings=timings,
+            evidence=tuple(evidence),
+            checks=result.checks,
+            fallback=result.fallback,
+            draft=draft,
+        )
+        yield result.text
+
+    def _draft(
+        self, question: str, evidence: Sequence[Evidence], lang: str, t0: float
+    ) -> tuple[str, float | None]:
+        """The model's short answer over the evidence (stopped early once it refuses or starts
+        reciting its rules)."""
+        messages = build_evidence_messages(question, evidence, lang)
         stream = iter(
             self.generator.stream(
                 messages,
                 max_new_tokens=self.settings.max_new_tokens,
                 temperature=self.settings.temperature,
-                stop=_STOP,
+                stop=STOP_SEQUENCES,
             )
         )
-        first = None
-        head = ""
-        # Hold the first characters back until we know they are not the refusal marker.
+        first, text = None, ""
         for piece in stream:
             if first is None:
                 first = time.perf_counter() - t0
-            head += piece
-            if len(head) > len(REFUSAL_MARKER) + 2 or is_refusal(head):
+            text += piece
+            if is_refusal(text[: len(REFUSAL_MARKER) + 4]) or echoes_rules(text[-400:]):
+                close = getattr(stream, "close", None)
+                if close:
+                    close()  # stops the generation thread
                 break
-        refused = is_refusal(head)
-        leaked = False
-        rest: list[str] = []
-        if refused:
-            close = getattr(stream, "close", None)
-            if close:
-                close()  # stops the generation thread
-        else:
-            yield head
-            for piece in stream:
-                rest.append(piece)
-                if echoes_rules(head + "".join(rest[-40:])):  # never recite the system rules
-                    refused = leaked = True
-                    close = getattr(stream, "close", None)
-                    if close:
-                        close()
-                    yield "\n"
-                    yield REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
-                    break
-                yield piece
-        raw_head = head
-        raw = raw_head + "".join(rest)
-        timings["first_token"] = first or 0.0
-        timings["total"] = time.perf_counter() - t0
-        if refused or is_refusal(raw):
-            message = REFUSAL_MESSAGES.get(retrieval.lang, REFUSAL_MESSAGES["en"])
-            holder.answer = replace(base, text=message, timings=timings)
-            if refused and not leaked:
-                yield message
-            return
-        text, citations = attach_citations(raw.strip(), retrieval.hits)
-        holder.answer = replace(
-            base, text=text, refused=False, citations=citations, timings=timings
-        )
+        if echoes_rules(text):
+            text = REFUSAL_MARKER
+        return text, first
+
+    def _source(self, e: Evidence) -> str | None:
+        finder = getattr(self.kb, "source_path", None)
+        if finder is None:
+            return None
+        from ragchat.types import Chunk
+
+        try:
+            return finder(Chunk(e.chunk_id, "", e.file, "", (), e.page, e.page, (0, 0)))
+        except Exception:  # a store that cannot say: highlight the chunk instead
+            return None
+
+
+def distinct_places(hits: Sequence[Hit], n: int = 3) -> tuple[Hit, ...]:
+    """The best hits on distinct (file, page) places: where to look after a refusal."""
+    out: list[Hit] = []
+    seen: set[tuple[str, int]] = set()
+    for h in hits:
+        key = (h.chunk.file, h.chunk.page_start)
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+def evidence_citation(e: Evidence) -> Citation:
+    return Citation(
+        n=e.n,
+        file=e.file,
+        page=e.page,
+        heading_path=e.heading_path,
+        quote=e.text,
+        chunk_id=e.chunk_id,
+        page_end=e.page,
+        bboxes=e.bboxes,
+    )
 
 
 def attach_citations(text: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:

@@ -10,7 +10,6 @@ stored in the KB manifest.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import numpy as np
 
 from ragchat.settings import Settings
 from ragchat.store import KnowledgeBase
-from ragchat.text import detect_lang, lexical_tokens
+from ragchat.text import detect_lang, lexical_tokens, term_present
 from ragchat.types import Chunk, Hit
 
 # Used until a KB is calibrated (`ragchat calibrate` stores measured values in the KB).
@@ -154,6 +153,14 @@ class Retriever:
         }
         return sorted(((i, s + bonus.get(i, 0.0)) for i, s in fused), key=lambda x: -x[1])
 
+    def term_weights(self, question: str) -> dict[str, float]:
+        """IDF weight of each of the question's terms in this KB."""
+        tokens = lexical_tokens(question)
+        with self.kb.snapshot():
+            total = max(1, self.kb.size())
+            df = self._doc_freq(tokens)
+        return {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(tokens)}
+
     def _doc_freq(self, tokens: Sequence[str]) -> dict[str, int]:
         """Chunks containing each query token (cached per KB generation)."""
         gen = self.kb.generation()
@@ -207,7 +214,7 @@ def gate_features(
         for hit in candidates[:5]:
             text = hit.chunk.embed_text().lower()
             present = set(lexical_tokens(text, drop_stopwords=False))
-            got = sum(w for t, w in weights.items() if _present(t, present, text))
+            got = sum(w for t, w in weights.items() if term_present(t, present, text))
             coverage = max(coverage, got / norm)
     return {"dense": float(top_dense), "coverage": float(coverage), "terms": float(len(weights))}
 
@@ -218,20 +225,6 @@ def gate_score(features: dict[str, float], lang: str) -> float:
     if features["dense"] < DENSE_FLOOR.get(lang, 0.0):
         score = min(score, features["dense"])
     return score
-
-
-_PLURAL = re.compile(r"(ies|es|s)$")
-
-
-def _present(token: str, present: set[str], text: str) -> bool:
-    if token in present:
-        return True
-    if not token.isascii():  # Chinese: segmentation differs with context, so match the string
-        return token in text
-    if token.isascii() and len(token) > 3:
-        stem = _PLURAL.sub("", token)
-        return any(p.startswith(stem) for p in present if p[:2] == token[:2])
-    return False
 
 
 def fit_context(candidates: Sequence[Hit], k: int, budget_tokens: int) -> list[Hit]:

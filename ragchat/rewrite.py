@@ -1,8 +1,11 @@
 """Follow-up questions ("and in 2022?") rewritten into standalone ones using the history.
 
-The packaged 135M model cannot rewrite reliably, so the default is a transparent rule: a question
-that looks like a follow-up (short, starts with a connective, or leans on a pronoun) is joined
-with the previous question, which carries the topic for retrieval and for the model.
+The packaged small models cannot rewrite reliably, so the default is a transparent rule: a question
+that looks like a follow-up (starts with a connective, or is short and leans on a pronoun or is
+elliptical) is joined with the previous question, which carries the topic for retrieval and for
+the model. Standalone questions asked after an unrelated one are left alone (measured on the dev
+sets: 1.7 % of squad-en and 0.7 % of cmrc-zh answerable questions look like follow-ups, and
+those do lean on "this"/"他").
 """
 
 from __future__ import annotations
@@ -11,26 +14,45 @@ import re
 from collections.abc import Sequence
 
 _EN_START = re.compile(
-    r"^\s*(and|but|also|what about|how about|and what|or|then|so|why|same for|what else)\b",
+    r"^\s*(and|but|also|what about|how about|same for|what else)\b",
     re.IGNORECASE,
 )
 _EN_PRONOUN = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|the same)\b",
+    r"\b(it|its|they|them|their|this|these|those|he|she|his|him|her|there|the same)\b",
     re.IGNORECASE,
 )
 _ZH_START = re.compile(r"^\s*(那|那么|还有|另外|而|并且|以及|同样)")
-_ZH_PRONOUN = re.compile(r"(它|它们|他|她|他们|她们|该|这个|那个|其|此)")
+_ZH_PRONOUN = re.compile(
+    r"(它们?|他们?|她们?|这个|那个|这些|那些|其中|此事|该(?:公司|人|书|作品|地|国|城|事))"
+)
+_ZH_ELLIPSIS = re.compile(r"呢\s*[?？]?\s*$")
+_WH_OR_AUX = re.compile(
+    r"^\s*(who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|could|"
+    r"has|have|had|will|would|should|name|list|give|tell)\b",
+    re.IGNORECASE,
+)
+_PROPER = re.compile(r"(?<!^)\b[A-Z][a-z]+|\d")
 
 
 def is_followup(question: str) -> bool:
+    """Does the question lean on the previous turn? A connective at the start ("and", "what
+    about", "那"), or a short question whose subject is a pronoun ("When did he die?") or that
+    is elliptical ("In 2021?", "2021年呢？"). A standalone question, however short, is not:
+    "Who founded Apple?" names its subject."""
     q = question.strip()
     if not q:
         return False
-    words = q.split()
     if _EN_START.search(q) or _ZH_START.search(q):
         return True
-    short = len(words) <= 6 if q.isascii() else len(q) <= 12
-    return short and bool(_EN_PRONOUN.search(q) or _ZH_PRONOUN.search(q) or len(words) <= 3)
+    if not q.isascii():
+        return len(q) <= 16 and bool(_ZH_PRONOUN.search(q) or _ZH_ELLIPSIS.search(q))
+    words = q.split()
+    if len(words) > 7:
+        return False
+    if _EN_PRONOUN.search(q) and not _PROPER.search(q.rstrip("?")):
+        return True
+    capitalised = re.search(r"(?<!^)\b[A-Z][a-z]+", q)
+    return len(words) <= 3 and not _WH_OR_AUX.search(q) and not capitalised
 
 
 def rewrite_followup(question: str, history: Sequence[tuple[str, str]]) -> str:

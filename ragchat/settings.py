@@ -138,7 +138,20 @@ class Settings:
         ),
     )
     temperature: float = field(default=0.0, metadata=_help("0 = greedy decoding."))
-    max_new_tokens: int = field(default=160, metadata=_help("Longest answer in tokens."))
+    max_new_tokens: int = field(
+        default=64,
+        metadata=_help("Longest answer in tokens (answers are short: the evidence is quoted)."),
+    )
+    answer_mode: str = field(
+        default="generate",
+        metadata=_help(
+            "generate = the model writes a short cited answer from the evidence sentences, each"
+            " sentence verified; extractive = quote the best evidence sentence (no model)."
+        ),
+    )
+    evidence_sentences: int = field(
+        default=4, metadata=_help("Evidence sentences the model reads (token-budgeted).")
+    )
     rewrite_followups: bool = field(
         default=True, metadata=_help("Rewrite follow-up questions into standalone ones.")
     )

@@ -7,6 +7,34 @@ import re
 from functools import lru_cache
 
 _CJK_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK characters incl. kana and full-width forms: may start a sentence, never need a space
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = CJK_CHARS
+_CLOSERS = "\"'”’」』）)】》"
+# Candidate sentence ends: CJK terminal punctuation (no space needed), or . ! ? followed by
+# whitespace and something that can start a sentence. Abbreviations are checked in code.
+_SENT_END = re.compile(
+    rf"[。！？；][{_CLOSERS}]*\s*(?=\S)"
+    rf"|[.!?][{_CLOSERS}]*\s+(?=[\"'“‘(\[A-Z0-9{_CJK}])"
+)
+_ABBREV = {
+    "e.g",
+    "i.e",
+    "vs",
+    "mr",
+    "ms",
+    "mrs",
+    "dr",
+    "no",
+    "fig",
+    "etc",
+    "inc",
+    "co",
+    "st",
+    "jr",
+    "sr",
+    "al",
+}
 _CJK_RUN = re.compile(f"[{_CJK_RANGE}]+")
 _LATIN_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _SPLIT = re.compile(f"([{_CJK_RANGE}]+)")
@@ -228,3 +256,48 @@ def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
                 if not (drop_stopwords and w in EN_STOP):
                     tokens.append(w)
     return tokens
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences in `text` (English and Chinese), whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if text[m.start()] == "." and _is_abbreviation(text, m.start()):
+            continue
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the word before the period at `dot` is an abbreviation or an initial."""
+    word_start = dot
+    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:dot].lower()
+    return len(word.replace(".", "")) == 1 or word in _ABBREV
+
+
+_PLURAL = re.compile(r"(ies|es|s)$")
+
+
+def term_present(token: str, present: set[str], text: str) -> bool:
+    """Is a query term in a passage? (its token set, and the lower-cased text)"""
+    if token in present:
+        return True
+    if not token.isascii():  # Chinese: segmentation differs with context, so match the string
+        return token in text
+    if token.isascii() and len(token) > 3:
+        stem = _PLURAL.sub("", token)
+        return any(p.startswith(stem) for p in present if p[:2] == token[:2])
+    return False

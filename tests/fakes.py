@@ -10,7 +10,8 @@ from ragchat.prompt import REFUSAL_MARKER
 
 
 class FakeGenerator:
-    """Answers with the first sentence of source [1] and cites it; refuses when told to."""
+    """Answers with the first sentence of evidence (or source) [1] and cites it; refuses when
+    told to."""
 
     name = "fake"
 
@@ -36,7 +37,10 @@ class FakeGenerator:
         if self.refuse:
             yield REFUSAL_MARKER
             return
-        m = re.search(r'<source id="1".*?">\n(.*?)\n</source>', messages[-1]["content"], re.S)
+        user = messages[-1]["content"]
+        m = re.search(r"^\[1\] (.+)$", user, re.M) or re.search(
+            r'<source id="1".*?">\n(.*?)\n</source>', user, re.S
+        )
         first = re.split(r"(?<=[.。!?])\s", m.group(1).strip())[0] if m else "No sources."
         for word in f"{first} [1]".split(" "):
             yield word + " "

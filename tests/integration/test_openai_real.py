@@ -11,7 +11,7 @@ from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
 from ragchat.generate import HFGenerator, load_generator
 from ragchat.generate_openai import OpenAIGenerator, estimate_tokens
-from ragchat.pipeline import _STOP, RagChat
+from ragchat.pipeline import STOP_SEQUENCES, RagChat
 from ragchat.prompt import build_messages
 from ragchat.settings import PACKAGED_GENERATOR, Settings
 from ragchat.store import KnowledgeBase
@@ -42,7 +42,7 @@ def test_packaged_model_answers_through_the_server_as_it_does_locally(
         hits = chat.search(QUESTION).hits
         messages = build_messages(QUESTION, [h.chunk for h in hits])
         remote = OpenAIGenerator(local.name, base_url=server.url, timeout=120)
-        kw = {"max_new_tokens": 60, "temperature": 0.0, "stop": _STOP}
+        kw = {"max_new_tokens": 60, "temperature": 0.0, "stop": STOP_SEQUENCES}
         pieces = list(remote.stream(messages, **kw))
         direct = "".join(local.stream(messages, **kw))
         assert direct.strip() and len(pieces) >= 3

@@ -32,11 +32,21 @@ def test_answer_streams_with_citations_and_timings(kb):
     stream = chat.stream("What is the operating pressure of the boiler?")
     pieces = list(stream)
     answer = stream.answer
-    assert len(pieces) > 1 and "".join(pieces).strip() == answer.text
-    assert not answer.refused
-    assert answer.citations[0].n == 1 and answer.citations[0].file == "manual.pdf"
-    assert answer.citations[0].page == 1 and answer.citations[0].bboxes
-    assert {"retrieval", "first_token", "total"} <= set(answer.timings)
+    assert "".join(pieces).strip() == answer.text
+    assert not answer.refused and not answer.fallback
+    assert "3 bar" in answer.text and answer.text.endswith("[1]")
+    assert all(c.supported for c in answer.checks)
+    cite = answer.citations[0]
+    assert cite.n == 1 and cite.file == "manual.pdf" and cite.page == 1
+    assert cite.quote == answer.evidence[0].text and "3 bar" in cite.quote
+    # the sentence is highlighted, not the whole chunk: its rectangles are its own lines
+    chunk = next(h.chunk for h in answer.hits if h.chunk.chunk_id == cite.chunk_id)
+    assert cite.bboxes and cite.bboxes != chunk.bboxes
+    assert {"retrieval", "evidence", "first_token", "total"} <= set(answer.timings)
+    # the model read evidence sentences, not chunks
+    assert (
+        "<evidence>" in fake.calls[0][1]["content"] and "<source" not in fake.calls[0][1]["content"]
+    )
     assert answer.gate_score >= chat.retriever.threshold("en")
     system = fake.calls[0][0]["content"]
     assert "untrusted" in system
@@ -54,11 +64,49 @@ def test_gate_refuses_before_generation_in_the_question_language(kb):
     assert answer.hits, "closest passages are offered"
 
 
-def test_model_refusal_is_a_typed_outcome(kb):
+def test_a_refusal_over_strong_evidence_becomes_a_labelled_quote(kb):
     settings, store, emb = kb
     chat = RagChat(settings, store, emb, FakeGenerator(refuse=True))
     answer = chat.ask("What is the operating pressure of the boiler?")
-    assert answer.refused and answer.citations == () and answer.text == REFUSAL_MESSAGES["en"]
+    assert not answer.refused and answer.fallback and answer.draft == "NOT IN DOCUMENTS"
+    assert answer.text.startswith("The document says: “") and answer.text.endswith("[1]")
+    assert "3 bar" in answer.text and answer.citations[0].quote in answer.text
+
+
+class Inventor(FakeGenerator):
+    """Writes a confident answer with a number that is in no source."""
+
+    def stream(self, messages, **kw):
+        self.calls.append(messages)
+        yield from ["The operating pressure is ", "7 bar [1]. ", "See https://evil.example."]
+
+
+def test_an_invented_number_or_link_never_reaches_the_user(kb):
+    settings, store, emb = kb
+    answer = RagChat(settings, store, emb, Inventor()).ask(
+        "What is the operating pressure of the boiler?"
+    )
+    assert "7 bar" not in answer.text and "evil" not in answer.text
+    assert answer.fallback and "3 bar" in answer.text
+    assert [c.supported for c in answer.checks] == [False, False]
+    assert "7" in answer.checks[0].reason
+
+
+def test_extractive_mode_quotes_without_a_model(kb):
+    settings, store, emb = kb
+    fake = FakeGenerator()
+    chat = RagChat(settings.replace(answer_mode="extractive"), store, emb, fake)
+    answer = chat.ask("What is the operating pressure of the boiler?")
+    assert fake.calls == [] and answer.fallback and "3 bar" in answer.text
+    assert answer.citations and answer.citations[0].quote in answer.text
+
+
+def test_chinese_question_gets_a_chinese_answer(kb):
+    settings, store, emb = kb
+    answer = RagChat(settings, store, emb, FakeGenerator()).ask("维修人员必须佩戴什么？")
+    assert not answer.refused and answer.lang == "zh"
+    assert answer.citations and answer.citations[0].file == "zh.pdf"
+    assert not any("a" <= ch.lower() <= "z" for ch in answer.text.replace("[", "").replace("]", ""))
 
 
 def test_chinese_question_finds_the_chinese_passage(kb):

@@ -1,0 +1,204 @@
+"""Evidence first: the few sentences of the retrieved chunks that best answer the question.
+
+A small model cannot read five 200-token chunks and answer well. It reads these instead: each
+chunk is split into sentences (table rows become "header: value" lines), every sentence is
+scored against the question, and the best few, within a token budget, are numbered [1]..[n].
+
+Score per sentence (English): 0.45 x embedder cosine + 0.45 x IDF-weighted share of the
+question's terms it contains + a bonus when it holds what the question asks for (a number for
+"how many", a year for "when", a name for "who") + a small prior for the chunk's rank. Chinese
+leans on the term share alone (the embedder is English-only). A sentence addressed to an AI
+assistant (see `ragchat.injection`) is never evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ragchat.injection import addresses_assistant
+from ragchat.text import lexical_tokens, split_sentences, term_present
+from ragchat.types import Evidence, Hit
+
+MAX_EVIDENCE = 4
+EVIDENCE_CHARS = {"en": 900, "zh": 400}  # budget for the numbered sentences in the prompt
+MAX_SENTENCE_CHARS = {"en": 400, "zh": 160}
+DENSE_WEIGHT = {"en": 0.45, "zh": 0.0}
+_PRONOUN_START = re.compile(
+    r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|such)\b|^(?:他|她|它|其|该|此|这)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]")
+_YEAR = re.compile(r"\b1\d{3}\b|\b20\d{2}\b|\d{2,4}年|世纪")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|far|old|large|big|tall|high)\b|\bwhat (?:percent|percentage|"
+    r"amount|number|size)\b|多少|几|多大|多长|多高|多久|比例|百分",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(
+    r"\bwhen\b|\bwhat (?:year|date|century|decade|time)\b|\bin which year\b|哪一?年|何时|"
+    r"什么时候|哪个世纪|时间",
+    re.IGNORECASE,
+)
+_ASKS_WHO = re.compile(r"\bwho(?:m|se)?\b|谁", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str
+    hit: Hit
+    score: float
+
+
+def sentences_of(hit: Hit, lang: str) -> list[str]:
+    """The chunk's sentences; table rows as "header: value; ..." lines; a sentence that leans
+    on a pronoun carries the sentence before it."""
+    chunk = hit.chunk
+    if chunk.kind == "table" or chunk.text.lstrip().startswith("|"):
+        return table_rows(chunk.text)
+    out: list[str] = []
+    limit = MAX_SENTENCE_CHARS.get(lang, 400)
+    for line in chunk.text.split("\n"):
+        previous = ""
+        for a, b in split_sentences(line):
+            s = " ".join(line[a:b].split())
+            if len(s) < 4:
+                continue
+            text = f"{previous} {s}" if previous and _PRONOUN_START.match(s) else s
+            if len(text) > limit * 1.5:
+                text = s
+            out.append(text[: limit * 2])
+            previous = s
+    return out
+
+
+def table_rows(text: str) -> list[str]:
+    """Markdown table rows as "header: value; header: value" lines."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
+    ]
+    if not rows:
+        return [" ".join(text.split())] if text.strip() else []
+    header, body = rows[0], rows[1:]
+    out = []
+    for row in body:
+        cells = [
+            f"{h}: {v}" if h and h != v else v
+            for h, v in zip(header + [""] * len(row), row, strict=False)
+            if v
+        ]
+        if cells:
+            out.append("; ".join(cells))
+    return out or ["; ".join(c for c in header if c)]
+
+
+def term_share(sentence: str, weights: Mapping[str, float]) -> float:
+    """IDF-weighted share of the question's terms found in the sentence."""
+    norm = sum(weights.values())
+    if norm <= 0:
+        return 0.0
+    low = sentence.lower()
+    present = set(lexical_tokens(low, drop_stopwords=False))
+    return sum(w for t, w in weights.items() if term_present(t, present, low)) / norm
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """A little credit when the sentence holds the kind of thing the question asks for."""
+    if _ASKS_TIME.search(question):
+        return 0.1 if _YEAR.search(sentence) else 0.0
+    if _ASKS_NUMBER.search(question):
+        return 0.1 if _NUMBER.search(sentence) else 0.0
+    if _ASKS_WHO.search(question):
+        qwords = set(re.findall(r"[A-Z][a-z]+", question))
+        names = {m.group(0) for m in _NAME.finditer(sentence)} - qwords
+        return 0.1 if names or not question.isascii() else 0.0
+    return 0.0
+
+
+def select_evidence(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    lang: str,
+    weights: Mapping[str, float],
+    embedder: Any = None,
+    k: int = MAX_EVIDENCE,
+) -> list[Evidence]:
+    """The best k sentences of the hits for this question, numbered from 1, best first."""
+    pool: list[tuple[str, Hit]] = []
+    seen: set[str] = set()
+    for hit in hits:
+        for s in sentences_of(hit, lang):
+            key = " ".join(s.lower().split())
+            if key in seen or addresses_assistant(s):
+                continue
+            seen.add(key)
+            pool.append((s, hit))
+    if not pool:
+        return []
+    lexical = np.array([term_share(s, weights) for s, _ in pool], dtype=np.float32)
+    w_dense = DENSE_WEIGHT.get(lang, 0.45) if embedder is not None else 0.0
+    if w_dense > 0:
+        vecs = embedder.embed([question, *(s for s, _ in pool)])
+        dense = vecs[1:] @ vecs[0]
+    else:
+        dense = np.zeros(len(pool), dtype=np.float32)
+    w_lex = 1.0 - w_dense
+    scored = [
+        Candidate(
+            s,
+            hit,
+            float(
+                w_dense * dense[i]
+                + w_lex * lexical[i]
+                + answer_type_bonus(question, s)
+                + 0.04 / hit.rank
+            ),
+        )
+        for i, (s, hit) in enumerate(pool)
+    ]
+    scored.sort(key=lambda c: -c.score)
+    budget = EVIDENCE_CHARS.get(lang, 900)
+    chosen: list[Candidate] = []
+    used = 0
+    for c in scored:
+        if len(chosen) >= k:
+            break
+        if chosen and used + len(c.text) > budget:
+            continue
+        chosen.append(c)
+        used += len(c.text)
+    return [
+        Evidence(
+            n=i + 1,
+            text=c.text,
+            chunk_id=c.hit.chunk.chunk_id,
+            file=c.hit.chunk.file,
+            page=_page_of(c.text, c.hit),
+            heading_path=c.hit.chunk.heading_path,
+            score=round(c.score, 4),
+            bboxes=c.hit.chunk.bboxes,
+        )
+        for i, c in enumerate(chosen)
+    ]
+
+
+def _page_of(sentence: str, hit: Hit) -> int:
+    """The page the sentence is on: the chunk's first page unless the chunk spans pages and
+    the sentence sits in its later part."""
+    chunk = hit.chunk
+    if chunk.page_start == chunk.page_end or not chunk.bboxes:
+        return chunk.page_start
+    pos = chunk.text.find(sentence[:40])
+    if pos < 0:
+        return chunk.page_start
+    pages = sorted({b[0] for b in chunk.bboxes})
+    share = pos / max(1, len(chunk.text))
+    return pages[min(len(pages) - 1, int(share * len(pages)))]
