@@ -325,16 +325,12 @@ def _ask_example(question: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _examples(kb_root: str, generation: int, _kb: KBStore) -> list[str]:
-    """Example questions from section headings (then titles) of up to 8 files."""
+    """Example questions from the section headings (and titles) of up to 8 files."""
     pairs: list[tuple[str, str]] = []
     files = _kb.files()[:8]
     for f in files:
-        seen = set()
-        for c in _kb.chunks_of(f.path):
-            if c.heading_path and c.heading_path[-1] not in seen:
-                seen.add(c.heading_path[-1])
-                pairs.append((f.name, c.heading_path[-1]))
-    pairs += [(f.name, f.title) for f in files if f.title]
+        pairs += [(f.name, c.heading_path[-1]) for c in _kb.chunks_of(f.path) if c.heading_path]
+        pairs.append((f.name, f.title))  # a file without headings still offers its title
     return example_questions(pairs, 3)
 
 

@@ -154,34 +154,45 @@ def distinct_places(hits: Sequence[Any], lang: str = "en", limit: int = 3) -> li
 
 # ---------------------------------------------------------------- the first screen
 _NUMBERING = re.compile(
-    r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|第[一二三四五六七八九十百\d]+[章节条部分])\s*"
+    r"^(?:(?:note|item|part|chapter|section)\s+[\dIVXLC]+[A-Z]?\b\.?\s*[-–—:.]?"
+    r"|\d+(?:\.\d+)*\.?|[IVXLC]+\.|第[一二三四五六七八九十百\d]+[章节条部分])\s*",
+    re.IGNORECASE,
 )
+_TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]$")  # "(Unaudited)", "(part 2)"
 _GENERIC = {
     "contents", "table of contents", "index", "references", "bibliography", "appendix",
-    "notes", "abstract", "目录", "参考文献", "附录",
+    "notes", "abstract", "certification", "signatures", "exhibits", "目录", "参考文献", "附录",
 }  # fmt: skip
 
 
+def _topic(heading: str) -> str:
+    """The subject of a heading, or "" when it makes a poor example question."""
+    if not looks_like_heading(heading):
+        return ""
+    h = _TRAILING_NOTE.sub("", _NUMBERING.sub("", " ".join(heading.split()))).strip(" :：-–—")
+    digits = sum(ch.isdigit() for ch in h)
+    if len(h) < 3 or h.lower() in _GENERIC or digits > len(h) / 5:
+        return ""
+    if h.isupper() and not _CJK.search(h):  # cover pages and statement titles
+        return ""
+    return h
+
+
 def example_questions(headings: Sequence[tuple[str, str]], n: int = 3) -> list[str]:
-    """Up to n questions from (file, section heading) pairs, spread over the files: cheap
-    prompts for the first screen that the KB can answer. No model involved."""
-    by_file: dict[str, list[str]] = {}
+    """Up to n questions from (file, section heading) pairs, one pair per chunk: the sections
+    with most text first, spread over the files. Cheap prompts for the first screen that the
+    KB can answer; no model involved."""
+    counts: dict[str, dict[str, int]] = {}
     for file, heading in headings:
-        h = _NUMBERING.sub("", " ".join(heading.split())).strip(" :：-–—")
-        if (
-            not looks_like_heading(heading)
-            or len(h) < 3
-            or h.lower() in _GENERIC
-            or (h.isupper() and len(h) > 30)
-        ):
-            continue
-        topics = by_file.setdefault(file, [])
-        if h.lower() not in {t.lower() for t in topics}:
-            topics.append(h)
+        topic = _topic(heading)
+        if topic:
+            per_file = counts.setdefault(file, {})
+            key = next((t for t in per_file if t.lower() == topic.lower()), topic)
+            per_file[key] = per_file.get(key, 0) + 1
+    ranked = [sorted(c, key=lambda t: -c[t]) for c in counts.values()]  # stable: ties in order
     out: list[str] = []
-    depth = 0
-    while len(out) < n and any(depth < len(t) for t in by_file.values()):
-        for topics in by_file.values():
+    for depth in range(max((len(r) for r in ranked), default=0)):
+        for topics in ranked:
             if depth < len(topics) and len(out) < n:
                 h = topics[depth]
                 out.append(
@@ -189,7 +200,6 @@ def example_questions(headings: Sequence[tuple[str, str]], n: int = 3) -> list[s
                     if _CJK.search(h)
                     else f"What do the documents say about {h}?"
                 )
-        depth += 1
     return out
 
 

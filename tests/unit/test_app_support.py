@@ -151,25 +151,31 @@ def test_distinct_places_in_the_question_language():
 
 # ---------------------------------------------------------------- first screen
 def test_example_questions_spread_over_files_and_skip_junk():
+    """One (file, heading) pair per chunk: the sections with most text come first."""
     pairs = [
+        ("a.pdf", "FORM 10-Q"),
+        ("a.pdf", "California 94-2404110"),
         ("a.pdf", "1. Safety"),
-        ("a.pdf", "1. Safety"),
+        ("a.pdf", "Note 2 – Revenue"),
+        ("a.pdf", "Note 2 – Revenue"),
         ("a.pdf", "Contents"),
         ("a.pdf", "events or developments."),
-        ("a.pdf", "2. Service intervals"),
-        ("b.pdf", "Norman conquest of England"),
+        ("a.pdf", "2. Service intervals (Unaudited)"),
+        ("b.pdf", "1. Normans (part 1)"),
+        ("b.pdf", "2. Normans (part 2)"),
         ("c.pdf", "第二章 历史沿革"),
     ]
     assert example_questions(pairs, 3) == [
-        "What do the documents say about Safety?",
-        "What do the documents say about Norman conquest of England?",
+        "What do the documents say about Revenue?",
+        "What do the documents say about Normans?",
         "文档中关于“历史沿革”说了什么？",
     ]
-    assert example_questions(pairs[:5], 3) == [
+    assert example_questions(pairs[:8], 5) == [
+        "What do the documents say about Revenue?",
         "What do the documents say about Safety?",
         "What do the documents say about Service intervals?",
     ]
-    assert example_questions([], 3) == []
+    assert example_questions([("a.pdf", "CERTIFICATION")], 3) == []
 
 
 # ---------------------------------------------------------------- ingest progress and outcome
