@@ -23,6 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 globals().pop("__file__", None)
 
 import dataclasses  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import time  # noqa: E402
@@ -61,6 +62,11 @@ WHAT = (
     " leaves this machine."
 )
 EVIDENCE = {"en": "Evidence", "zh": "依据"}
+FALLBACK = {
+    "en": "The model's own answer did not hold up against the sources; this is the passage that"
+    " best answers the question.",
+    "zh": "模型自己的回答没有得到来源的支持；以下是最能回答这个问题的原文。",
+}
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -89,8 +95,8 @@ def _chat(kb_name: str, settings_key: str, _settings: Settings):
 
 
 def chat_for(settings: Settings, kb_name: str):
-    key = json.dumps(dataclasses.asdict(settings), default=str, sort_keys=True)
-    return _chat(kb_name, key, settings)
+    described = json.dumps(dataclasses.asdict(settings), default=str, sort_keys=True)
+    return _chat(kb_name, hashlib.sha256(described.encode()).hexdigest(), settings)
 
 
 def open_kb(settings: Settings, name: str) -> KBStore:
@@ -253,10 +259,14 @@ def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, byt
         try:
             emb = CountingEmbedder(embedder(settings.embedder, settings.embed_batch_size), tracker)
             report = Ingestor(kb, settings, emb).ingest(saved, progress=progress)
-        except RagchatError as exc:
+        except RagchatError as exc:  # KB-level trouble (locked, embedder mismatch)
             log.warning("ingest failed", exc_info=exc)
             status.update(label="Ingest failed", state="error")
             return IngestOutcome("error", "Ingest failed", (*refused, str(exc)))
+        except Exception as exc:  # never a traceback for the user
+            log.warning("ingest failed", exc_info=exc)
+            status.update(label="Ingest failed", state="error")
+            return IngestOutcome("error", "Ingest failed; see the log for details", tuple(refused))
         outcome = ingest_outcome(report, refused)
         bar.progress(1.0, text=tracker.finish(f"Done in {report.seconds:.0f} s")[1])
         status.update(
@@ -311,7 +321,8 @@ def first_screen(kb: KBStore) -> None:
         return
     names = ", ".join(f.name for f in files[:5]) + (", …" if len(files) > 5 else "")
     pages = sum(f.pages for f in files)
-    st.caption(escape_markdown(f"{kb.name} holds {len(files)} files · {pages} pages: {names}"))
+    holds = f"{len(files)} file{'s' * (len(files) != 1)} · {pages} page{'s' * (pages != 1)}"
+    st.caption(escape_markdown(f"{kb.name} holds {holds}: {names}"))
     questions = _examples(str(kb.root), kb.generation(), kb)
     if questions:
         st.caption("Try one of these:")
@@ -375,10 +386,7 @@ def show_answer(answer: Any, key: str, kb: KBStore) -> None:
                 st.caption(escape_markdown(f"• {place}"))
         return
     if answer.fallback:
-        st.caption(
-            "The model's own answer did not hold up against the sources; this is the passage"
-            " that best answers the question."
-        )
+        st.caption(FALLBACK[lang])
     st.markdown(escape_markdown(clean_answer_text(answer.text)))
     for c in answer.citations:
         head = heading_label(c.heading_path)

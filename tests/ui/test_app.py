@@ -181,7 +181,9 @@ def test_evidence_and_passages_searched(app_env):
         Evidence(2, "Goggles are required.", "c:2", "manual.pdf", 2, (), 0.5),
     )
     cite = Citation(1, "manual.pdf", 1, ("Safety",), ev[0].text, "c:1")
-    with_evidence = Answer("q", "It is 3 bar [1].", False, citations=(cite,), evidence=ev)
+    with_evidence = Answer(
+        "q", "It is 3 bar [1].", False, citations=(cite,), evidence=ev, fallback=True
+    )
     uncited = Answer("q", "Something.", False, hits=(Hit(chunk(page=4), 0.5, 1),))
     at = run_app([{"question": "q", "answer": with_evidence}, {"question": "q", "answer": uncited}])
     labels = [e.label for e in at.expander]
@@ -190,6 +192,7 @@ def test_evidence_and_passages_searched(app_env):
     assert "[1] manual.pdf, page 1 — Safety" in captions
     assert "[2] manual.pdf, page 2" in captions
     assert "manual.pdf, page 4 — Safety" in captions
+    assert any(c.startswith("The model's own answer did not hold up") for c in captions)
     shown = [t.value for t in at.text]
     assert "Goggles are required." in shown and "Always wear gloves." in shown
 
@@ -198,7 +201,7 @@ def test_evidence_and_passages_searched(app_env):
 def test_first_screen_shows_the_kb_and_example_questions(app_env):
     at = run_app()
     assert any("ragchat" in m and "cites" in m for m in texts(at.markdown))
-    assert any("manuals holds 1 files · 4 pages" in c for c in texts(at.caption))
+    assert any("manuals holds 1 file · 4 pages" in c for c in texts(at.caption))
     examples = [b for b in at.button if b.key and b.key.startswith("example:")]
     assert 2 <= len(examples) <= 3, [b.label for b in examples]
     assert all(b.label.startswith("What do the documents say about") for b in examples)
