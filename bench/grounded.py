@@ -114,9 +114,10 @@ def metrics(records: list[dict[str, Any]], long_answers: bool) -> dict[str, Any]
         text = "" if r["refused"] else plain(r["text"])
         best = r["evidence"][0]["text"] if r["evidence"] else ""
         if long_answers:  # file-level evidence: does the answer cite the right filing?
-            valid.append(
-                float(not r["refused"] and any(c["file"] == r["file"] for c in r["cited"]))
-            )
+            if r["file"]:
+                valid.append(
+                    float(not r["refused"] and any(c["file"] == r["file"] for c in r["cited"]))
+                )
         else:
             contains.append(float(bool(text) and any(answer_in(g, text, lang) for g in gold)))
             f1.append(max((f1_score(text, g, lang) for g in gold), default=0.0) if text else 0.0)
@@ -184,7 +185,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 recs.append(rec)
                 fh.write(json.dumps({"set": name, **rec}, ensure_ascii=False) + "\n")
                 fh.flush()
-                print(f"\r{name}: {i}/{len(asked)}", end="", file=sys.stderr)
+                if i % 20 == 0 or i == len(asked):
+                    print(f"{name}: {i}/{len(asked)}", file=sys.stderr)
             print(file=sys.stderr)
             results["sets"][name] = metrics(recs, long_answers=name == "sec10q-en")
             results["sets"][name]["seconds"] = round(time.perf_counter() - t0, 1)

@@ -20,7 +20,7 @@ from ragchat.prompt import is_refusal
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import extractive_answer, verify
 
-QUOTE_THRESHOLD = {"en": 0.45, "zh": 0.5}
+QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
 QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.75}
 
 

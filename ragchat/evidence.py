@@ -5,7 +5,7 @@ chunk is split into sentences (table rows become "header: value" lines), every s
 scored against the question, and the best few, within a token budget, are numbered [1]..[n].
 
 Score per sentence (English): 0.45 x embedder cosine + 0.45 x IDF-weighted share of the
-question's terms it contains + a bonus when it holds what the question asks for (a number for
+question's terms it contains (with its document's name and headings) + a bonus when it holds what the question asks for (a number for
 "how many", a year for "when", a name for "who") + a small prior for the chunk's rank. Chinese
 leans on the term share alone (the embedder is English-only). A sentence addressed to an AI
 assistant (see `ragchat.injection`) is never evidence.
@@ -143,7 +143,11 @@ def select_evidence(
             pool.append((s, hit))
     if not pool:
         return []
-    lexical = np.array([term_share(s, weights) for s, _ in pool], dtype=np.float32)
+    # the question's terms are looked for in the sentence and in what names its document (file,
+    # running title, headings): "Intel's Q1 2023 R&D" picks the sentence of the right filing
+    lexical = np.array(
+        [term_share(f"{_where(hit)}\n{s}", weights) for s, hit in pool], dtype=np.float32
+    )
     w_dense = DENSE_WEIGHT.get(lang, 0.45) if embedder is not None else 0.0
     if w_dense > 0:
         vecs = embedder.embed([question, *(s for s, _ in pool)])
@@ -159,7 +163,7 @@ def select_evidence(
                 w_dense * dense[i]
                 + w_lex * lexical[i]
                 + answer_type_bonus(question, s)
-                + 0.04 / hit.rank
+                + 0.06 / hit.rank
             ),
         )
         for i, (s, hit) in enumerate(pool)
@@ -188,6 +192,11 @@ def select_evidence(
         )
         for i, c in enumerate(chosen)
     ]
+
+
+def _where(hit: Hit) -> str:
+    c = hit.chunk
+    return " ".join([c.context or c.file, *c.heading_path])
 
 
 def _page_of(sentence: str, hit: Hit) -> int:

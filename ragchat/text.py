@@ -295,6 +295,10 @@ def term_present(token: str, present: set[str], text: str) -> bool:
     """Is a query term in a passage? (its token set, and the lower-cased text)"""
     if token in present:
         return True
+    if token.endswith("'s"):  # "intel's" is about Intel
+        token = token[:-2]
+        if token in present:
+            return True
     if not token.isascii():  # Chinese: segmentation differs with context, so match the string
         return token in text
     if token.isascii() and len(token) > 3:
