@@ -330,7 +330,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
     ax.set_yticks(list(y), names)
     ax.invert_yaxis()
     ax.set_xlabel("seconds until the command has answered (median)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -222,16 +222,18 @@ class Ingestor:
                     emit(Progress("skip", path.name, i + 1, len(files), message="unchanged"))
                 else:
                     todo.append((i, path, doc_id, old is not None))
-            if not todo:  # nothing to parse: the embedder is not needed
-                prefetch = Prefetcher(self.settings, password, 0, workers=0)
-            else:
-                prefetch = Prefetcher(
+            # the embedder (and the helper process) only when some file needs parsing
+            prefetch = (
+                Prefetcher(
                     self.settings, password, self.embedder.max_tokens, workers=int(len(todo) > 1)
                 )
+                if todo
+                else None
+            )
             try:
-                futures = [prefetch.submit(todo[0][1])] if todo else []
+                futures = [prefetch.submit(todo[0][1])] if prefetch else []
                 for k, (i, path, doc_id, is_update) in enumerate(todo):
-                    if k + 1 < len(todo):
+                    if prefetch and k + 1 < len(todo):
                         futures.append(prefetch.submit(todo[k + 1][1]))
                     name = path.name
                     try:
@@ -271,7 +273,8 @@ class Ingestor:
                         failed.append(FileFailure(str(path), problem))
                         emit(Progress("fail", name, i + 1, len(files), message=problem))
             finally:
-                prefetch.close()
+                if prefetch:
+                    prefetch.close()
         return IngestReport(
             kb=self.kb.name,
             added=tuple(added),
