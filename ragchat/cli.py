@@ -301,33 +301,48 @@ def serve(
 @main.command("prepare-models", short_help="Convert the packaged model once.")
 @common_options
 def prepare_models(**opts: Any) -> None:
-    """Convert the packaged generator (GGUF) to the cached safetensors copy it loads from.
+    """Convert the configured GGUF generator (the packaged one by default) to the cached
+    safetensors copy it loads from.
 
     Done once (set-up runs it); later runs only check. Other generators need nothing.
     """
     from ragchat.embedder import resolve_embedder_path
-    from ragchat.models import PACKAGED_DIR_NAME, packaged_gguf, resolve_generator_dir
-    from ragchat.settings import PACKAGED_EMBEDDER, PACKAGED_GENERATOR
+    from ragchat.settings import PACKAGED_EMBEDDER
 
     settings = settings_from(opts)
     with fail_cleanly():
         if settings.embedder == PACKAGED_EMBEDDER:
             click.echo(f"embedder: packaged, {resolve_embedder_path(settings.embedder)}")
-        if settings.generator != PACKAGED_GENERATOR:
+        target = _conversion_target(settings)
+        if target is None:
             click.echo(f"generator: {settings.generator} (nothing to convert)")
             return
-        target = settings.model_cache / "generators" / PACKAGED_DIR_NAME
         if (target / "model.safetensors").is_file():
             click.echo(f"generator: ready, {target}")
             return
         click.echo(
-            f"generator: converting {packaged_gguf().name} to safetensors in {target}"
+            f"generator: converting {settings.generator} from GGUF to safetensors in {target}"
             " (once; about a minute)..."
         )
         sys.stdout.flush()
         t0 = time.perf_counter()
+        from ragchat.models import resolve_generator_dir
+
         resolve_generator_dir(settings)
     click.echo(f"generator: ready after {time.perf_counter() - t0:.0f} s, {target}")
+
+
+def _conversion_target(settings: Any) -> Path | None:
+    """Where the configured generator's converted copy lives, or None if it needs none."""
+    from ragchat.models import PACKAGED_GGUFS, check_gguf, gguf_cache_name
+
+    generators = settings.model_cache / "generators"
+    spec = settings.generator
+    if spec in PACKAGED_GGUFS:
+        return generators / PACKAGED_GGUFS[spec].name
+    if spec.lower().endswith(".gguf"):
+        return generators / gguf_cache_name(check_gguf(Path(spec).expanduser()))
+    return None
 
 
 if __name__ == "__main__":
