@@ -230,3 +230,17 @@ def test_prepare_models_converts_once_then_only_checks() -> None:
     assert code == 0, errors
     code, out, errors, heavy = cli("ragchat", "prepare-models")
     assert code == 0 and "generator: ready," in out and heavy == [], "the second run only checks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("int8", ["1", "0"])
+def test_the_embedder_identity_read_from_its_files_matches_the_loaded_model(int8: str) -> None:
+    """KBs are created and checked with the name and dimension read from the model's files;
+    they must be exactly what the loaded embedder reports."""
+    from ragchat.cli_common import embedder_identity
+    from ragchat.embedder import load_embedder
+    from ragchat.settings import Settings
+
+    settings = Settings.load(env={"RAGCHAT_EMBEDDER_INT8": int8})
+    loaded = load_embedder(settings)
+    assert embedder_identity(settings) == (loaded.name, loaded.dim)
