@@ -191,6 +191,11 @@ def convert_gguf(target: Path, source: Callable[[], Path], scratch: Path | None 
         quantizer = getattr(model, "hf_quantizer", None)
         if quantizer is not None:
             quantizer.remove_quantization_config(model)
+        # bfloat16 holds the dequantised 4-bit weights exactly enough and halves disk and load
+        # memory; inference loads it as is where the CPU has bf16, training casts it up
+        import torch
+
+        model = model.to(torch.bfloat16)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
@@ -217,7 +222,29 @@ def base_model_identity(settings: Settings) -> str:
     return path.name or spec
 
 
-def load_causal_lm(settings: Settings, adapter: Path | None = None) -> tuple[Any, Any]:
+def cpu_has_bf16() -> bool:
+    """Native bfloat16 on this CPU (AVX512-BF16 or AMX): bf16 matmuls are then ~2x faster."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def inference_dtype(settings: Settings) -> Any:
+    import torch
+
+    choice = settings.generator_dtype
+    if choice == "auto":
+        return torch.bfloat16 if cpu_has_bf16() else torch.float32
+    return {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16}.get(choice, torch.float32)
+
+
+def load_causal_lm(
+    settings: Settings, adapter: Path | None = None, *, dtype: Any = None
+) -> tuple[Any, Any]:
+    """The generator model and tokenizer. `dtype` None = float32 (training); inference passes
+    `inference_dtype(settings)`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -226,7 +253,7 @@ def load_causal_lm(settings: Settings, adapter: Path | None = None) -> tuple[Any
     where = resolve_generator_dir(settings)
     try:
         tok = AutoTokenizer.from_pretrained(where)
-        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype or torch.float32)
     except OSError as exc:
         raise ModelError(
             f"generator {settings.generator!r} could not be loaded ({exc}). Offline, use the"

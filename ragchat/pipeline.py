@@ -19,6 +19,7 @@ from typing import Any
 
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
+from ragchat.generate import RefusalGate, refusal_threshold_for
 from ragchat.locate import locate_all
 from ragchat.prompt import (
     REFUSAL_MARKER,
@@ -193,12 +194,17 @@ class RagChat:
         """The model's short answer over the evidence (stopped early once it refuses or starts
         reciting its rules)."""
         messages = build_evidence_messages(question, evidence, lang)
+        kwargs: dict[str, Any] = {}
+        gate = self._refusal_gate()
+        if gate is not None:
+            kwargs["refusal_gate"] = gate
         stream = iter(
             self.generator.stream(
                 messages,
                 max_new_tokens=self.settings.max_new_tokens,
                 temperature=self.settings.temperature,
                 stop=STOP_SEQUENCES,
+                **kwargs,
             )
         )
         first, text = None, ""
@@ -211,9 +217,20 @@ class RagChat:
                 if close:
                     close()  # stops the generation thread
                 break
-        if echoes_rules(text):
+        if echoes_rules(text) or (gate is not None and (gate.probability or 0.0) >= gate.threshold):
             text = REFUSAL_MARKER
         return text, first
+
+    def _refusal_gate(self) -> RefusalGate | None:
+        """A first-token refusal gate for local models that have a calibrated threshold."""
+        import inspect
+
+        if "refusal_gate" not in inspect.signature(self.generator.stream).parameters:
+            return None
+        threshold = self.settings.refusal_threshold
+        if threshold is None:
+            threshold = refusal_threshold_for(self.generator, self.adapter)
+        return RefusalGate(REFUSAL_MARKER, threshold) if threshold is not None else None
 
     def _source(self, e: Evidence) -> str | None:
         finder = getattr(self.kb, "source_path", None)

@@ -244,7 +244,7 @@ def test_the_prompt_numbers_and_fences_the_evidence_and_defuses_it():
     user = msgs[1]["content"]
     assert "[1] Rollo led them." in user and user.count("</evidence>") == 1
     assert "<|im_start|>" not in user
-    assert REFUSAL_MARKER in msgs[0]["content"] and "Rollo led" not in msgs[0]["content"]
+    assert "untrusted" in msgs[0]["content"] and "Rollo led" not in msgs[0]["content"]
 
 
 # ------------------------------------------------------------------ follow-ups
