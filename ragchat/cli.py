@@ -97,6 +97,22 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "gate_score": round(answer.gate_score, 6),
         "standalone_question": answer.standalone_question,
         "timings": {k: round(v, 4) for k, v in answer.timings.items()},
+        "fallback": answer.fallback,
+        "draft": answer.draft,
+        "evidence": [
+            {"n": e.n, "text": e.text, "file": e.file, "page": e.page, "score": e.score}
+            for e in answer.evidence
+        ],
+        "checks": [
+            {
+                "text": c.text,
+                "cited": list(c.cited),
+                "supported": c.supported,
+                "score": c.score,
+                "reason": c.reason,
+            }
+            for c in answer.checks
+        ],
     }
 
 
@@ -185,6 +201,8 @@ def _stream_answer(chat: Any, question: str, history: Any) -> Any:
         for c in answer.citations:
             section = " > ".join(c.heading_path)
             click.echo(f"  [{c.n}] {c.file}, page {c.page}" + (f" — {section}" if section else ""))
+            if not answer.fallback:  # a fallback answer is the quote already
+                click.echo(click.style(f"      “{c.quote}”", dim=True))
     return answer
 
 

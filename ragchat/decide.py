@@ -1,9 +1,10 @@
 """What the user sees: the verified draft, a quote of the best evidence, or a refusal.
 
 1. The model's draft, sentence by sentence verified (`ragchat.verify`): what is supported is
-   the answer, cited.
+   the answer, cited — if it rests on the best evidence sentence.
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
-   well enough to answer the question (`QUOTE_THRESHOLD`).
+   well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
+   sentence ("[2]"), that sentence.
 3. Otherwise a refusal. When the model itself said the evidence does not answer, quoting needs
    stronger evidence (`QUOTE_OVER_REFUSAL`).
 
@@ -13,6 +14,7 @@ Thresholds are on the evidence score of `ragchat.evidence`, calibrated on the de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ from ragchat.verify import extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
 QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.75}
+BEST_MARGIN = 0.02  # evidence scored within this of the best counts as the best
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +43,33 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
     checks: tuple[SentenceCheck, ...] = ()
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
-        if verified.text:
+        if verified.text and _from_the_best(verified.cited, evidence):
             return Decision(verified.text, False, False, verified.cited, verified.checks)
         checks = verified.checks
     best = evidence[0]
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)
     if best.score >= needed:
-        return Decision(extractive_answer(evidence, lang), False, True, (best.n,), checks)
+        chosen = pointed_at(draft, evidence) or best
+        return Decision(extractive_answer([chosen], lang), False, True, (chosen.n,), checks)
     return Decision("", refused=True, checks=checks)
+
+
+def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
+    """Does the answer rest on the best evidence (or one scored as well)? A small model that
+    answers from a lower-ranked sentence is mostly wrong (measured on squad-en with
+    Qwen2.5-0.5B: right 23 of 41 times when citing [1], 4 of 24 otherwise, while [1] held the
+    gold answer in 12 of those 24), so then the best sentence is quoted instead."""
+    top = evidence[0].score
+    by_n = {e.n: e for e in evidence}
+    return any(n in by_n and by_n[n].score >= top - BEST_MARGIN for n in cited)
+
+
+def pointed_at(draft: str, evidence: Sequence[Evidence]) -> Evidence | None:
+    """The evidence sentence a draft points at without saying anything ("[2]", "3"): the
+    model's choice of sentence is worth keeping even when it wrote no answer."""
+    text = draft.strip().rstrip(".。")
+    m = re.fullmatch(r"\[?(\d{1,2})\]?", text)
+    if m is None:
+        return None
+    by_n = {e.n: e for e in evidence}
+    return by_n.get(int(m.group(1)))

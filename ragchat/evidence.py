@@ -45,6 +45,13 @@ _ASKS_TIME = re.compile(
     r"什么时候|哪个世纪|时间",
     re.IGNORECASE,
 )
+# "What were Apple's net sales?" asks for an amount as surely as "how much"
+_ASKS_AMOUNT = re.compile(
+    r"\b(?:sales|revenues?|income|profits?|earnings|margins?|costs?|expenses?|prices?|amount|"
+    r"total|rates?|dividends?|debt|cash|assets|liabilities|population|salary|budget)\b|"
+    r"收入|利润|营收|金额|人口|价格|费用",
+    re.IGNORECASE,
+)
 _ASKS_WHO = re.compile(r"\bwho(?:m|se)?\b|谁", re.IGNORECASE)
 
 
@@ -113,7 +120,9 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     """A little credit when the sentence holds the kind of thing the question asks for."""
     if _ASKS_TIME.search(question):
         return 0.1 if _YEAR.search(sentence) else 0.0
-    if _ASKS_NUMBER.search(question):
+    if _ASKS_NUMBER.search(question) or (
+        _ASKS_AMOUNT.search(question) and not _ASKS_WHO.search(question)
+    ):
         return 0.1 if _NUMBER.search(sentence) else 0.0
     if _ASKS_WHO.search(question):
         qwords = set(re.findall(r"[A-Z][a-z]+", question))
@@ -195,8 +204,12 @@ def select_evidence(
 
 
 def _where(hit: Hit) -> str:
+    """What names the sentence's place: the document, its headings, and a table's caption."""
     c = hit.chunk
-    return " ".join([c.context or c.file, *c.heading_path])
+    parts = [c.context or c.file, *c.heading_path]
+    if c.kind == "table" or c.text.lstrip().startswith("|"):
+        parts += [line for line in c.text.splitlines()[:3] if not line.lstrip().startswith("|")]
+    return " ".join(parts)
 
 
 def _page_of(sentence: str, hit: Hit) -> int:

@@ -143,7 +143,7 @@ class RagChat:
             return
         evidence = select_evidence(
             standalone,
-            retrieval.hits,
+            [*retrieval.hits, *self._tables_introduced(retrieval.hits)],
             lang=lang,
             weights=self.retriever.term_weights(standalone),
             embedder=self.embedder,
@@ -232,6 +232,24 @@ class RagChat:
             threshold = refusal_threshold_for(self.generator, self.adapter)
         return RefusalGate(REFUSAL_MARKER, threshold) if threshold is not None else None
 
+    def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:
+        """The table that follows a hit ending in "...as follows (in millions):" or a header
+        line: the figures a question asks for are often in the next chunk."""
+        wanted = {
+            f"{h.chunk.doc_id[:16]}:{h.chunk.ordinal + 1}": h
+            for h in hits
+            if h.chunk.kind != "table" and _INTRODUCES_TABLE.search(h.chunk.text[-200:])
+        }
+        have = {h.chunk.chunk_id for h in hits}
+        finder = getattr(self.kb, "chunks_by_id", None)
+        if not wanted or finder is None:
+            return []
+        return [
+            Hit(c, wanted[c.chunk_id].score, wanted[c.chunk_id].rank)
+            for c in finder([i for i in wanted if i not in have])
+            if c.kind == "table" or c.text.lstrip().startswith("|")
+        ]
+
     def _source(self, e: Evidence) -> str | None:
         finder = getattr(self.kb, "source_path", None)
         if finder is None:
@@ -242,6 +260,13 @@ class RagChat:
             return finder(Chunk(e.chunk_id, "", e.file, "", (), e.page, e.page, (0, 0)))
         except Exception:  # a store that cannot say: highlight the chunk instead
             return None
+
+
+_INTRODUCES_TABLE = re.compile(
+    r":\s*$|\b(?:as follows|following table|table below)\b|\b(?:Three|Six|Nine|Twelve) Months Ended"
+    r"|如下[:：]?\s*$|见下表",
+    re.IGNORECASE,
+)
 
 
 def distinct_places(hits: Sequence[Hit], n: int = 3) -> tuple[Hit, ...]:

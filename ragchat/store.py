@@ -352,6 +352,20 @@ class KnowledgeBase:
             ).fetchall()
         return {r[0]: _chunk(r) for r in rows}
 
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """Chunks by their chunk_id (f"{doc_id[:16]}:{ordinal}"), in no particular order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        with self._mutex:
+            rows = self._db.execute(
+                f"SELECT id, chunk_id, doc_id, file, text, heading_path, page_start, page_end,"
+                f" char_start, char_end, kind, bboxes, ordinal, n_tokens, path, context FROM chunks"
+                f" WHERE chunk_id IN ({marks})",
+                list(chunk_ids),
+            ).fetchall()
+        return [_chunk(r) for r in rows]
+
     def chunks_of(self, path: str) -> list[Chunk]:
         with self._mutex:
             ids = [

@@ -566,6 +566,15 @@ class PgKnowledgeBase:
         )
         return {int(r[0]): _chunk(r) for r in rows}
 
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        rows = self._rows(
+            f"SELECT {_CHUNK_COLUMNS} FROM {self._s}.chunks c WHERE c.chunk_id = ANY(%s)",
+            (list(chunk_ids),),
+        )
+        return [_chunk(r) for r in rows]
+
     def chunks_of(self, path: str) -> list[Chunk]:
         rows = self._rows(
             f"SELECT {_CHUNK_COLUMNS} FROM {self._s}.chunks c JOIN {self._s}.files f"

@@ -140,7 +140,9 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
         return 0.0, f"link {sorted(urls)[0]} is in no cited source"
     novel = _novel_terms(body, question)
     if not novel:
-        if _numbers(body) - q_numbers:  # a bare number that the evidence holds
+        # a bare number that the evidence holds; a lone digit ("2") matches footnote marks and
+        # list numbers anywhere, so it is no answer on its own
+        if any(len(n.replace(".", "")) > 1 for n in _numbers(body) - q_numbers):
             return 1.0, ""
         return 0.0, "says nothing beyond the question"
     present = set(lexical_tokens(low, drop_stopwords=False))
