@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ragchat.errors import AdapterError, ModelError
+from ragchat.settings import DEFAULT_GENERATOR as QWEN_CODER_GENERATOR
 from ragchat.settings import PACKAGED_GENERATOR, Settings
 
 PACKAGED_DIR_NAME = "smollm2-135m-instruct"
-QWEN_CODER_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
 GGUF_MAGIC = b"GGUF"
 
 

