@@ -237,7 +237,7 @@ def inference_dtype(settings: Settings) -> Any:
     choice = settings.generator_dtype
     if choice == "auto":
         return torch.bfloat16 if cpu_has_bf16() else torch.float32
-    return {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16}.get(choice, torch.float32)
+    return torch.bfloat16 if choice == "bfloat16" else torch.float32
 
 
 def load_causal_lm(

@@ -190,6 +190,14 @@ class Settings:
             raise ConfigError(f"overlap_tokens={self.overlap_tokens} must be < chunk_tokens/2")
         if self.ocr not in {"auto", "on", "off"}:
             raise ConfigError(f"ocr={self.ocr!r}: use auto, on or off")
+        if self.answer_mode not in {"generate", "extractive"}:
+            raise ConfigError(f"answer_mode={self.answer_mode!r}: use generate or extractive")
+        if self.generator_dtype not in {"auto", "float32", "bfloat16"}:
+            raise ConfigError(
+                f"generator_dtype={self.generator_dtype!r}: use auto, float32 or bfloat16"
+            )
+        if not 1 <= self.evidence_sentences <= 12:
+            raise ConfigError(f"evidence_sentences={self.evidence_sentences}: use 1..12")
         if self.top_k < 1 or self.candidates < self.top_k:
             raise ConfigError("top_k must be >= 1 and candidates >= top_k")
         if not self.openai_base_url.startswith(("http://", "https://")):

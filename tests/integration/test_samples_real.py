@@ -1,6 +1,6 @@
-"""Issue #4's acceptance check, end to end with the real packaged models: `ragchat ask` on the
-bundled samples answers with a citation to the right page and refuses a question they do not
-cover, before generation."""
+"""Acceptance checks end to end with the real default models: `ragchat ask` on the bundled
+samples answers with a citation to the right page, in the question's language, every sentence
+verified, and refuses a question they do not cover, before generation."""
 
 from __future__ import annotations
 
@@ -47,6 +47,40 @@ def test_sample_question_is_answered_with_the_right_page(samples_kb: str) -> Non
         cited,
         pages,
     )
+
+
+def _pages_with(pdf: str, text: str) -> set[int]:
+    return {p.number + 1 for p in pymupdf.open(SAMPLES / pdf) if text in p.get_text()}
+
+
+def test_the_norse_leader_is_rollo_on_the_right_page(samples_kb: str) -> None:
+    out = ask("Who was the Norse leader?")
+    assert not out["refused"] and "Rollo" in out["answer"], out
+    cited = {(c["file"], c["page"]) for c in out["citations"]}
+    assert any(f == "wiki-normans.pdf" and p in _pages_with(f, "Rollo") for f, p in cited), out
+    assert all(c["supported"] for c in out["checks"] if not out["fallback"]), out
+
+
+def test_a_chinese_question_gets_a_chinese_answer_with_a_citation(samples_kb: str) -> None:
+    out = ask("广茂铁路全长多少公里？")
+    assert not out["refused"] and out["citations"], out
+    assert out["citations"][0]["file"] == "baike-zh-00.pdf"
+    words = out["answer"].replace("[", " ").replace("]", " ")
+    assert not any(ch.isascii() and ch.isalpha() for ch in words), out  # no invented English
+    assert "公里" in out["answer"], out
+
+
+def test_every_number_in_an_answer_is_in_a_cited_source(samples_kb: str) -> None:
+    import re
+
+    for question in (
+        "What was Apple's total net sales for the three months ended June 25, 2022?",
+        "When did the Normans conquer England?",
+    ):
+        out = ask(question)
+        quotes = " ".join(c["quote"] for c in out["citations"]).replace(",", "")
+        for number in re.findall(r"\d[\d,]*(?:\.\d+)?", re.sub(r"\[\d+\]", "", out["answer"])):
+            assert number.replace(",", "").rstrip(".") in quotes, (number, out)
 
 
 @pytest.mark.parametrize(

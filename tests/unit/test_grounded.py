@@ -326,3 +326,14 @@ def test_an_answer_from_a_weaker_sentence_gives_way_to_a_quote_of_the_best():
     d = decide("In 1066 [2]", "When did the Norse leader swear fealty?", NORMANS, "en")
     assert d.fallback and d.cited == (1,) and "Rollo" in d.text
     assert [c.supported for c in d.checks] == [True]  # verified, but not from the best evidence
+
+
+@pytest.mark.parametrize(
+    "bad", [{"answer_mode": "chatty"}, {"generator_dtype": "fp8"}, {"evidence_sentences": 0}]
+)
+def test_answer_settings_are_checked(bad):
+    from ragchat.errors import ConfigError
+    from ragchat.settings import Settings
+
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        Settings(**bad)
