@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared" / "eval"
 RESULTS = REPO / "bench" / "results"
 
-from ragchat.metrics import answer_in, exact_match, f1_score, percentile  # noqa: E402
+from ragchat.metrics import answer_in, percentile  # noqa: E402
 
 
 def load_questions(name: str) -> list[dict[str, Any]]:
@@ -229,63 +229,16 @@ def multi_turn(chat: Any, rows: list[dict[str, Any]], seed: int, n: int = 60) ->
 def answer_metrics(
     chat: Any, answerable: list, unanswerable: list, ood: list, name: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    gen_n = args.n_generate
-    out: dict[str, Any] = {}
-    f1s, ems, refused, cited, cited_gold, ttft, tok_s = [], [], [], [], [], [], []
-    long_answers = name == "sec10q-en"
-    for row in answerable[:gen_n]:
-        a = chat.ask(row["question"])
-        refused.append(float(a.refused))
-        if a.refused:
-            f1s.append(0.0)
-            ems.append(0.0)
-            continue
-        lang = row.get("lang", "en")
-        text = _strip_markers(a.text)
-        if not long_answers:
-            f1s.append(max(f1_score(text, g, lang) for g in row["answers"]))
-            ems.append(max(exact_match(text, g, lang) for g in row["answers"]))
-        cited.append(float(bool(a.citations)))
-        if not long_answers:
-            cited_gold.append(
-                float(any(answer_in(g, c.quote, lang) for c in a.citations for g in row["answers"]))
-            )
-        if "first_token" in a.timings:
-            ttft.append(a.timings["first_token"])
-            gen_time = a.timings["total"] - a.timings["first_token"]
-            ntok = (
-                chat.generator.count_tokens(a.text)
-                if hasattr(chat.generator, "count_tokens")
-                else len(a.text.split())
-            )
-            if gen_time > 0.05:
-                tok_s.append(ntok / gen_time)
-    out["answerable"] = {
-        "n": len(answerable[:gen_n]),
-        "f1": mean(f1s) if f1s and not long_answers else None,
-        "exact_match": mean(ems) if ems and not long_answers else None,
-        "wrongly_refused": mean(refused),
-        "with_valid_citation": mean(cited),
-        "cited_chunk_has_gold": mean(cited_gold) if cited_gold else None,
-    }
-    if unanswerable:
-        out["unanswerable_refused"] = mean(
-            [float(chat.ask(r["question"]).refused) for r in unanswerable[:gen_n]]
-        )
-    out["out_of_domain_refused"] = mean(
-        [float(chat.ask(r["question"]).refused) for r in ood[:gen_n]]
-    )
-    out["latency"] = {
-        "first_token_p50_s": round(percentile(ttft, 50), 3) if ttft else None,
-        "generated_tok_per_s": round(statistics.median(tok_s), 1) if tok_s else None,
-    }
+    """What a user reads, per stage (bench/grounded.py): contains gold, F1, the extractive answer
+    alone, valid citations, invented numbers, refusals, fallback share, first-token time."""
+    from bench.grounded import metrics, record
+
+    n = args.n_generate
+    rows = [*answerable[:n], *unanswerable[:n], *ood[:n]]
+    out = metrics([record(r, chat.ask(r["question"])) for r in rows], name == "sec10q-en")
+    lat = out.pop("latency_s")
+    out["latency"] = {"first_token_p50_s": lat["first_token_p50"], "answer_p50_s": lat["answer_p50"]}
     return out
-
-
-def _strip_markers(text: str) -> str:
-    import re
-
-    return re.sub(r"\[\d+\]", "", text).strip()
 
 
 _EMB: dict[str, Any] = {}
@@ -423,6 +376,10 @@ def print_table(results: dict[str, Any]) -> None:
         for key, v in (s.get("answers") or {}).get("answerable", {}).items():
             if isinstance(v, float):
                 print(f"{s['set']:<11} {'answer ' + key:<28} {v:>9.3f}")
+            elif isinstance(v, dict):  # the extractive answer alone
+                for k2, v2 in v.items():
+                    if isinstance(v2, float):
+                        print(f"{s['set']:<11} {'extractive ' + k2:<28} {v2:>9.3f}")
         ans = s.get("answers") or {}
         for key in ("unanswerable_refused", "out_of_domain_refused"):
             if key in ans:
