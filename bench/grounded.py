@@ -231,6 +231,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS / "grounded.json")
     args = ap.parse_args()
     results = run(args)
+    import resource
+
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(json.dumps(results, ensure_ascii=False))
     print(table(results))
