@@ -400,7 +400,9 @@ def show_answer(answer: Any, key: str, kb: KBStore) -> None:
                     st.caption("The source file is no longer on disk.")
                 else:
                     st.image(
-                        render_page(path, c.page, c.bboxes), caption=f"{c.file}, page {c.page}"
+                        render_page(path, c.page, c.bboxes),
+                        caption=page_caption(c.file, c.page, c.quote, lang),
+                        alt=HIGHLIGHT_ALT[lang].format(page=c.page, file=c.file),
                     )
     if answer.evidence:
         with st.expander(f"{EVIDENCE[lang]} ({len(answer.evidence)})"):
@@ -422,6 +424,32 @@ def show_answer(answer: Any, key: str, kb: KBStore) -> None:
                     )
                 )
                 st.text(c.text if len(c.text) <= 400 else c.text[:400].rsplit(" ", 1)[0] + " …")
+
+
+HIGHLIGHTED = {"en": "highlighted", "zh": "高亮"}
+HIGHLIGHT_ALT = {
+    "en": "Page {page} of {file}, the cited sentence highlighted",
+    "zh": "{file} 第 {page} 页，引用的句子已高亮",
+}
+
+
+def highlight_snippet(quote: str, limit: int = 80) -> str:
+    """The first ~`limit` characters of the cited sentence, cut at a word where there is one."""
+    text = " ".join(quote.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+def page_caption(file: str, page: int, quote: str, lang: str = "en") -> str:
+    """Under the rendered page: where it is and which sentence is highlighted on it (the
+    cited evidence sentence, whose rectangles are drawn, not the whole chunk)."""
+    snippet = highlight_snippet(quote)
+    text = escape_markdown(f"{place_label(file, page, lang)} — {HIGHLIGHTED[lang]}: “{snippet}”")
+    return text.replace("$", "\\$")  # captions are markdown: "$82 … $3" is not LaTeX
 
 
 def _source_path(kb: KBStore, file: str) -> str | None:

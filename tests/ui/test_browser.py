@@ -1,7 +1,9 @@
 """One real browser test: `streamlit run` on a free local port, driven by Playwright on Debian's
 Chromium. Uploads two PDFs and a broken one, asks a question and checks that a cited answer
-appears above the input box; opens the citation and checks the highlighted page; saves the README
-screenshots; then reads the server log for helper processes that re-ran the app.
+appears above the input box; opens the citation and checks that the highlighted part of the page
+is the cited evidence sentence, not its whole chunk; then reads the server log for helper
+processes that re-ran the app. Screenshots go under the test's tmp_path, for debugging only: the
+README's come from the real default models (scripts/readme_outputs.py), never from this fake.
 
 Every step waits for the app to be idle (Streamlit's running indicator gone) and for its target
 to be ready, with generous timeouts: on a busy 2-core machine a rerun can take many seconds."""
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +26,6 @@ from tests import pdfgen
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = REPO / "docs" / "screenshots"
 STEP = 120_000  # ms for one UI step to settle
 INGEST = 600_000  # ms for an ingest (embedding on a shared CPU)
 ANSWER = 300_000  # ms for an answer, model loading included
@@ -114,27 +116,59 @@ def ready(locator, timeout: int = STEP):
     return locator
 
 
+def launch_chromium(pw):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
+def open_page_view(page, citation) -> None:
+    """Open a citation's expander and its "Show the page" switch; wait for the page image."""
+    from playwright.sync_api import expect
+
+    ready(citation).click()
+    wait_idle(page)
+    switch = page.get_by_role("switch", name="Show the page").first
+    for _ in range(6):  # a click that lands during a rerun can be dropped: retry until it holds
+        if switch.is_checked():
+            break
+        label = page.get_by_text("Show the page").first
+        if not label.is_visible():
+            citation.click()
+            wait_idle(page)
+        ready(label).click()
+        wait_idle(page)
+    expect(switch).to_be_checked(timeout=STEP)
+    expect(page.locator('[data-testid="stImage"] img').last).to_be_visible(timeout=STEP)
+    expect(page.locator('[data-testid="stImageCaption"]').last).to_be_visible(timeout=STEP)
+    wait_idle(page)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def test_upload_ask_and_open_the_cited_page(server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, log_path = server
+    shots = tmp_path / "screenshots"  # for debugging a failure; never the README's
+    shots.mkdir()
     pdf = pdfgen.structured(tmp_path / "boiler-manual.pdf")
     other = pdfgen.simple(tmp_path / "pump-notes.pdf", "Pumps are serviced yearly. " * 40, 3)
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"this is not a PDF")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.set_default_timeout(STEP)
         expect.set_options(timeout=STEP)
@@ -189,27 +223,50 @@ def test_upload_ask_and_open_the_cited_page(server, tmp_path: Path) -> None:
         last = page.locator('[data-testid="stChatMessage"]').last.bounding_box()
         below = page.locator('[data-testid="stChatInput"]').first.bounding_box()
         assert last and below and last["y"] < below["y"], (last, below)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+        page.screenshot(path=str(shots / "chat.png"), full_page=True)
 
         # open the citation and its page
-        ready(citation).click()
-        wait_idle(page)
-        switch = page.get_by_role("switch", name="Show the page").first
-        for _ in range(6):  # a click that lands during a rerun can be dropped: retry until it holds
-            if switch.is_checked():
-                break
-            label = page.get_by_text("Show the page").first
-            if not label.is_visible():
-                citation.click()
-                wait_idle(page)
-            ready(label).click()
-            wait_idle(page)
-        expect(switch).to_be_checked(timeout=STEP)
-        expect(page.locator('[data-testid="stImage"] img').last).to_be_visible(timeout=STEP)
-        wait_idle(page)
-        page.screenshot(path=str(SHOTS / "page.png"), full_page=True)
+        open_page_view(page, citation)
+        page.locator('[data-testid="stImageCaption"]').last.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "page.png"), full_page=True)
+
+        # the caption names the highlighted sentence, and it is the cited evidence sentence
+        # shown under the answer (the rectangles drawn are that sentence's, not its chunk's)
+        caption = one_line(page.locator('[data-testid="stImageCaption"]').last.inner_text())
+        m = re.fullmatch(r"boiler-manual\.pdf, page 1 — highlighted: “(.+)”", caption)
+        assert m, caption
+        highlighted = m.group(1)
+        cited = page.locator('[data-testid="stExpander"]').filter(
+            has=page.get_by_role("switch", name="Show the page")
+        )
+        quote = one_line(cited.first.locator('[data-testid="stText"]').first.inner_text())
+        assert quote, "the cited sentence is not shown under the answer"
+        if highlighted.endswith("…"):  # a long sentence is cut at ~80 characters
+            assert quote.startswith(highlighted[:-1].rstrip()), (highlighted, quote)
+        else:
+            assert highlighted == quote, (highlighted, quote)
+        # ... and one of the evidence sentences the answer was drawn from
+        evidence = page.locator('[data-testid="stExpander"]').filter(has_text="Evidence (").first
+        ready(evidence.locator("summary").first).click()  # opening an expander does not rerun
+        expect(evidence.locator('[data-testid="stText"]').first).to_be_visible(timeout=STEP)
+        sentences = [
+            one_line(t.inner_text()) for t in evidence.locator('[data-testid="stText"]').all()
+        ]
+        assert quote in sentences, (quote, sentences)
         browser.close()
+
+    # the quote is a sentence of a chunk, not the chunk
+    from ragchat.settings import Settings
+    from ragchat.stores import open_kb
+
+    kb = open_kb(Settings.load(), "manuals")
+    try:
+        chunks = [one_line(c.text) for f in kb.files() for c in kb.chunks_of(f.path)]
+    finally:
+        kb.close()
+    holding = [c for c in chunks if quote in c]
+    assert holding, (quote, chunks)
+    assert all(len(quote) < len(c) for c in holding), (quote, holding)
 
     log = log_path.read_text(errors="replace")
     # the parse helper of a two-file ingest did not re-run the app script
