@@ -77,16 +77,20 @@ def render_page(
             if len(box) == 5 and int(box[0]) != page:
                 continue
             x0, y0, x1, y1 = box[-4:]
-            rect = pymupdf.Rect(x0 - 2, y0 - 2, x1 + 2, y1 + 2)
+            # a marker-pen fill, no border: a border through each line looks like strike-through
             pg.draw_rect(
-                rect, color=(0.95, 0.6, 0.0), fill=(1.0, 0.9, 0.1), fill_opacity=0.35, width=1.2
+                pymupdf.Rect(x0 - 1, y0 - 1, x1 + 1, y1 + 1),
+                color=None,
+                fill=(1.0, 0.85, 0.1),
+                fill_opacity=0.4,
+                width=0,
             )
         return pg.get_pixmap(dpi=dpi).tobytes("png")
 
 
 def escape_markdown(text: str) -> str:
     """Document text shown through markdown: no links, images, HTML or formatting."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~>])", r"\\\1", text)
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~>$])", r"\\\1", text)  # $ starts LaTeX
 
 
 # ---------------------------------------------------------------- answers: labels and places

@@ -248,3 +248,9 @@ def test_page_counts(tmp_path):
     bad = tmp_path / "b.pdf"
     bad.write_bytes(b"nope")
     assert page_counts([good, bad]) == {"g.pdf": 3, "b.pdf": 0}
+
+
+def test_escape_markdown_keeps_dollar_amounts_out_of_latex():
+    assert escape_markdown("Net sales were $82,959 and $81,434.") == (
+        "Net sales were \\$82,959 and \\$81,434\\."
+    )
