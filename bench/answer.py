@@ -26,18 +26,8 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared" / "eval"
 RESULTS = REPO / "bench" / "results"
 
+from bench.grounded import load_questions, sample  # noqa: E402
 from ragchat.metrics import answer_in, percentile  # noqa: E402
-
-
-def load_questions(name: str) -> list[dict[str, Any]]:
-    with open(SHARED / name / "questions.jsonl", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def sample(rows: list[dict[str, Any]], kind: str, n: int, seed: int) -> list[dict[str, Any]]:
-    pool = [r for r in rows if r["kind"] == kind]
-    random.Random(seed).shuffle(pool)
-    return pool[:n]
 
 
 # ---------------------------------------------------------------- the two pipelines

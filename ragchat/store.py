@@ -342,29 +342,23 @@ class KnowledgeBase:
     def chunks(self, row_ids: Sequence[int]) -> dict[int, Chunk]:
         if not row_ids:
             return {}
-        marks = ",".join("?" * len(row_ids))
-        with self._mutex:
-            rows = self._db.execute(
-                f"SELECT id, chunk_id, doc_id, file, text, heading_path, page_start, page_end,"
-                f" char_start, char_end, kind, bboxes, ordinal, n_tokens, path, context FROM chunks"
-                f" WHERE id IN ({marks})",
-                list(row_ids),
-            ).fetchall()
-        return {r[0]: _chunk(r) for r in rows}
+        return {r[0]: _chunk(r) for r in self._chunk_rows("id", row_ids)}
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by their chunk_id (f"{doc_id[:16]}:{ordinal}"), in no particular order."""
         if not chunk_ids:
             return []
-        marks = ",".join("?" * len(chunk_ids))
+        return [_chunk(r) for r in self._chunk_rows("chunk_id", chunk_ids)]
+
+    def _chunk_rows(self, column: str, keys: Sequence[Any]) -> list[Any]:
+        marks = ",".join("?" * len(keys))
         with self._mutex:
-            rows = self._db.execute(
+            return self._db.execute(
                 f"SELECT id, chunk_id, doc_id, file, text, heading_path, page_start, page_end,"
                 f" char_start, char_end, kind, bboxes, ordinal, n_tokens, path, context FROM chunks"
-                f" WHERE chunk_id IN ({marks})",
-                list(chunk_ids),
+                f" WHERE {column} IN ({marks})",
+                list(keys),
             ).fetchall()
-        return [_chunk(r) for r in rows]
 
     def chunks_of(self, path: str) -> list[Chunk]:
         with self._mutex:
