@@ -173,11 +173,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             kb, embedder = build_kb(settings, name)
             chat = RagChat(settings, kb, embedder)
             rows = load_questions(name)
-            asked = [
-                *sample(rows, "answerable", args.n, args.seed),
-                *sample(rows, "unanswerable", args.n, args.seed),
-                *sample(rows, "out_of_domain", args.n, args.seed),
-            ]
+            kinds = args.kinds.split(",")
+            asked = [q for kind in kinds for q in sample(rows, kind, args.n, args.seed)]
             recs = []
             t0 = time.perf_counter()
             for i, row in enumerate(asked, 1):
@@ -226,6 +223,7 @@ def main() -> None:
         default=Path("/tmp/ragchat-bench-home"),
         help="where the eval KBs are built (reused across runs)",
     )
+    ap.add_argument("--kinds", default="answerable,unanswerable,out_of_domain")
     ap.add_argument("--generator", default=None)
     ap.add_argument("--mode", default="generate", choices=["generate", "extractive"])
     ap.add_argument("--out", type=Path, default=RESULTS / "grounded.json")
