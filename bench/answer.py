@@ -227,7 +227,10 @@ def answer_metrics(
     rows = [*answerable[:n], *unanswerable[:n], *ood[:n]]
     out = metrics([record(r, chat.ask(r["question"])) for r in rows], name == "sec10q-en")
     lat = out.pop("latency_s")
-    out["latency"] = {"first_token_p50_s": lat["first_token_p50"], "answer_p50_s": lat["answer_p50"]}
+    out["latency"] = {
+        "first_token_p50_s": lat["first_token_p50"],
+        "answer_p50_s": lat["answer_p50"],
+    }
     return out
 
 
