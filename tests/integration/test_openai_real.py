@@ -27,7 +27,7 @@ def test_packaged_model_answers_through_the_server_as_it_does_locally(
 ) -> None:
     server = start_server(tmp_path, PACKAGED_GENERATOR)  # loads while the KB is built
     try:
-        settings = Settings.load()
+        settings = Settings.load().replace(generator=PACKAGED_GENERATOR)  # what the server serves
         emb = load_embedder(settings)
         kb = KnowledgeBase.open(settings.kb_root, "m", embedder=emb.name, dim=emb.dim, create=True)
         Ingestor(kb, settings, emb).ingest(
