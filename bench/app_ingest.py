@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.ui.test_browser import free_port, launch_chromium, ready
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PDFS = [REPO / "samples" / "wiki-normans.pdf", REPO / "samples" / "baike-zh-00.pdf"]
 OUT = REPO / "docs" / "results" / "app_ingest.json"
@@ -111,12 +113,6 @@ def run_cli(files: list[Path], home: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- app (as in tests/ui/test_browser.py)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_idle(page, timeout: int = STEP, appear_ms: int = 1500) -> None:
     """Wait until the app has finished rerunning: the running indicator has come (if it was
     going to, within `appear_ms`; 0 when the caller knows the rerun has started) and gone, and
@@ -129,30 +125,6 @@ def wait_idle(page, timeout: int = STEP, appear_ms: int = 1500) -> None:
             running.first.wait_for(state="visible", timeout=appear_ms)
     running.first.wait_for(state="hidden", timeout=timeout)
     page.locator('[data-testid="stApp"]').first.wait_for(state="visible", timeout=timeout)
-
-
-def ready(locator, timeout: int = STEP):
-    """The locator, once visible and enabled (not inert behind a rerun)."""
-    from playwright.sync_api import expect
-
-    expect(locator).to_be_visible(timeout=timeout)
-    expect(locator).to_be_enabled(timeout=timeout)
-    return locator
-
-
-def launch_chromium(pw):
-    return pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    )
 
 
 @contextlib.contextmanager
