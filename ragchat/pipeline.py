@@ -36,7 +36,6 @@ from ragchat.text import detect_lang
 from ragchat.types import Answer, Citation, Evidence, Hit
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
-_MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 STOP_SEQUENCES = ("\nQuestion:", "<source", "<evidence", "\nEvidence:", "\n\n", "<|im_end|>")
 
 
@@ -294,59 +293,6 @@ def evidence_citation(e: Evidence) -> Citation:
         page_end=e.page,
         bboxes=e.bboxes,
     )
-
-
-def attach_citations(text: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
-    """Map [n] markers to citations; drop markers that point nowhere.
-
-    When the model cited nothing, the answer is attributed to the hit that shares most of its
-    words (if any shares enough), and the marker is appended.
-    """
-    valid = {i + 1 for i in range(len(hits))}
-
-    def keep(m: re.Match[str]) -> str:
-        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
-        good = [n for n in nums if n in valid]
-        return "".join(f"[{n}]" for n in good)
-
-    text = _MARKER.sub(keep, text).strip()
-    used = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text)})
-    if not used and hits:
-        best = _best_overlap(text, hits)
-        if best is not None:
-            text = f"{text} [{best}]"
-            used = [best]
-    citations = tuple(_citation(n, hits[n - 1]) for n in used)
-    return text, citations
-
-
-def _citation(n: int, hit: Hit) -> Citation:
-    c = hit.chunk
-    quote = c.text if len(c.text) <= 600 else c.text[:600].rsplit(" ", 1)[0] + " …"
-    return Citation(
-        n=n,
-        file=c.file,
-        page=c.page_start,
-        heading_path=c.heading_path,
-        quote=quote,
-        chunk_id=c.chunk_id,
-        page_end=c.page_end,
-        bboxes=c.bboxes,
-    )
-
-
-def _best_overlap(text: str, hits: Sequence[Hit]) -> int | None:
-    from ragchat.text import lexical_tokens
-
-    words = set(lexical_tokens(text))
-    if not words:
-        return None
-    best, best_score = None, 0.0
-    for i, hit in enumerate(hits):
-        overlap = len(words & set(lexical_tokens(hit.chunk.text))) / len(words)
-        if overlap > best_score:
-            best, best_score = i + 1, overlap
-    return best if best_score >= 0.5 else None
 
 
 def _load_reranker(spec: str) -> Any:

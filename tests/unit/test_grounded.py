@@ -169,6 +169,12 @@ def test_a_wrong_citation_is_repaired_to_the_evidence_that_holds_it():
     assert c.supported and c.cited == (2,)
 
 
+def test_markers_pointing_nowhere_are_dropped():
+    c = check_sentence("Rollo [7, 9]", "Who was the Norse leader?", NORMANS, "en")
+    assert c.supported and c.cited == (1,)
+    assert verify("Rollo [7]", "Who was the Norse leader?", NORMANS, "en").text == "Rollo [1]"
+
+
 def test_an_uncited_sentence_gets_the_evidence_it_matches():
     c = check_sentence("Rollo", "Who was the Norse leader?", NORMANS, "en")
     assert c.supported and c.cited == (1,)

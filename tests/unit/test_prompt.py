@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ragchat.calibrate import choose_threshold
-from ragchat.pipeline import attach_citations
 from ragchat.prompt import REFUSAL_MARKER, SYSTEM_PROMPT, build_messages, defuse, is_refusal
 from ragchat.rewrite import is_followup, rewrite_followup
-from ragchat.types import Chunk, Hit
+from ragchat.types import Chunk
 
 
 def chunk(text: str, n: int = 0, file: str = "a.pdf") -> Chunk:
@@ -57,26 +56,6 @@ def test_refusal_detection():
     assert is_refusal("  not in documents.")
     assert is_refusal("The sources do not say.")
     assert not is_refusal("Rollo was the Norse leader [1].")
-
-
-def hit(text: str, n: int) -> Hit:
-    return Hit(chunk(text, n), 1.0 / (n + 1), n + 1)
-
-
-def test_citation_markers_map_to_hits_and_invalid_ones_are_dropped():
-    hits = [hit("Rollo led the Norse.", 0), hit("Normandy is in France.", 1)]
-    text, cites = attach_citations("Rollo [1], in France [2][7] and [1, 9].", hits)
-    assert text == "Rollo [1], in France [2] and [1]."
-    assert [(c.n, c.file, c.page) for c in cites] == [(1, "a.pdf", 1), (2, "a.pdf", 2)]
-    assert cites[0].quote == "Rollo led the Norse." and cites[0].bboxes
-
-
-def test_uncited_answer_is_attributed_by_overlap_or_left_alone():
-    hits = [hit("Filters are cleaned monthly by the owner.", 0), hit("Rollo led the Norse.", 1)]
-    text, cites = attach_citations("Rollo led the Norse", hits)
-    assert text.endswith("[2]") and cites[0].n == 2
-    text, cites = attach_citations("Something unrelated entirely", hits)
-    assert cites == () and "[" not in text
 
 
 def test_followup_rewriting():
