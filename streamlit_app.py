@@ -85,7 +85,7 @@ def embedder(spec: str, batch: int):
 @st.cache_resource(show_spinner="Loading the models — first time only…", max_entries=8)
 def _chat(kb_name: str, settings_key: str, _settings: Settings):
     """One RagChat per (KB, settings incl. adapter), shared by reruns and sessions."""
-    from ragchat.generate import load_generator
+    from ragchat.generation import load_generator
     from ragchat.pipeline import RagChat
 
     # The generator is chosen here, not by RagChat, so that switching the KB's default

@@ -295,7 +295,7 @@ def main() -> None:
     settings = Settings.load({"home": home, "store": args.store})
     generator = None
     if not args.no_generate:
-        from ragchat.generate import load_generator
+        from ragchat.generation import load_generator
 
         generator = load_generator(settings)
     t0 = time.perf_counter()

@@ -80,7 +80,7 @@ def compare(
         s = dataclasses.replace(settings, adapter=adapter_dir)
         chat = RagChat.open(s, kb)
         if adapter_dir is None and chat.kb.manifest.default_adapter:
-            from ragchat.generate import load_generator
+            from ragchat.generation import load_generator
 
             chat._generator = load_generator(s, None)  # really the base model
         results[name] = score(chat, questions, progress)

@@ -55,7 +55,7 @@ def encode(
     tokenizer: Any, messages: list[dict[str, str]], target: str, max_len: int
 ) -> tuple[list[int], list[int]] | None:
     """Token ids and labels (-100 on the prompt) for one example; None if it does not fit."""
-    from ragchat.generate import render_chat
+    from ragchat.generation import render_chat
 
     prompt = tokenizer(render_chat(tokenizer, messages), add_special_tokens=False)["input_ids"]
     answer = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
@@ -99,7 +99,7 @@ def train(
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file, save_file
 
-    from ragchat.models import base_model_identity, load_causal_lm
+    from ragchat.generation import base_model_identity, load_causal_lm
 
     t0 = time.time()
     torch.manual_seed(config.seed)

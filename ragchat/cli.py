@@ -295,7 +295,7 @@ def serve(
     **opts: Any,
 ) -> None:
     """Serve the local generator over an OpenAI-compatible API (/v1/chat/completions)."""
-    from ragchat.generate import load_generator
+    from ragchat.generation import load_generator
     from ragchat.serve import make_server
 
     settings = settings_from(opts, adapter=adapter)
@@ -344,7 +344,7 @@ def prepare_models(**opts: Any) -> None:
         )
         sys.stdout.flush()
         t0 = time.perf_counter()
-        from ragchat.models import resolve_generator_dir
+        from ragchat.generation.models import resolve_generator_dir
 
         resolve_generator_dir(settings)
     click.echo(f"generator: ready after {time.perf_counter() - t0:.0f} s, {target}")
@@ -352,7 +352,7 @@ def prepare_models(**opts: Any) -> None:
 
 def _conversion_target(settings: Any) -> Path | None:
     """Where the configured generator's converted copy lives, or None if it needs none."""
-    from ragchat.models import PACKAGED_GGUFS, check_gguf, gguf_cache_name
+    from ragchat.generation.models import PACKAGED_GGUFS, check_gguf, gguf_cache_name
 
     generators = settings.model_cache / "generators"
     spec = settings.generator

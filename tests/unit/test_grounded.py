@@ -289,8 +289,7 @@ def test_a_follow_up_is_rewritten_with_the_previous_question(question):
 # ------------------------------------------------------------------ the first-token refusal gate
 @pytest.fixture(scope="module")
 def tiny_generator(tmp_path_factory):
-    from ragchat.generate import HFGenerator
-    from ragchat.models import load_causal_lm
+    from ragchat.generation import HFGenerator, load_causal_lm
     from ragchat.settings import Settings
     from tests.tiny_models import tiny_llama
 
@@ -300,7 +299,7 @@ def tiny_generator(tmp_path_factory):
 
 
 def test_the_refusal_gate_forces_or_forbids_the_marker(tiny_generator):
-    from ragchat.generate import RefusalGate
+    from ragchat.generation import RefusalGate
 
     msgs = build_evidence_messages("Who?", NORMANS, "en")
     always = RefusalGate(REFUSAL_MARKER, threshold=0.0)
@@ -315,7 +314,7 @@ def test_the_refusal_gate_forces_or_forbids_the_marker(tiny_generator):
 def test_an_adapter_threshold_comes_from_its_training_card(tmp_path):
     import json
 
-    from ragchat.generate import refusal_threshold_for
+    from ragchat.generation import refusal_threshold_for
 
     (tmp_path / "training_card.json").write_text(json.dumps({"refusal_threshold": 0.42}))
     assert refusal_threshold_for(object(), tmp_path) == 0.42

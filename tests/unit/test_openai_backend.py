@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 
 from ragchat.errors import ConfigError, ModelError
-from ragchat.generate import load_generator
-from ragchat.generate_openai import OpenAIGenerator, estimate_tokens
+from ragchat.generation import OpenAIGenerator, estimate_tokens, load_generator
 from ragchat.settings import Settings
 from tests.conftest import MODEL_CACHE_HOME, REPO
 

@@ -1,31 +1,20 @@
-"""Generators: stream an answer for chat messages. HFGenerator runs a local transformers model."""
+"""The local generator: HFGenerator streams answers from a transformers model in this process.
+
+Also what inference and training share about that model: the chat template (`render_chat`) and
+the refusal gate, which decides at the first answer token whether the model refuses. Loading
+the model (packaged GGUFs, conversion, adapters) is generation/models.py.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ragchat.errors import ModelError
+from ragchat.generation.base import Generator, StopCutter
 from ragchat.settings import Settings
-
-
-class Generator(Protocol):
-    name: str
-
-    def count_tokens(self, text: str) -> int: ...
-
-    def render_prompt(self, messages: list[dict[str, str]]) -> str: ...
-
-    def stream(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        max_new_tokens: int,
-        temperature: float,
-        stop: Sequence[str] = (),
-    ) -> Iterator[str]: ...
 
 
 def render_chat(tokenizer: Any, messages: list[dict[str, str]]) -> str:
@@ -41,7 +30,7 @@ def render_chat(tokenizer: Any, messages: list[dict[str, str]]) -> str:
 REFUSAL_THRESHOLDS: dict[str, float] = {}
 
 
-def refusal_threshold_for(generator: Any, adapter: Path | None = None) -> float | None:
+def refusal_threshold_for(generator: Generator, adapter: Path | None = None) -> float | None:
     """The calibrated threshold: the adapter's own (training_card.json), else the model's."""
     if adapter is not None:
         import json
@@ -94,6 +83,8 @@ class RefusalGate:
 
 
 class HFGenerator:
+    """A transformers causal LM and its tokenizer, behind the Generator protocol."""
+
     def __init__(self, model: Any, tokenizer: Any, name: str, context: int | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -174,19 +165,8 @@ class HFGenerator:
         with self._lock:
             thread = threading.Thread(target=run, daemon=True)
             thread.start()
-            text = ""
             try:
-                for piece in streamer:
-                    if not piece:
-                        continue
-                    text += piece
-                    cut = _first_stop(text, stop)
-                    if cut is not None:
-                        tail = piece[: max(0, len(piece) - (len(text) - cut))]
-                        if tail:
-                            yield tail
-                        break
-                    yield piece
+                yield from StopCutter(stop).cut(streamer)
             finally:
                 halt.set()
                 thread.join()
@@ -197,58 +177,9 @@ class HFGenerator:
         return "".join(self.stream(messages, **kw))
 
 
-def _first_stop(text: str, stop: Sequence[str]) -> int | None:
-    found = [text.find(s) for s in stop if s and s in text]
-    return min(found) if found else None
-
-
-def _hf_generator(settings: Settings, adapter: Path | None) -> HFGenerator:
-    from ragchat.models import base_model_identity, inference_dtype, load_causal_lm
+def hf_generator(settings: Settings, adapter: Path | None = None) -> HFGenerator:
+    """The factory behind a model spec: load the model (and adapter) and wrap it."""
+    from ragchat.generation.models import base_model_identity, inference_dtype, load_causal_lm
 
     model, tok = load_causal_lm(settings, adapter, dtype=inference_dtype(settings))
     return HFGenerator(model, tok, base_model_identity(settings))
-
-
-def _module_generator(settings: Settings, adapter: Path | None) -> Any:
-    """`module:package.module:factory` — a generator of your own (any object with the
-    Generator methods), e.g. a client for a model server. The factory gets (settings, adapter)."""
-    import importlib
-
-    _, module, attr = [*settings.generator.split(":", 2), "", ""][:3]
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ModelError(
-            f"generator {settings.generator!r}: cannot import {module}:{attr} ({exc})"
-        ) from exc
-    return factory(settings, adapter)
-
-
-def _openai_generator(settings: Settings, adapter: Path | None) -> Any:
-    """`openai:<model>` — a client for an OpenAI-compatible server (settings.openai_base_url)."""
-    from ragchat.generate_openai import openai_generator
-
-    return openai_generator(settings, adapter)
-
-
-GENERATORS: dict[str, Callable[[Settings, Path | None], Any]] = {
-    "hf": _hf_generator,
-    "module": _module_generator,
-    "openai": _openai_generator,
-}
-_CACHE: dict[tuple[str, str], Any] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def load_generator(settings: Settings, adapter: Path | None = None) -> Any:
-    """The generator for these settings, loaded once per process. `kind:name` specs pick a
-    registered factory (e.g. a test fake); anything else is a transformers model."""
-    kind = settings.generator.split(":", 1)[0] if ":" in settings.generator else "hf"
-    factory = GENERATORS.get(kind, GENERATORS["hf"])
-    key = (settings.generator, str(adapter or ""))
-    if kind == "openai":  # the same model name on another server is another generator
-        key = (f"{settings.generator}@{settings.openai_base_url}", key[1])
-    with _CACHE_LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = factory(settings, adapter)
-        return _CACHE[key]

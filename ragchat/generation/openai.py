@@ -4,7 +4,7 @@ vLLM, llama.cpp's `llama-server`, Ollama and `ragchat serve` all speak it. Selec
 `RAGCHAT_GENERATOR=openai:<model>`; the server is `settings.openai_base_url` and the key comes
 from the environment only (RAGCHAT_OPENAI_API_KEY, else OPENAI_API_KEY). Answers stream over
 server-sent events; stop sequences are sent to the server and also cut here. Standard library
-only (http.client), so the backend adds no dependency.
+only (http.client), so the backend adds no dependency; the JSON shapes are generation/wire.py.
 
 A LoRA adapter is not loaded locally with this backend: serve it on the server (vLLM
 `--lora-modules ragchat=<adapter dir>`) and name it as the model (`openai:ragchat`).
@@ -23,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ragchat.errors import ModelError
-from ragchat.generate import _first_stop  # the same cut as HFGenerator's
+from ragchat.generation import wire
+from ragchat.generation.base import StopCutter, cut_at_stop
+from ragchat.generation.wire import CHAT_PATH, DONE, MODELS_PATH, WireError, one_line
 from ragchat.settings import Settings
 
-MAX_STOP = 4  # the most stop sequences the OpenAI API accepts; the rest are cut locally
 _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f"
     "\uff00-\uffef\U00020000-\U0003ffff]"
@@ -59,30 +60,6 @@ def estimate_tokens(text: str) -> int:
     spacing = text.count("\n") + sum(len(m) - 1 for m in _SPACE_RUN.findall(text))
     latin_tokens = max(math.ceil(letters / 2.5), math.ceil(words * 1.3))
     return 2 * (cjk + other) + digits + symbols + spacing + latin_tokens
-
-
-def _one_line(text: Any, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _server_message(body: bytes) -> str:
-    """The error message in an error response: OpenAI's {"error": {"message"}}, or the
-    {"message"} / {"detail"} / {"error": "..."} shapes other servers use, else the raw text."""
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return _one_line(text) or "(empty response)"
-    if isinstance(data, dict):
-        err = data.get("error", data)
-        if isinstance(err, dict):
-            for key in ("message", "detail", "msg"):
-                if err.get(key):
-                    return _one_line(err[key])
-        elif err:
-            return _one_line(err)
-    return _one_line(text)
 
 
 class OpenAIGenerator:
@@ -130,28 +107,20 @@ class OpenAIGenerator:
         temperature: float = 0.0,
         stop: Sequence[str] = (),
     ) -> Iterator[str]:
-        url = f"{self.base_url}/chat/completions"
+        url = f"{self.base_url}{CHAT_PATH}"
         conn, resp = self._post(
-            "/chat/completions", self._payload(messages, max_new_tokens, temperature, stop, True)
+            CHAT_PATH, self._payload(messages, max_new_tokens, temperature, stop, True)
         )
-        text = ""
         try:
             if "text/event-stream" not in (resp.getheader("Content-Type") or ""):
                 # A server that ignored stream=true: take the whole answer as one piece.
-                piece = self._message_text(self._read_json(resp, url), url)
-                cut = _first_stop(piece, stop)
-                if piece[:cut]:
-                    yield piece[:cut]
+                piece = cut_at_stop(self._message_text(self._read_json(resp, url), url), stop)
+                if piece:
+                    yield piece
                 return
-            for piece in self._events(resp, url):
-                text += piece
-                cut = _first_stop(text, stop)
-                if cut is not None:
-                    tail = piece[: max(0, len(piece) - (len(text) - cut))]
-                    if tail:
-                        yield tail
-                    return  # closing the connection tells the server to stop generating
-                yield piece
+            # The server cuts at most OPENAI_MAX_STOP stop sequences (or ignores them): cut here
+            # too. Stopping early closes the connection, which tells the server to stop.
+            yield from StopCutter(stop).cut(self._events(resp, url))
         finally:
             conn.close()
 
@@ -164,28 +133,27 @@ class OpenAIGenerator:
         stop: Sequence[str] = (),
     ) -> str:
         """The whole answer from one non-streaming request."""
-        url = f"{self.base_url}/chat/completions"
+        url = f"{self.base_url}{CHAT_PATH}"
         payload = self._payload(messages, max_new_tokens, temperature, stop, False)
-        conn, resp = self._post("/chat/completions", payload)
+        conn, resp = self._post(CHAT_PATH, payload)
         try:
             text = self._message_text(self._read_json(resp, url), url)
         finally:
             conn.close()
-        cut = _first_stop(text, stop)
-        return text if cut is None else text[:cut]
+        return cut_at_stop(text, stop)
 
     def list_models(self) -> list[str]:
         """The model ids the server offers (GET {base_url}/models)."""
-        url = f"{self.base_url}/models"
-        conn, resp = self._request("GET", "/models", None)
+        url = f"{self.base_url}{MODELS_PATH}"
+        conn, resp = self._request("GET", MODELS_PATH, None)
         try:
             data = self._read_json(resp, url)
         finally:
             conn.close()
-        rows = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise ModelError(f"{url}: not an OpenAI model list (no 'data' array)")
-        return [str(r.get("id")) for r in rows if isinstance(r, dict)]
+        try:
+            return wire.model_ids(data)
+        except WireError as exc:
+            raise ModelError(f"{url}: {exc}") from exc.__cause__
 
     # ------------------------------------------------------------------ HTTP
     def _payload(
@@ -196,17 +164,14 @@ class OpenAIGenerator:
         stop: Sequence[str],
         stream: bool,
     ) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
-            "max_tokens": int(max_new_tokens),
-            "temperature": float(temperature),
-            "stream": stream,
-        }
-        stops = [s for s in stop if s][:MAX_STOP]
-        if stops:
-            payload["stop"] = stops
-        return payload
+        return wire.chat_request(
+            self.model,
+            messages,
+            max_tokens=max_new_tokens,
+            temperature=temperature,
+            stop=stop,
+            stream=stream,
+        )
 
     def _post(
         self, path: str, payload: dict[str, Any]
@@ -237,7 +202,7 @@ class OpenAIGenerator:
             raise self._connection_error(exc, url) from exc
         if resp.status >= 400:
             try:
-                message = _server_message(resp.read(65536))
+                message = wire.error_message(resp.read(65536))
             except (OSError, http.client.HTTPException):
                 message = resp.reason or "(no body)"
             finally:
@@ -256,7 +221,7 @@ class OpenAIGenerator:
                 f"{url}: no response within {self.timeout:g} s; the server is busy or stuck"
                 " (raise openai_timeout for slow models)"
             )
-        problem = _one_line(exc) or type(exc).__name__
+        problem = one_line(exc) or type(exc).__name__
         return ModelError(f"{url}: cannot reach the model server ({problem})")
 
     def _http_error(self, status: int, message: str, url: str) -> ModelError:
@@ -287,73 +252,37 @@ class OpenAIGenerator:
             return json.loads(raw)
         except ValueError as exc:
             raise ModelError(
-                f"{url}: the response is not JSON ({_one_line(raw[:120].decode('utf-8', 'replace'))})"
+                f"{url}: the response is not JSON ({one_line(raw[:120].decode('utf-8', 'replace'))})"
             ) from exc
 
     def _message_text(self, data: Any, url: str) -> str:
         try:
-            content = data["choices"][0]["message"].get("content")
-        except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise ModelError(f"{url}: not a chat completion (no choices[0].message)") from exc
-        return content if isinstance(content, str) else ""
+            return wire.completion_text(data)
+        except WireError as exc:
+            raise ModelError(f"{url}: {exc}") from exc.__cause__
 
     def _events(self, resp: http.client.HTTPResponse, url: str) -> Iterator[str]:
         """Content pieces from a server-sent event stream, until `data: [DONE]`."""
-        data: list[str] = []
-        finished = False
-        while True:
+
+        def readline() -> bytes:
             try:
-                raw = resp.readline()
+                return resp.readline()
             except (OSError, http.client.HTTPException) as exc:
                 raise self._connection_error(exc, url) from exc
-            if not raw:
-                break
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-                continue
-            if line or not data:  # comments (": keep-alive"), event:/id: fields, stray blanks
-                continue
-            event, data = "\n".join(data), []
-            if event.strip() == "[DONE]":
+
+        finished = False
+        for event in wire.read_events(readline):
+            if event.strip() == DONE:
                 return
-            piece, done = self._delta(event, url)
-            finished = finished or done
-            if piece:
-                yield piece
-        if data:  # a last event without its blank line
-            event = "\n".join(data)
-            if event.strip() == "[DONE]":
-                return
-            piece, done = self._delta(event, url)
+            try:
+                piece, done = wire.chunk_delta(event)
+            except WireError as exc:
+                raise ModelError(f"{url}: {exc}") from exc.__cause__
             finished = finished or done
             if piece:
                 yield piece
         if not finished:
             raise ModelError(f"{url}: the stream ended before the answer was finished (no [DONE])")
-
-    def _delta(self, event: str, url: str) -> tuple[str, bool]:
-        try:
-            chunk = json.loads(event)
-        except ValueError:
-            raise ModelError(
-                f"{url}: malformed stream, an event is not JSON ({_one_line(event, 120)})"
-            ) from None
-        if not isinstance(chunk, dict):
-            raise ModelError(f"{url}: malformed stream, an event is not a JSON object")
-        if chunk.get("error"):
-            raise ModelError(
-                f"{url}: the server failed mid-answer ({_server_message(event.encode())})"
-            )
-        choices = chunk.get("choices")
-        if not isinstance(choices, list):
-            raise ModelError(f"{url}: malformed stream, an event has no choices array")
-        if not choices:  # e.g. a final usage-only chunk
-            return "", False
-        first = choices[0] if isinstance(choices[0], dict) else {}
-        delta = first.get("delta") or {}
-        content = delta.get("content") if isinstance(delta, dict) else None
-        return (content if isinstance(content, str) else ""), bool(first.get("finish_reason"))
 
 
 def openai_generator(settings: Settings, adapter: Path | None = None) -> OpenAIGenerator:

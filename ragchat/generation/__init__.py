@@ -1,0 +1,65 @@
+"""Answer generation: the Generator protocol and its backends.
+
+    base.py    the Generator protocol, the stop-sequence cut, load_generator (the registry)
+    local.py   HFGenerator (a transformers model in this process), the chat template, the
+               refusal gate
+    models.py  loading local models: packaged and local GGUFs converted once, LoRA adapters
+    openai.py  OpenAIGenerator, a client for any OpenAI-compatible server
+    wire.py    the OpenAI chat completions wire format, shared with `ragchat serve`
+
+Importing this package loads no model and no torch.
+"""
+
+from ragchat.generation.base import (
+    GENERATORS,
+    Generator,
+    GeneratorFactory,
+    StopCutter,
+    clear_generator_cache,
+    cut_at_stop,
+    first_stop,
+    load_generator,
+)
+from ragchat.generation.local import (
+    REFUSAL_THRESHOLDS,
+    HFGenerator,
+    RefusalGate,
+    hf_generator,
+    refusal_threshold_for,
+    render_chat,
+)
+from ragchat.generation.models import (
+    PACKAGED_GGUFS,
+    base_model_identity,
+    inference_dtype,
+    load_adapter,
+    load_causal_lm,
+    resolve_generator_dir,
+)
+from ragchat.generation.openai import OpenAIGenerator, estimate_tokens, openai_generator
+
+__all__ = [
+    "GENERATORS",
+    "PACKAGED_GGUFS",
+    "REFUSAL_THRESHOLDS",
+    "Generator",
+    "GeneratorFactory",
+    "HFGenerator",
+    "OpenAIGenerator",
+    "RefusalGate",
+    "StopCutter",
+    "base_model_identity",
+    "clear_generator_cache",
+    "cut_at_stop",
+    "estimate_tokens",
+    "first_stop",
+    "hf_generator",
+    "inference_dtype",
+    "load_adapter",
+    "load_causal_lm",
+    "load_generator",
+    "openai_generator",
+    "refusal_threshold_for",
+    "render_chat",
+    "resolve_generator_dir",
+]
