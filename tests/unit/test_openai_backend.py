@@ -76,7 +76,7 @@ def free_port() -> int:
 
 
 def start_server(workdir: Path, generator: str, *args: str, api_key: str = "") -> Server:
-    """`python -m ragchat.serve` (the `ragchat serve` command) as a subprocess on a free port."""
+    """`python -m ragchat serve` (the `ragchat serve` command) as a subprocess on a free port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGCHAT_")}
     env.update(
@@ -92,7 +92,7 @@ def start_server(workdir: Path, generator: str, *args: str, api_key: str = "") -
     log = workdir / f"serve-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ragchat.serve", "--port", str(port), *args],
+            [sys.executable, "-m", "ragchat", "serve", "--port", str(port), *args],
             cwd=REPO,
             env=env,
             stdout=out,
