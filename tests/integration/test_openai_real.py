@@ -15,9 +15,9 @@ from ragchat.prompt import build_messages
 from ragchat.settings import PACKAGED_GENERATOR, Settings
 from ragchat.store import KnowledgeBase
 from tests import pdfgen
-from tests.unit.test_openai_backend import start_server
+from tests.integration.serve_helpers import start_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 QUESTION = "What is the operating pressure of the boiler?"
 
 
