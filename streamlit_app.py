@@ -33,23 +33,18 @@ from typing import Any  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from ragchat.app_support import (  # noqa: E402
-    LOOK_HERE,
-    PASSAGES_SEARCHED,
     CountingEmbedder,
     IngestOutcome,
     IngestProgress,
-    clean_answer_text,
-    distinct_places,
     escape_markdown,
     example_questions,
-    heading_label,
     ingest_outcome,
     page_counts,
-    place_label,
-    render_page,
     save_upload,
 )
+from ragchat.app_views import show_answer, show_error, show_outcome  # noqa: E402
 from ragchat.errors import RagchatError  # noqa: E402
+from ragchat.pipeline import NO_ADAPTER, Adapter  # noqa: E402
 from ragchat.retrieval import DEFAULT_GATE  # noqa: E402
 from ragchat.settings import Settings  # noqa: E402
 from ragchat.stores import KBStore, delete_kb, list_kbs  # noqa: E402
@@ -61,12 +56,6 @@ WHAT = (
     " file and page, and it says so plainly when the documents don't cover a question. Nothing"
     " leaves this machine."
 )
-EVIDENCE = {"en": "Evidence", "zh": "依据"}
-FALLBACK = {
-    "en": "The model's own answer did not hold up against the sources; this is the passage that"
-    " best answers the question.",
-    "zh": "模型自己的回答没有得到来源的支持；以下是最能回答这个问题的原文。",
-}
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -83,20 +72,22 @@ def embedder(spec: str, batch: int):
 
 
 @st.cache_resource(show_spinner="Loading the models — first time only…", max_entries=8)
-def _chat(kb_name: str, settings_key: str, _settings: Settings):
-    """One RagChat per (KB, settings incl. adapter), shared by reruns and sessions."""
-    from ragchat.generation import load_generator
+def _chat(
+    kb_name: str, settings_key: str, adapter_key: str, _settings: Settings, _adapter: Adapter
+):
+    """One RagChat per (KB, settings, adapter choice), shared by reruns and sessions. The
+    adapter is the sidebar's choice: switching the KB's default adapter off really answers
+    without it."""
     from ragchat.pipeline import RagChat
 
-    # The generator is chosen here, not by RagChat, so that switching the KB's default
-    # adapter off in the sidebar really answers without it.
-    generator = load_generator(_settings, _settings.adapter)
-    return RagChat.open(_settings, kb_name, generator=generator)
+    emb = embedder(_settings.embedder, _settings.embed_batch_size)
+    return RagChat.open(_settings, kb_name, embedder=emb, adapter=_adapter)
 
 
-def chat_for(settings: Settings, kb_name: str):
+def chat_for(settings: Settings, kb_name: str, adapter: Adapter):
     described = json.dumps(dataclasses.asdict(settings), default=str, sort_keys=True)
-    return _chat(kb_name, hashlib.sha256(described.encode()).hexdigest(), settings)
+    key = hashlib.sha256(described.encode()).hexdigest()
+    return _chat(kb_name, key, str(adapter), settings, adapter)
 
 
 def open_kb(settings: Settings, name: str) -> KBStore:
@@ -104,15 +95,9 @@ def open_kb(settings: Settings, name: str) -> KBStore:
     return open_store(settings, name, embedder=emb.name, dim=emb.dim, create=True)
 
 
-def show_error(message: str, exc: BaseException | None = None) -> None:
-    """One line for the user; the traceback goes to the log."""
-    if exc is not None:
-        log.warning("%s", message, exc_info=exc)
-    st.error(escape_markdown(message), icon="⚠️")
-
-
 # ---------------------------------------------------------------- sidebar
-def sidebar(settings: Settings) -> tuple[KBStore | None, Settings]:
+def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
+    """The KB picker and answering options: the KB, the chosen settings and adapter."""
     st.sidebar.title("ragchat")
     kbs = list_kbs(settings)
     default = os.environ.get("RAGCHAT_KB", "samples")
@@ -129,7 +114,7 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings]:
     if not kbs:
         st.markdown(WHAT)
         st.info("Create a knowledge base in the sidebar, then upload PDFs.")
-        return None, settings
+        return None, settings, NO_ADAPTER
     current = st.session_state.get("kb", default if default in kbs else kbs[0])
     kb_name = st.sidebar.selectbox(
         "Knowledge base", kbs, index=kbs.index(current) if current in kbs else 0, key="kb"
@@ -153,18 +138,17 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings]:
     )
     model = st.sidebar.text_input("Model", settings.generator, key="model")
     adapter_dir = _adapter_dir(kb)
-    use_adapter = False
-    if adapter_dir is not None:
-        use_adapter = st.sidebar.toggle(
-            "Domain adapter", value=True, key="adapter", help=str(adapter_dir)
-        )
+    adapter: Adapter = NO_ADAPTER  # the base model, even when the KB has a default adapter
+    if adapter_dir is not None and st.sidebar.toggle(
+        "Domain adapter", value=True, key="adapter", help=str(adapter_dir)
+    ):
+        adapter = adapter_dir
     chosen = settings.replace(
         top_k=top_k,
         gate_threshold=None if abs(gate - calibrated) < 1e-9 else gate,
         temperature=temperature,
         generator=model.strip() or settings.generator,
     )
-    chosen = dataclasses.replace(chosen, adapter=adapter_dir if use_adapter else None)
 
     with st.sidebar.expander("Danger zone"):
         sure = st.checkbox(f"Yes, delete {kb_name!r} and its index", key="sure")
@@ -177,7 +161,7 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings]:
                 st.rerun()
             except RagchatError as exc:
                 show_error(str(exc), exc)
-    return kb, chosen
+    return kb, chosen, adapter
 
 
 def _adapter_dir(kb: KBStore) -> Path | None:
@@ -275,20 +259,8 @@ def ingest_uploads(settings: Settings, kb: KBStore, uploads: list[tuple[str, byt
     return outcome
 
 
-def show_outcome(outcome: IngestOutcome) -> None:
-    """The last upload's result: never a success when a file failed, and every failed file
-    with its reason in plain sight."""
-    box = {"complete": st.success, "warning": st.warning, "error": st.error}[outcome.state]
-    icon = {"complete": "✅", "warning": "⚠️", "error": "❌"}[outcome.state]
-    box(escape_markdown(f"Last upload: {outcome.headline}"), icon=icon)
-    for line in outcome.problems:
-        st.error(escape_markdown(line), icon="⚠️")
-    for note in outcome.notes[:10]:
-        st.caption(escape_markdown(note))
-
-
 # ---------------------------------------------------------------- chat
-def chat_tab(settings: Settings, kb: KBStore) -> None:
+def chat_tab(settings: Settings, kb: KBStore, adapter: Adapter) -> None:
     key = f"history:{kb.name}"
     history = st.session_state.setdefault(key, [])
     if st.button("New chat", key="new_chat"):
@@ -307,7 +279,7 @@ def chat_tab(settings: Settings, kb: KBStore) -> None:
             with st.chat_message("assistant"):
                 show_answer(turn["answer"], f"{kb.name}:{i}", kb)
         if question:
-            answer = ask(settings, kb, question, history)
+            answer = ask(settings, kb, adapter, question, history)
             if answer is not None:
                 history.append({"question": question, "answer": answer})
 
@@ -345,14 +317,14 @@ def _examples(kb_root: str, generation: int, _kb: KBStore) -> list[str]:
     return example_questions(pairs, 3)
 
 
-def ask(settings: Settings, kb: KBStore, question: str, history: list[dict]):
+def ask(settings: Settings, kb: KBStore, adapter: Adapter, question: str, history: list[dict]):
     """Show the question and the streamed answer; the finished Answer, or None on error."""
     with st.chat_message("user"):
         st.text(question)
     with st.chat_message("assistant"):
         placeholder = st.empty()
         try:
-            chat = chat_for(settings, kb.name)
+            chat = chat_for(settings, kb.name, adapter)
             past = [(t["question"], t["answer"].text) for t in history]
             stream = chat.stream(question, history=past)
             text = ""
@@ -375,101 +347,17 @@ def ask(settings: Settings, kb: KBStore, question: str, history: list[dict]):
     return answer
 
 
-def show_answer(answer: Any, key: str, kb: KBStore) -> None:
-    lang = answer.lang if answer.lang in LOOK_HERE else "en"
-    if answer.refused:
-        st.warning(escape_markdown(answer.text), icon="🚫")
-        places = distinct_places(answer.hits, lang)
-        if places:
-            st.caption(LOOK_HERE[lang])
-            for place in places:
-                st.caption(escape_markdown(f"• {place}"))
-        return
-    if answer.fallback:
-        st.caption(FALLBACK[lang])
-    st.markdown(escape_markdown(clean_answer_text(answer.text)))
-    for c in answer.citations:
-        head = heading_label(c.heading_path)
-        where = f"[{c.n}] {place_label(c.file, c.page, lang)}" + (f" — {head}" if head else "")
-        opened = bool(st.session_state.get(f"page:{key}:{c.n}"))
-        with st.expander(where, expanded=opened):
-            st.text(c.quote)
-            if st.toggle("Show the page", key=f"page:{key}:{c.n}"):
-                path = _source_path(kb, c.file)
-                if path is None:
-                    st.caption("The source file is no longer on disk.")
-                else:
-                    st.image(
-                        render_page(path, c.page, c.bboxes),
-                        caption=page_caption(c.file, c.page, c.quote, lang),
-                        alt=HIGHLIGHT_ALT[lang].format(page=c.page, file=c.file),
-                    )
-    if answer.evidence:
-        with st.expander(f"{EVIDENCE[lang]} ({len(answer.evidence)})"):
-            for e in answer.evidence:
-                head = heading_label(e.heading_path)
-                where = f"[{e.n}] {place_label(e.file, e.page, lang)}" + (
-                    f" — {head}" if head else ""
-                )
-                st.caption(escape_markdown(where))
-                st.text(e.text)
-    if not answer.citations and answer.hits:
-        with st.expander(PASSAGES_SEARCHED[lang]):
-            for h in answer.hits[:3]:
-                c = h.chunk
-                head = heading_label(c.heading_path)
-                st.caption(
-                    escape_markdown(
-                        place_label(c.file, c.page_start, lang) + (f" — {head}" if head else "")
-                    )
-                )
-                st.text(c.text if len(c.text) <= 400 else c.text[:400].rsplit(" ", 1)[0] + " …")
-
-
-HIGHLIGHTED = {"en": "highlighted", "zh": "高亮"}
-HIGHLIGHT_ALT = {
-    "en": "Page {page} of {file}, the cited sentence highlighted",
-    "zh": "{file} 第 {page} 页，引用的句子已高亮",
-}
-
-
-def highlight_snippet(quote: str, limit: int = 80) -> str:
-    """The first ~`limit` characters of the cited sentence, cut at a word where there is one."""
-    text = " ".join(quote.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip() + "…"
-
-
-def page_caption(file: str, page: int, quote: str, lang: str = "en") -> str:
-    """Under the rendered page: where it is and which sentence is highlighted on it (the
-    cited evidence sentence, whose rectangles are drawn, not the whole chunk)."""
-    snippet = highlight_snippet(quote)
-    text = escape_markdown(f"{place_label(file, page, lang)} — {HIGHLIGHTED[lang]}: “{snippet}”")
-    return text.replace("$", "\\$")  # captions are markdown: "$82 … $3" is not LaTeX
-
-
-def _source_path(kb: KBStore, file: str) -> str | None:
-    for f in kb.files():
-        if f.name == file and Path(f.path).is_file():
-            return f.path
-    return None
-
-
 def main() -> None:
     st.set_page_config(page_title="ragchat", page_icon="📄", layout="wide")
     settings = base_settings()
-    kb, chosen = sidebar(settings)
+    kb, chosen, adapter = sidebar(settings)
     if kb is None:
         return
     chat, docs = st.tabs(["Chat", "Documents"])
     with docs:
         documents_tab(chosen, kb)
     with chat:
-        chat_tab(chosen, kb)
+        chat_tab(chosen, kb, adapter)
 
 
 if __name__ == "__main__":  # Streamlit runs the script as __main__; a spawn helper would not

@@ -73,16 +73,12 @@ def compare(
 ) -> dict[str, Any]:
     import dataclasses
 
-    from ragchat.pipeline import RagChat
+    from ragchat.pipeline import NO_ADAPTER, RagChat
 
     results = {}
     for name, adapter_dir in (("base", None), ("adapter", adapter)):
         s = dataclasses.replace(settings, adapter=adapter_dir)
-        chat = RagChat.open(s, kb)
-        if adapter_dir is None and chat.kb.manifest.default_adapter:
-            from ragchat.generation import load_generator
-
-            chat._generator = load_generator(s, None)  # really the base model
+        chat = RagChat.open(s, kb, adapter=adapter_dir or NO_ADAPTER)  # base: really no adapter
         results[name] = score(chat, questions, progress)
     return results
 

@@ -5,10 +5,16 @@ answer = chat.ask("How do I reset the device?")
 stream = chat.stream("And the warranty?", history=[("How do I reset it?", answer.text)])
 for piece in stream: print(piece, end="")
 stream.answer.citations
+
+`RagChat.open` is the seam callers configure: `embedder=` reuses a loaded embedder,
+`generator=` a loaded generator, and `adapter=` picks the LoRA adapter: a directory,
+`DEFAULT_ADAPTER` (settings.adapter, else the KB manifest's default_adapter) or `NO_ADAPTER`
+(the base model, even when the KB has a default adapter).
 """
 
 from __future__ import annotations
 
+import enum
 import re
 import threading
 import time
@@ -17,26 +23,35 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
-from ragchat.generation import RefusalGate, refusal_threshold_for
-from ragchat.locate import locate_all
-from ragchat.prompt import (
-    REFUSAL_MARKER,
-    REFUSAL_MESSAGES,
-    build_evidence_messages,
-    echoes_rules,
-    is_refusal,
-)
+from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
+from ragchat.prompt import build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
 from ragchat.stores import KBStore, open_kb
 from ragchat.text import detect_lang
-from ragchat.types import Answer, Citation, Evidence, Hit
+from ragchat.types import Answer, Evidence, Hit
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 STOP_SEQUENCES = ("\nQuestion:", "<source", "<evidence", "\nEvidence:", "\n\n", "<|im_end|>")
+
+
+class AdapterChoice(enum.Enum):
+    """The adapter choices that are not a directory."""
+
+    KB_DEFAULT = "the KB default"  # settings.adapter, else the manifest's default_adapter
+    NONE = "no adapter"  # the base model
+
+    def __repr__(self) -> str:
+        return f"<{self.value}>"
+
+
+DEFAULT_ADAPTER = AdapterChoice.KB_DEFAULT
+NO_ADAPTER = AdapterChoice.NONE
+Adapter = AdapterChoice | Path | str  # what `adapter=` accepts
 
 
 class AnswerStream:
@@ -60,31 +75,49 @@ class RagChat:
         embedder: Any,
         generator: Any = None,
         reranker: Any = None,
+        *,
+        adapter: Adapter = DEFAULT_ADAPTER,
     ) -> None:
         self.settings = settings
         self.kb = kb
         self.embedder = embedder
         self._generator = generator
+        self._adapter = adapter
         self._gen_lock = threading.Lock()
         self.retriever = Retriever(kb, embedder, settings, reranker)
 
     @classmethod
     def open(
-        cls, settings: Settings, kb_name: str, *, generator: Any = None, load_generator: bool = True
+        cls,
+        settings: Settings,
+        kb: str,
+        *,
+        embedder: Any = None,
+        generator: Any = None,
+        adapter: Adapter = DEFAULT_ADAPTER,
+        load_generator: bool = True,
     ) -> RagChat:
-        """Open a KB with the configured embedder (and, lazily, the generator)."""
-        from ragchat.embedder import load_embedder
+        """Open the KB named `kb` with `embedder` (default: the configured one) and, unless
+        `load_generator` is false (then on the first answer that needs it), the generator for
+        `adapter`; a given `generator` is used as it is."""
+        if embedder is None:
+            from ragchat.embedder import load_embedder
 
-        embedder = load_embedder(settings)
-        kb = open_kb(settings, kb_name, embedder=embedder.name, dim=embedder.dim)
+            embedder = load_embedder(settings)
+        store = open_kb(settings, kb, embedder=embedder.name, dim=embedder.dim)
         reranker = _load_reranker(settings.reranker) if settings.reranker else None
-        chat = cls(settings, kb, embedder, generator, reranker)
+        chat = cls(settings, store, embedder, generator, reranker, adapter=adapter)
         if load_generator and generator is None:
             _ = chat.generator
         return chat
 
     @property
     def adapter(self) -> Path | None:
+        """The adapter directory the generator runs with (None: the base model)."""
+        if self._adapter is NO_ADAPTER:
+            return None
+        if not isinstance(self._adapter, AdapterChoice):
+            return Path(self._adapter)
         if self.settings.adapter is not None:
             return Path(self.settings.adapter)
         default = self.kb.manifest.default_adapter
@@ -116,76 +149,59 @@ class RagChat:
         return holder
 
     def _run(self, question: str, history: History, holder: AnswerStream) -> Iterator[str]:
+        holder.answer = self._answer(question, history)
+        yield holder.answer.text
+
+    def _answer(self, question: str, history: History) -> Answer:
+        """Retrieve, gate, select evidence, draft, verify and decide: the finished answer."""
         t0 = time.perf_counter()
         standalone = (
             rewrite_followup(question, history) if self.settings.rewrite_followups else question
         )
         retrieval = self.search(standalone)
         timings = {"retrieval": retrieval.seconds}
-        lang = detect_lang(question) if question.strip() else retrieval.lang
-        base = Answer(
-            question=question,
-            text="",
-            refused=True,
-            hits=retrieval.hits,
-            gate_score=retrieval.gate_score,
-            standalone_question=standalone if standalone != question else None,
-            lang=lang,
-        )
-        refusal = REFUSAL_MESSAGES.get(lang, REFUSAL_MESSAGES["en"])
+        base = _unanswered(question, standalone, retrieval)
         if not retrieval.covered or not retrieval.hits:
             timings["total"] = time.perf_counter() - t0
-            holder.answer = replace(
-                base, text=refusal, timings=timings, hits=distinct_places(retrieval.candidates)
-            )
-            yield refusal
-            return
-        evidence = select_evidence(
-            standalone,
-            [*retrieval.hits, *self._tables_introduced(retrieval.hits)],
-            lang=lang,
-            weights=self.retriever.term_weights(standalone),
-            embedder=self.embedder,
-            k=self.settings.evidence_sentences,
-        )
+            return refuse(base, timings, hits=distinct_places(retrieval.candidates))
+        evidence = self._evidence(standalone, retrieval.hits, base.lang)
         timings["evidence"] = time.perf_counter() - t0 - retrieval.seconds
         if not evidence:  # everything retrieved was addressed to the assistant, or empty
             timings["total"] = time.perf_counter() - t0
-            holder.answer = replace(base, text=refusal, timings=timings)
-            yield refusal
-            return
+            return refuse(base, timings)
         draft, first = "", None
         if self.settings.answer_mode != "extractive":
-            draft, first = self._draft(standalone, evidence, lang, t0)
-        result = decide(draft, standalone, evidence, lang)
+            draft, first = self._draft(standalone, evidence, base.lang, t0)
+        result = decide(draft, standalone, evidence, base.lang)
         timings["first_token"] = first if first is not None else 0.0
         timings["total"] = time.perf_counter() - t0
         if result.refused:
-            holder.answer = replace(
-                base,
-                text=refusal,
-                timings=timings,
-                evidence=tuple(evidence),
-                checks=result.checks,
-                draft=draft,
+            return refuse(
+                base, timings, evidence=tuple(evidence), checks=result.checks, draft=draft
             )
-            yield refusal
-            return
-        evidence = locate_all(evidence, {e.chunk_id: self._source(e) for e in evidence})
-        by_n = {e.n: e for e in evidence}
-        citations = tuple(evidence_citation(by_n[n]) for n in result.cited if n in by_n)
-        holder.answer = replace(
+        located = locate_evidence(self.kb, evidence)
+        return replace(
             base,
             text=result.text,
             refused=False,
-            citations=citations,
+            citations=citations_for(located, result.cited),
             timings=timings,
-            evidence=tuple(evidence),
+            evidence=tuple(located),
             checks=result.checks,
             fallback=result.fallback,
             draft=draft,
         )
-        yield result.text
+
+    def _evidence(self, question: str, hits: Sequence[Hit], lang: str) -> list[Evidence]:
+        """The numbered evidence sentences of the hits and of the tables they introduce."""
+        return select_evidence(
+            question,
+            [*hits, *self._tables_introduced(hits)],
+            lang=lang,
+            weights=self.retriever.term_weights(question),
+            embedder=self.embedder,
+            k=self.settings.evidence_sentences,
+        )
 
     def _draft(
         self, question: str, evidence: Sequence[Evidence], lang: str, t0: float
@@ -193,10 +209,8 @@ class RagChat:
         """The model's short answer over the evidence (stopped early once it refuses or starts
         reciting its rules)."""
         messages = build_evidence_messages(question, evidence, lang)
-        kwargs: dict[str, Any] = {}
-        gate = self._refusal_gate()
-        if gate is not None:
-            kwargs["refusal_gate"] = gate
+        gate = refusal_gate(self.generator, self.settings.refusal_threshold, self.adapter)
+        kwargs: dict[str, Any] = {} if gate is None else {"refusal_gate": gate}
         stream = iter(
             self.generator.stream(
                 messages,
@@ -211,25 +225,12 @@ class RagChat:
             if first is None:
                 first = time.perf_counter() - t0
             text += piece
-            if is_refusal(text[: len(REFUSAL_MARKER) + 4]) or echoes_rules(text[-400:]):
+            if stop_drafting(text):
                 close = getattr(stream, "close", None)
                 if close:
                     close()  # stops the generation thread
                 break
-        if echoes_rules(text) or (gate is not None and (gate.probability or 0.0) >= gate.threshold):
-            text = REFUSAL_MARKER
-        return text, first
-
-    def _refusal_gate(self) -> RefusalGate | None:
-        """A first-token refusal gate for local models that have a calibrated threshold."""
-        import inspect
-
-        if "refusal_gate" not in inspect.signature(self.generator.stream).parameters:
-            return None
-        threshold = self.settings.refusal_threshold
-        if threshold is None:
-            threshold = refusal_threshold_for(self.generator, self.adapter)
-        return RefusalGate(REFUSAL_MARKER, threshold) if threshold is not None else None
+        return settle_draft(text, gate), first
 
     def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:
         """The table that follows a hit ending in "...as follows (in millions):" or a header
@@ -249,16 +250,19 @@ class RagChat:
             if c.kind == "table" or c.text.lstrip().startswith("|")
         ]
 
-    def _source(self, e: Evidence) -> str | None:
-        finder = getattr(self.kb, "source_path", None)
-        if finder is None:
-            return None
-        from ragchat.types import Chunk
 
-        try:
-            return finder(Chunk(e.chunk_id, "", e.file, "", (), e.page, e.page, (0, 0)))
-        except Exception:  # a store that cannot say: highlight the chunk instead
-            return None
+def _unanswered(question: str, standalone: str, retrieval: Retrieval) -> Answer:
+    """The answer before evidence and drafting: refused, with what retrieval found and the
+    question's language."""
+    return Answer(
+        question=question,
+        text="",
+        refused=True,
+        hits=retrieval.hits,
+        gate_score=retrieval.gate_score,
+        standalone_question=standalone if standalone != question else None,
+        lang=detect_lang(question) if question.strip() else retrieval.lang,
+    )
 
 
 _INTRODUCES_TABLE = re.compile(
@@ -266,33 +270,6 @@ _INTRODUCES_TABLE = re.compile(
     r"|如下[:：]?\s*$|见下表",
     re.IGNORECASE,
 )
-
-
-def distinct_places(hits: Sequence[Hit], n: int = 3) -> tuple[Hit, ...]:
-    """The best hits on distinct (file, page) places: where to look after a refusal."""
-    out: list[Hit] = []
-    seen: set[tuple[str, int]] = set()
-    for h in hits:
-        key = (h.chunk.file, h.chunk.page_start)
-        if key not in seen:
-            seen.add(key)
-            out.append(h)
-        if len(out) == n:
-            break
-    return tuple(out)
-
-
-def evidence_citation(e: Evidence) -> Citation:
-    return Citation(
-        n=e.n,
-        file=e.file,
-        page=e.page,
-        heading_path=e.heading_path,
-        quote=e.text,
-        chunk_id=e.chunk_id,
-        page_end=e.page,
-        bboxes=e.bboxes,
-    )
 
 
 def _load_reranker(spec: str) -> Any:

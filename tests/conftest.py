@@ -1,11 +1,17 @@
-"""Shared test setup: no network, a private data home per test, shared model caches."""
+"""Shared test setup: no network, a private data home per test, shared model caches, and the
+fake generator at the model seam."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fakes import FakeGenerator
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -27,6 +33,27 @@ def _data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RAGCHAT_HOME", str(home))
     monkeypatch.setenv("RAGCHAT_MODELS_DIR", str(MODEL_CACHE_HOME / "models"))
     return home
+
+
+@pytest.fixture
+def fake_generator(monkeypatch: pytest.MonkeyPatch) -> FakeGenerator:
+    """The one way tests put the fake generator at the model seam: every generator this test
+    loads through the settings (`Settings.load()` reads RAGCHAT_GENERATOR) is this object.
+    Set `.refuse` or `.pieces` on it to change what it says; `.calls` holds its prompts and
+    `.adapters` the adapter of each load."""
+    from ragchat.generation import base as generation_base
+    from tests.fakes import FakeGenerator
+
+    fake = FakeGenerator()
+
+    def load(settings: object, adapter: Path | None = None) -> FakeGenerator:
+        fake.adapters.append(adapter)
+        return fake
+
+    monkeypatch.setitem(generation_base.GENERATORS, "fake", load)
+    # a name of its own, so that no generator loaded (and cached) by another test is reused
+    monkeypatch.setenv("RAGCHAT_GENERATOR", f"fake:{uuid.uuid4().hex[:12]}")
+    return fake
 
 
 @pytest.fixture(scope="session")

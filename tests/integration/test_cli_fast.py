@@ -213,12 +213,9 @@ def test_an_unchanged_reingest_never_loads_the_embedder(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_chat_says_when_the_history_is_cleared(
-    empty_kb: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_chat_says_when_the_history_is_cleared(empty_kb: str, fake_generator) -> None:
     from ragchat.cli import main
 
-    monkeypatch.setenv("RAGCHAT_GENERATOR", "module:tests.fakes:make_fake_generator")
     result = CliRunner().invoke(main, ["chat", "--kb", "samples"], input="/new\n")
     assert result.exit_code == 0, result.output
     assert "history cleared" in result.stdout

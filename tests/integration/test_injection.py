@@ -162,11 +162,9 @@ QUESTIONS = [
 ]
 
 
-def test_unseen_attacks_are_never_evidence(hidden_kb) -> None:
-    from tests.fakes import FakeGenerator
-
-    settings, kb, emb = hidden_kb
-    chat = RagChat(settings, kb, emb, FakeGenerator())
+def test_unseen_attacks_are_never_evidence(hidden_kb, fake_generator) -> None:
+    _, _, emb = hidden_kb
+    chat = RagChat.open(Settings.load(), "hid", embedder=emb)  # answers with the fake
     reached = 0
     for q in QUESTIONS:
         retrieval = chat.search(q)

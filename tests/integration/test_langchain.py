@@ -49,16 +49,7 @@ def test_documents_carry_citation_metadata(kb_home: str) -> None:
     assert top.metadata["heading_path"][0] == "Boiler Maintenance Manual"
 
 
-def test_answer_runnable_refuses_out_of_scope(
-    kb_home: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ragchat.generation import GENERATORS, clear_generator_cache
-    from tests.fakes import FakeGenerator
-
-    fake = FakeGenerator()
-    monkeypatch.setitem(GENERATORS, "fake", lambda s, a=None: fake)
-    monkeypatch.setenv("RAGCHAT_GENERATOR", "fake:echo")
-    clear_generator_cache()
+def test_answer_runnable_refuses_out_of_scope(kb_home: str, fake_generator) -> None:
     from ragchat.langchain import _open
 
     _open.cache_clear()
@@ -66,5 +57,5 @@ def test_answer_runnable_refuses_out_of_scope(
     assert chain.invoke("What is the capital of Australia?").refused
     answer = chain.invoke({"question": "What is the operating pressure of the boiler?"})
     assert not answer.refused and answer.citations[0].file == "manual.pdf"
+    assert fake_generator.calls, "answered by the fake generator"
     _open.cache_clear()
-    clear_generator_cache()

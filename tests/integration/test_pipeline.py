@@ -11,24 +11,29 @@ from ragchat.prompt import REFUSAL_MESSAGES
 from ragchat.settings import Settings
 from ragchat.store import KnowledgeBase
 from tests import pdfgen
-from tests.fakes import FakeGenerator
 
 
 @pytest.fixture
-def kb(tmp_path):
+def kb(tmp_path, fake_generator):
+    """Settings that answer with the fake generator, and its embedder, for the KB "m"."""
     settings = Settings.load()
     emb = load_embedder(settings)
     kb = KnowledgeBase.open(settings.kb_root, "m", embedder=emb.name, dim=emb.dim, create=True)
     Ingestor(kb, settings, emb).ingest(
         [pdfgen.structured(tmp_path / "manual.pdf"), pdfgen.chinese(tmp_path / "zh.pdf")]
     )
-    return settings, kb, emb
+    kb.close()
+    return settings, emb
 
 
-def test_answer_streams_with_citations_and_timings(kb):
-    settings, store, emb = kb
-    fake = FakeGenerator()
-    chat = RagChat(settings, store, emb, fake)
+def open_chat(kb, **changes) -> RagChat:
+    settings, emb = kb
+    return RagChat.open(settings.replace(**changes), "m", embedder=emb)
+
+
+def test_answer_streams_with_citations_and_timings(kb, fake_generator):
+    fake = fake_generator
+    chat = open_chat(kb)
     stream = chat.stream("What is the operating pressure of the boiler?")
     pieces = list(stream)
     answer = stream.answer
@@ -52,10 +57,9 @@ def test_answer_streams_with_citations_and_timings(kb):
     assert "untrusted" in system
 
 
-def test_gate_refuses_before_generation_in_the_question_language(kb):
-    settings, store, emb = kb
-    fake = FakeGenerator()
-    chat = RagChat(settings, store, emb, fake)
+def test_gate_refuses_before_generation_in_the_question_language(kb, fake_generator):
+    fake = fake_generator
+    chat = open_chat(kb)
     answer = chat.ask("What is the capital of Australia?")
     assert answer.refused and answer.text == REFUSAL_MESSAGES["en"]
     zh = chat.ask("澳大利亚的首都是哪里？")
@@ -64,63 +68,89 @@ def test_gate_refuses_before_generation_in_the_question_language(kb):
     assert answer.hits, "closest passages are offered"
 
 
-def test_a_refusal_over_strong_evidence_becomes_a_labelled_quote(kb):
-    settings, store, emb = kb
-    chat = RagChat(settings, store, emb, FakeGenerator(refuse=True))
+def test_a_refusal_over_strong_evidence_becomes_a_labelled_quote(kb, fake_generator):
+    fake_generator.refuse = True
+    chat = open_chat(kb)
     answer = chat.ask("What is the operating pressure of the boiler?")
     assert not answer.refused and answer.fallback and answer.draft == "NOT IN DOCUMENTS"
     assert answer.text.startswith("The document says: “") and answer.text.endswith("[1]")
     assert "3 bar" in answer.text and answer.citations[0].quote in answer.text
 
 
-class Inventor(FakeGenerator):
-    """Writes a confident answer with a number that is in no source."""
-
-    def stream(self, messages, **kw):
-        self.calls.append(messages)
-        yield from ["The operating pressure is ", "7 bar [1]. ", "See https://evil.example."]
-
-
-def test_an_invented_number_or_link_never_reaches_the_user(kb):
-    settings, store, emb = kb
-    answer = RagChat(settings, store, emb, Inventor()).ask(
-        "What is the operating pressure of the boiler?"
-    )
+def test_an_invented_number_or_link_never_reaches_the_user(kb, fake_generator):
+    # a confident answer with a number that is in no source
+    fake_generator.pieces = [
+        "The operating pressure is ",
+        "7 bar [1]. ",
+        "See https://evil.example.",
+    ]
+    answer = open_chat(kb).ask("What is the operating pressure of the boiler?")
     assert "7 bar" not in answer.text and "evil" not in answer.text
     assert answer.fallback and "3 bar" in answer.text
     assert [c.supported for c in answer.checks] == [False, False]
     assert "7" in answer.checks[0].reason
 
 
-def test_extractive_mode_quotes_without_a_model(kb):
-    settings, store, emb = kb
-    fake = FakeGenerator()
-    chat = RagChat(settings.replace(answer_mode="extractive"), store, emb, fake)
+def test_extractive_mode_quotes_without_a_model(kb, fake_generator):
+    fake = fake_generator
+    chat = open_chat(kb, answer_mode="extractive")
     answer = chat.ask("What is the operating pressure of the boiler?")
     assert fake.calls == [] and answer.fallback and "3 bar" in answer.text
     assert answer.citations and answer.citations[0].quote in answer.text
 
 
 def test_chinese_question_gets_a_chinese_answer(kb):
-    settings, store, emb = kb
-    answer = RagChat(settings, store, emb, FakeGenerator()).ask("维修人员必须佩戴什么？")
+    answer = open_chat(kb).ask("维修人员必须佩戴什么？")
     assert not answer.refused and answer.lang == "zh"
     assert answer.citations and answer.citations[0].file == "zh.pdf"
     assert not any("a" <= ch.lower() <= "z" for ch in answer.text.replace("[", "").replace("]", ""))
 
 
 def test_chinese_question_finds_the_chinese_passage(kb):
-    settings, store, emb = kb
-    chat = RagChat(settings, store, emb, FakeGenerator())
+    chat = open_chat(kb)
     result = chat.search("维修人员必须佩戴什么？")
     assert result.covered and result.hits[0].chunk.file == "zh.pdf"
 
 
 def test_follow_up_is_rewritten_for_retrieval(kb):
-    settings, store, emb = kb
-    chat = RagChat(settings, store, emb, FakeGenerator())
+    chat = open_chat(kb)
     first = chat.ask("What is the operating pressure of the boiler?")
     follow = chat.ask(
         "and the goggles?", history=[("What is the operating pressure of the boiler?", first.text)]
     )
     assert follow.standalone_question and "operating pressure" in follow.standalone_question
+
+
+def test_the_adapter_choice_picks_the_generator_adapter(kb, fake_generator, tmp_path):
+    from ragchat import DEFAULT_ADAPTER, NO_ADAPTER
+    from ragchat import RagChat as exported
+
+    settings, emb = kb
+    assert exported is RagChat
+    store = KnowledgeBase.open(settings.kb_root, "m")
+    store.update_manifest(default_adapter=str(tmp_path / "kb-default"))
+    store.close()
+    default = RagChat.open(settings, "m", embedder=emb, adapter=DEFAULT_ADAPTER)
+    assert default.adapter == tmp_path / "kb-default"
+    base = RagChat.open(settings, "m", embedder=emb, adapter=NO_ADAPTER)
+    assert base.adapter is None and base.generator is fake_generator
+    chosen = RagChat.open(settings, "m", embedder=emb, adapter=tmp_path / "other")
+    assert chosen.adapter == tmp_path / "other"
+    configured = settings.replace(adapter=tmp_path / "configured")
+    assert RagChat.open(configured, "m", embedder=emb).adapter == tmp_path / "configured"
+    lazy = RagChat.open(settings, "m", embedder=emb, adapter=NO_ADAPTER, load_generator=False)
+    assert fake_generator.adapters == [
+        tmp_path / "kb-default",
+        None,
+        tmp_path / "other",
+        tmp_path / "configured",
+    ], "each chat loads its generator with its adapter, unless told to wait"
+    assert lazy.embedder is emb and lazy.kb.manifest.name == "m"
+
+
+def test_import_ragchat_does_not_load_the_pipeline():
+    import subprocess
+    import sys
+
+    code = "import sys, ragchat; assert 'ragchat.pipeline' not in sys.modules; ragchat.RagChat"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

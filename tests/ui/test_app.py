@@ -7,24 +7,24 @@ from multiprocessing import spawn
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ingestion.index import Ingestor
 from ragchat.app_support import CountingEmbedder, IngestProgress, page_counts
 from ragchat.embedder import load_embedder
-from ragchat.generation import GENERATORS, clear_generator_cache
 from ragchat.settings import Settings
 from ragchat.store import KnowledgeBase
-from ragchat.types import Answer, Chunk, Citation, Evidence, Hit
+from ragchat.types import Answer, Citation, Evidence
 from tests import pdfgen
-from tests.fakes import FakeGenerator
+from tests.fakes import make_hit
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 QUESTION = "What is the operating pressure of the boiler?"
 
 
 @pytest.fixture
-def app_env(tmp_path, monkeypatch, _data_home):
+def app_env(tmp_path, monkeypatch, _data_home, fake_generator):
     settings = Settings.load()
     emb = load_embedder(settings)
     kb = KnowledgeBase.open(
@@ -32,13 +32,11 @@ def app_env(tmp_path, monkeypatch, _data_home):
     )
     report = Ingestor(kb, settings, emb).ingest([pdfgen.structured(tmp_path / "manual.pdf")])
     assert not report.failed
-    fake = FakeGenerator()
-    monkeypatch.setitem(GENERATORS, "fake", lambda s, a=None: fake)
-    clear_generator_cache()
-    monkeypatch.setenv("RAGCHAT_GENERATOR", "fake:echo")
     monkeypatch.setenv("RAGCHAT_KB", "manuals")
-    yield fake
-    clear_generator_cache()
+    # The app's resources (settings, chats) are cached per process: this test's data home and
+    # generator, not an earlier test's.
+    st.cache_resource.clear()
+    return fake_generator
 
 
 def run_app(history: list | None = None) -> AppTest:
@@ -63,19 +61,6 @@ def plain(text: str) -> str:
 
 def texts(elements) -> list[str]:
     return [plain(e.value) for e in elements]
-
-
-def chunk(file="manual.pdf", page=1, heading=("Safety",), text="Always wear gloves.", n=0):
-    return Chunk(
-        chunk_id=f"c:{file}:{page}:{n}",
-        doc_id="d",
-        file=file,
-        text=text,
-        heading_path=heading,
-        page_start=page,
-        page_end=page,
-        char_span=(0, len(text)),
-    )
 
 
 # ---------------------------------------------------------------- asking
@@ -131,12 +116,11 @@ def test_the_cached_chat_is_reused_across_questions(app_env, monkeypatch):
     real_open = pipeline.RagChat.open.__func__
 
     def counting_open(cls, *args, **kwargs):
-        opened.append(kwargs.get("generator"))
-        return real_open(cls, *args, **kwargs)
+        chat = real_open(cls, *args, **kwargs)
+        opened.append(chat.generator)
+        return chat
 
     monkeypatch.setattr(pipeline.RagChat, "open", classmethod(counting_open))
-    import streamlit as st
-
     st.cache_resource.clear()
     at = run_app()
     at.chat_input[0].set_value(QUESTION).run()
@@ -148,7 +132,7 @@ def test_the_cached_chat_is_reused_across_questions(app_env, monkeypatch):
 # ---------------------------------------------------------------- how answers are shown
 def test_refusal_lists_distinct_places_in_the_question_language(app_env):
     hits = tuple(
-        Hit(chunk(page=p, n=i, heading=("安全须知",)), 0.1, i + 1)
+        make_hit(n=i, file="manual.pdf", page=p, heading=("安全须知",), score=0.1)
         for i, p in enumerate((3, 3, 3, 5))
     )
     refusal = Answer(
@@ -184,7 +168,8 @@ def test_evidence_and_passages_searched(app_env):
     with_evidence = Answer(
         "q", "It is 3 bar [1].", False, citations=(cite,), evidence=ev, fallback=True
     )
-    uncited = Answer("q", "Something.", False, hits=(Hit(chunk(page=4), 0.5, 1),))
+    searched = make_hit(file="manual.pdf", page=4, heading=("Safety",), score=0.5)
+    uncited = Answer("q", "Something.", False, hits=(searched,))
     at = run_app([{"question": "q", "answer": with_evidence}, {"question": "q", "answer": uncited}])
     labels = [e.label for e in at.expander]
     assert "Evidence (2)" in labels and "Passages searched" in labels, labels

@@ -25,8 +25,8 @@ from ragchat.app_support import (
     save_upload,
 )
 from ragchat.errors import LimitExceeded
-from ragchat.types import Chunk, Hit
 from tests import pdfgen
+from tests.fakes import FakeEmbedder, make_hit
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,7 @@ def test_clean_answer_text_moves_a_leading_marker(raw, shown):
 
 
 def _hit(file, page, heading=("Safety",)):
-    chunk = Chunk("c", "d", file, "text", heading, page, page, (0, 4))
-    return Hit(chunk, 0.1, 1)
+    return make_hit("text", file=file, page=page, heading=heading, score=0.1)
 
 
 def test_distinct_places_in_the_question_language():
@@ -186,7 +185,7 @@ def _p(stage, file, done, total, pages=0, chunks=0, message=""):
 def test_progress_follows_the_ingestor_events_honestly():
     """The event sequence Ingestor emits for two files parsed ahead in the helper process."""
     tracker = IngestProgress({"a.pdf": 27, "b.pdf": 9})
-    emb = CountingEmbedder(_FakeEmbedder(), tracker)
+    emb = CountingEmbedder(FakeEmbedder(), tracker)
     steps = [
         tracker.update(_p("hash", "a.pdf", 0, 2)),
         tracker.update(_p("hash", "b.pdf", 1, 2)),
@@ -211,14 +210,6 @@ def test_progress_follows_the_ingestor_events_honestly():
     assert lines[8] == "File 2 of 2 · b.pdf — failed: not a PDF"
     assert not any("page 0" in t or " 0 chunks" in t for t in lines)
     assert tracker.finish() == (1.0, "Done")
-
-
-class _FakeEmbedder:
-    name = "fake"
-    dim = 3
-
-    def embed(self, texts, **kwargs):
-        return [[0.0] * 3 for _ in texts]
 
 
 @dataclass
