@@ -1,7 +1,7 @@
 """Answering benchmark: ragchat vs the plain LangChain pipeline on ../shared/eval, in one run.
 
-    python bench/answer.py            # full run (~20 min on 2 cores)
-    python bench/answer.py --quick    # a few questions per set, for development
+    python -m bench.answer            # full run (~20 min on 2 cores)
+    python -m bench.answer --quick    # a few questions per set, for development
 
 Prints one JSON object (also saved to bench/results/answer.json), a table, and a PNG chart.
 Retrieval is measured on both pipelines; the gate, answers, citations and latency on ragchat.
@@ -21,13 +21,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-SHARED = REPO.parent / "shared" / "eval"
-RESULTS = REPO / "bench" / "results"
-
-from bench.grounded import load_questions, sample  # noqa: E402
-from ragchat.metrics import answer_in, percentile  # noqa: E402
+from bench.common import (
+    RESULTS,
+    SHARED,
+    baseline_embeddings,
+    baseline_hits,
+    baseline_index,
+    baseline_split,
+    chart_figure,
+    load_questions,
+    sample,
+)
+from ragchat.metrics import answer_in, percentile
 
 
 # ---------------------------------------------------------------- the two pipelines
@@ -44,39 +49,11 @@ def build_ragchat(settings: Any, name: str) -> Any:
 
 
 def build_baseline(name: str) -> tuple[Any, float]:
-    from langchain_community.document_loaders import PyMuPDFLoader
-    from langchain_community.vectorstores import FAISS
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from ragchat.embedder import resolve_embedder_path
-    from ragchat.settings import PACKAGED_EMBEDDER
-
+    """The LangChain baseline's FAISS store of the set's PDFs (model load included in the time)."""
     t = time.perf_counter()
-    docs = []
-    for pdf in sorted((SHARED / name / "pdfs").glob("*.pdf")):
-        docs.extend(PyMuPDFLoader(str(pdf)).load())
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        docs
-    )
-    emb = HuggingFaceEmbeddings(model_name=resolve_embedder_path(PACKAGED_EMBEDDER))
-    store = FAISS.from_documents(splits, emb)
+    splits = baseline_split(sorted((SHARED / name / "pdfs").glob("*.pdf")))
+    store = baseline_index(splits, baseline_embeddings())
     return store, time.perf_counter() - t
-
-
-def baseline_hits(store: Any, question: str, k: int = 5) -> list[dict[str, Any]]:
-    out = []
-    for doc in store.similarity_search(question, k=k):
-        page = int(doc.metadata.get("page", 0)) + 1
-        out.append(
-            {
-                "file": Path(doc.metadata["source"]).name,
-                "page_start": page,
-                "page_end": page,
-                "text": doc.page_content,
-            }
-        )
-    return out
 
 
 def ragchat_hits(retrieval: Any) -> list[dict[str, Any]]:
@@ -234,31 +211,10 @@ def answer_metrics(
     return out
 
 
-_EMB: dict[str, Any] = {}
-
-
 def _embedder(settings: Any) -> Any:
     from ragchat.embedder import load_embedder
 
     return load_embedder(settings)
-
-
-# ---------------------------------------------------------------- synthetic 100k-chunk latency
-def synthetic_latency(settings: Any, n_chunks: int, queries: list[str]) -> dict[str, float]:
-    from bench.synthetic import build_synthetic_kb
-    from ragchat.retrieval import Retriever
-
-    kb = build_synthetic_kb(settings, n_chunks)
-    retriever = Retriever(kb, _embedder(settings), settings)
-    retriever.search(queries[0])  # load the index once
-    lat = []
-    for q in queries:
-        lat.append(retriever.search(q).seconds)
-    return {
-        "chunks": n_chunks,
-        "p50_ms": round(1000 * percentile(lat, 50), 2),
-        "p95_ms": round(1000 * percentile(lat, 95), 2),
-    }
 
 
 def main() -> None:
@@ -309,6 +265,8 @@ def main() -> None:
     for name in args.sets.split(","):
         results["sets"].append(run_set(name, settings, args, generator))
     if args.synthetic:
+        from bench.synthetic import synthetic_latency
+
         qs = [r["question"] for r in sample(load_questions("squad-en"), "answerable", 100, 1)]
         results["synthetic"] = synthetic_latency(settings, args.synthetic, qs)
     results["rss_mb"] = round(psutil.Process().memory_info().rss / 1e6, 1)
@@ -399,11 +357,6 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     sets = [s["set"] for s in results["sets"]]
     rag = [
         s["retrieval"]["ragchat"]["answer_recall"]
@@ -417,16 +370,14 @@ def chart(results: dict[str, Any], path: Path) -> None:
         .get("answer_recall" if s["set"] != "sec10q-en" else "file_recall", 0)
         for s in results["sets"]
     ]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    x = range(len(sets))
-    ax.bar([i - 0.2 for i in x], base, width=0.4, label="LangChain baseline")
-    ax.bar([i + 0.2 for i in x], rag, width=0.4, label="ragchat")
-    ax.set_xticks(list(x), sets)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("recall@5 (answer; file for sec10q)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with chart_figure(path, figsize=(7, 3.5)) as ax:
+        x = range(len(sets))
+        ax.bar([i - 0.2 for i in x], base, width=0.4, label="LangChain baseline")
+        ax.bar([i + 0.2 for i in x], rag, width=0.4, label="ragchat")
+        ax.set_xticks(list(x), sets)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("recall@5 (answer; file for sec10q)")
+        ax.legend(loc="lower right")
 
 
 if __name__ == "__main__":

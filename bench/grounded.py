@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import sys
 import time
@@ -30,24 +29,11 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.common import RESULTS, SHARED, load_questions, peak_rss_mb, sample
 from ragchat.metrics import answer_in, f1_score, percentile
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "eval"
-RESULTS = REPO / "bench" / "results"
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _LEAD = re.compile(r"^(?:The document says:|文档原文：)\s*[“\"]?|[”\"]\s*$")
-
-
-def load_questions(name: str) -> list[dict[str, Any]]:
-    with open(SHARED / name / "questions.jsonl", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def sample(rows: list[dict[str, Any]], kind: str, n: int, seed: int) -> list[dict[str, Any]]:
-    pool = [r for r in rows if r["kind"] == kind]
-    random.Random(seed).shuffle(pool)
-    return pool[:n]
 
 
 def plain(text: str) -> str:
@@ -229,9 +215,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS / "grounded.json")
     args = ap.parse_args()
     results = run(args)
-    import resource
-
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    results["peak_rss_mb"] = round(peak_rss_mb())
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(json.dumps(results, ensure_ascii=False))
     print(table(results))

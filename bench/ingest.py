@@ -1,7 +1,7 @@
 """Ingestion benchmark: ragchat vs the plain LangChain pipeline, same PDFs, same embedder.
 
-    python bench/ingest.py                    # ../shared/eval/sec10q-en/pdfs (20 filings, 1,037 pages)
-    python bench/ingest.py --limit 3          # quick
+    python -m bench.ingest                    # ../shared/eval/sec10q-en/pdfs (20 filings, 1,037 pages)
+    python -m bench.ingest --limit 3          # quick
 
 The baseline is what most tutorials do: PyMuPDFLoader -> RecursiveCharacterTextSplitter(1000, 200)
 -> HuggingFaceEmbeddings -> FAISS.from_documents. Each pipeline runs in its own process (so its
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,19 +20,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-DEFAULT_PDFS = REPO.parent / "shared" / "eval" / "sec10q-en" / "pdfs"
-RESULTS = REPO / "bench" / "results"
+from bench.common import (
+    RESULTS,
+    SHARED,
+    baseline_embeddings,
+    baseline_index,
+    baseline_split,
+    chart_figure,
+    peak_rss_mb,
+)
+
+DEFAULT_PDFS = SHARED / "sec10q-en" / "pdfs"
 
 
 def pdfs_of(folder: Path, limit: int | None) -> list[Path]:
     files = sorted(folder.glob("*.pdf"))
     return files[:limit] if limit else files
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def worker_ragchat(files: list[Path], home: Path) -> dict[str, Any]:
@@ -71,25 +73,13 @@ def worker_ragchat(files: list[Path], home: Path) -> dict[str, Any]:
 
 def worker_baseline(files: list[Path]) -> dict[str, Any]:
     import pymupdf
-    from langchain_community.document_loaders import PyMuPDFLoader
-    from langchain_community.vectorstores import FAISS
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ragchat.embedder import resolve_embedder_path
-    from ragchat.settings import PACKAGED_EMBEDDER
-
-    emb = HuggingFaceEmbeddings(model_name=resolve_embedder_path(PACKAGED_EMBEDDER))
+    emb = baseline_embeddings()
     emb.embed_documents(["warm up the model"] * 4)
     t = time.perf_counter()
-    docs = []
-    for f in files:
-        docs.extend(PyMuPDFLoader(str(f)).load())
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        docs
-    )
+    splits = baseline_split(files)
     t_split = time.perf_counter() - t
-    FAISS.from_documents(splits, emb)
+    baseline_index(splits, emb)
     seconds = time.perf_counter() - t
     tok = emb._client.tokenizer
     lengths = [len(x) for x in tok([d.page_content for d in splits])["input_ids"]]
@@ -108,7 +98,8 @@ def worker_baseline(files: list[Path]) -> dict[str, Any]:
 def run_worker(kind: str, files: list[Path], home: Path) -> dict[str, Any]:
     cmd = [
         sys.executable,
-        __file__,
+        "-m",
+        "bench.ingest",
         "--worker",
         kind,
         "--home",
@@ -193,26 +184,19 @@ def print_table(r: dict[str, Any]) -> None:
 
 
 def chart(r: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(1, 2, figsize=(8, 3))
-    ax[0].bar(
-        ["LangChain", "ragchat"],
-        [r["pages_per_s"]["baseline"], r["pages_per_s"]["ragchat"]],
-        color=["#999", "#2a7"],
-    )
-    ax[0].set_title("pages / s")
-    ax[1].bar(
-        ["LangChain", "ragchat"],
-        [r["baseline"]["truncated"], r["ragchat"]["truncated"]],
-        color=["#999", "#2a7"],
-    )
-    ax[1].set_title("chunks truncated by the embedder")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with chart_figure(path, 1, 2, figsize=(8, 3)) as ax:
+        ax[0].bar(
+            ["LangChain", "ragchat"],
+            [r["pages_per_s"]["baseline"], r["pages_per_s"]["ragchat"]],
+            color=["#999", "#2a7"],
+        )
+        ax[0].set_title("pages / s")
+        ax[1].bar(
+            ["LangChain", "ragchat"],
+            [r["baseline"]["truncated"], r["ragchat"]["truncated"]],
+            color=["#999", "#2a7"],
+        )
+        ax[1].set_title("chunks truncated by the embedder")
 
 
 if __name__ == "__main__":

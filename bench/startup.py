@@ -1,8 +1,8 @@
 """Start-up benchmark: how long the CLIs take to say something, before and after the fast start.
 
-    python bench/startup.py                 # everything (about 10 minutes on 2 busy cores)
-    python bench/startup.py --no-ttft       # only the quick paths and the unchanged re-ingest
-    python bench/startup.py --no-baseline   # skip the old code
+    python -m bench.startup                 # everything (about 10 minutes on 2 busy cores)
+    python -m bench.startup --no-ttft       # only the quick paths and the unchanged re-ingest
+    python -m bench.startup --no-baseline   # skip the old code
 
 Every command runs as a fresh process, as a user runs it. Measured:
 
@@ -311,28 +311,23 @@ def table(results: dict[str, Any]) -> str:
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bench.common import chart_figure
 
     names = [*results["now"]["quick"], "add samples, unchanged"]
     now = [r["seconds"] for r in results["now"]["quick"].values()]
     now.append(results["now"]["unchanged_add"]["seconds"])
-    fig, ax = plt.subplots(figsize=(8, 4))
-    y = range(len(names))
-    if results.get("baseline"):
-        base = [r["seconds"] for r in results["baseline"]["quick"].values()]
-        base.append(results["baseline"]["unchanged_add"]["seconds"])
-        ax.barh([i + 0.2 for i in y], base, height=0.4, label="before", color="#bbbbbb")
-    ax.barh([i - 0.2 for i in y], now, height=0.4, label="now", color="#2a7ab9")
-    ax.axvline(GOAL_QUICK_S, color="#d62728", lw=1, ls="--", label=f"goal {GOAL_QUICK_S} s")
-    ax.set_yticks(list(y), names)
-    ax.invert_yaxis()
-    ax.set_xlabel("seconds until the command has answered (median)")
-    ax.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with chart_figure(path, figsize=(8, 4)) as ax:
+        y = range(len(names))
+        if results.get("baseline"):
+            base = [r["seconds"] for r in results["baseline"]["quick"].values()]
+            base.append(results["baseline"]["unchanged_add"]["seconds"])
+            ax.barh([i + 0.2 for i in y], base, height=0.4, label="before", color="#bbbbbb")
+        ax.barh([i - 0.2 for i in y], now, height=0.4, label="now", color="#2a7ab9")
+        ax.axvline(GOAL_QUICK_S, color="#d62728", lw=1, ls="--", label=f"goal {GOAL_QUICK_S} s")
+        ax.set_yticks(list(y), names)
+        ax.invert_yaxis()
+        ax.set_xlabel("seconds until the command has answered (median)")
+        ax.legend(loc="upper right")
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Store benchmark: FAISS + SQLite files vs PostgreSQL + pgvector, same synthetic chunks, one run.
 
-    python bench/stores.py                         # 100,000 chunks, a local pgserver PostgreSQL
-    python bench/stores.py --chunks 20000 --queries 50
-    python bench/stores.py --store postgresql://me@db.example:5432/ragchat   # your PostgreSQL
+    python -m bench.stores                         # 100,000 chunks, a local pgserver PostgreSQL
+    python -m bench.stores --chunks 20000 --queries 50
+    python -m bench.stores --store postgresql://me@db.example:5432/ragchat   # your PostgreSQL
 
 The chunks are those of bench/synthetic.py (150 words drawn from real SQuAD text), made once in
 memory, with vectors that are real passage embeddings plus noise (`--vectors random`: the random
@@ -30,20 +30,17 @@ from typing import Any
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from bench.common import REPO, SHARED, chart_figure, load_questions, sample
+from ragchat.metrics import percentile
+
 RESULTS = REPO / "docs" / "results"
 PER_FILE = 2000
 K = 30
-
-from ragchat.metrics import percentile  # noqa: E402
 
 
 def real_bases(embedder: Any, n: int = 4000) -> np.ndarray:
     """Embeddings of up to n real passages (40-word windows of the SQuAD PDFs)."""
     import pymupdf
-
-    from bench.answer import SHARED
 
     words: list[str] = []
     for pdf in sorted((SHARED / "squad-en" / "pdfs").glob("*.pdf")):
@@ -215,7 +212,6 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from bench.answer import load_questions, sample
     from ragchat.embedder import load_embedder
     from ragchat.settings import Settings
     from ragchat.store_pg import PgKnowledgeBase
@@ -325,24 +321,19 @@ def print_table(r: dict[str, Any]) -> None:
 
 
 def chart(r: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     kinds = ["dense", "lexical", "hybrid"]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    x = np.arange(len(kinds))
-    for off, (store, label) in ((-0.2, ("faiss", "FAISS + SQLite")), (0.2, ("pg", "pgvector"))):
-        ax.bar(
-            x + off, [r["stores"][store]["latency"][k]["p50_ms"] for k in kinds], 0.4, label=label
-        )
-    ax.set_xticks(x, [f"{k} p50" for k in kinds])
-    ax.set_ylabel("ms per query")
-    ax.set_title(f"{r['chunks']:,} chunks")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with chart_figure(path, figsize=(7, 3.5)) as ax:
+        x = np.arange(len(kinds))
+        for off, (store, label) in (
+            (-0.2, ("faiss", "FAISS + SQLite")),
+            (0.2, ("pg", "pgvector")),
+        ):
+            latencies = [r["stores"][store]["latency"][k]["p50_ms"] for k in kinds]
+            ax.bar(x + off, latencies, 0.4, label=label)
+        ax.set_xticks(x, [f"{k} p50" for k in kinds])
+        ax.set_ylabel("ms per query")
+        ax.set_title(f"{r['chunks']:,} chunks")
+        ax.legend()
 
 
 if __name__ == "__main__":

@@ -73,14 +73,33 @@ def build_synthetic_kb(
 
 def _vocabulary() -> list[str]:
     """Real words (Zipf-like frequencies come from repetition in real text)."""
-    from pathlib import Path
-
     import pymupdf
 
-    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-en" / "pdfs"
+    from bench.common import SHARED
+
+    shared = SHARED / "squad-en" / "pdfs"
     words: list[str] = []
     for pdf in sorted(shared.glob("*.pdf"))[:4]:
         with pymupdf.open(pdf) as doc:
             for page in doc:
                 words.extend(page.get_text().split())
     return words or ["lorem", "ipsum", "dolor", "sit", "amet"]
+
+
+def synthetic_latency(settings: Any, n_chunks: int, queries: list[str]) -> dict[str, float]:
+    """Retrieval latency (p50, p95) on a synthetic KB of n_chunks."""
+    from ragchat.embedder import load_embedder
+    from ragchat.metrics import percentile
+    from ragchat.retrieval import Retriever
+
+    kb = build_synthetic_kb(settings, n_chunks)
+    retriever = Retriever(kb, load_embedder(settings), settings)
+    retriever.search(queries[0])  # load the index once
+    lat = []
+    for q in queries:
+        lat.append(retriever.search(q).seconds)
+    return {
+        "chunks": n_chunks,
+        "p50_ms": round(1000 * percentile(lat, 50), 2),
+        "p95_ms": round(1000 * percentile(lat, 95), 2),
+    }

@@ -12,7 +12,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from ragchat.text import split_sentences
+from ragchat.text import CJK_IDEOGRAPHS, split_sentences
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ _AMOUNT = re.compile(
     r"(?P<a>\$\s?[\d,.]+(?: (?:million|billion|thousand))?|\b\d[\d,.]*(?:%| percent| million| billion| km| miles| kilometres| metres| people| years))"
 )
 _NAME = re.compile(r"\b(?:by|By) (?P<n>[A-Z][a-z]+(?: (?:[A-Z][a-z]+|de|von|van|of)){0,3})")
-_ZH_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
+_ZH_IS = re.compile(rf"^(?P<x>[{CJK_IDEOGRAPHS}《》·]{{2,16}})(?:是|为)(?P<y>[^，。；]{{2,30}})")
 _ZH_NUM = re.compile(r"(?P<n>[\d.]+(?:年|公里|万|亿|米|人|个|%))")
 
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
+from ragchat.settings import Settings
 from ragchat.text import CJK_CHARS as _CJK
 from ragchat.text import split_sentences
 from ragchat.types import Block, Chunk, Document
@@ -27,7 +27,7 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a chunk
 MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
-__all__ = ["chunk_document", "document_text", "split_sentences"]
+CHUNKER_VERSION = 2  # bump when the same settings would chunk a file differently
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 
@@ -64,26 +64,32 @@ def document_text(doc: Document) -> tuple[str, list[tuple[Block, int]]]:
     return "".join(parts), offsets
 
 
-CHUNKER_VERSION = 2  # bump when the same settings would chunk a file differently
+@dataclass(frozen=True)
+class ChunkConfig:
+    """How documents are cut into chunks (token counts of the embedder's tokenizer)."""
 
+    chunk_tokens: int = 200
+    max_chunk_tokens: int = 256
+    overlap_tokens: int = 32
 
-def chunking_fingerprint(settings: Any) -> str:
-    """Files chunked under another fingerprint are re-chunked by the next add or sync."""
-    return (
-        f"v{CHUNKER_VERSION}:{settings.chunk_tokens}:{settings.max_chunk_tokens}"
-        f":{settings.overlap_tokens}"
-    )
+    @classmethod
+    def of(cls, settings: Settings) -> ChunkConfig:
+        return cls(settings.chunk_tokens, settings.max_chunk_tokens, settings.overlap_tokens)
+
+    def fingerprint(self) -> str:
+        """Stored with each file; files chunked under another fingerprint are re-chunked by the
+        next add or sync."""
+        return (
+            f"v{CHUNKER_VERSION}:{self.chunk_tokens}:{self.max_chunk_tokens}:{self.overlap_tokens}"
+        )
 
 
 def chunk_document(
-    doc: Document,
-    count_tokens: TokenCounter,
-    *,
-    chunk_tokens: int = 200,
-    max_chunk_tokens: int = 256,
-    overlap_tokens: int = 32,
+    doc: Document, count_tokens: TokenCounter, config: ChunkConfig = ChunkConfig()
 ) -> list[Chunk]:
     """Turn a parsed document into chunks that fit the embedder."""
+    chunk_tokens, max_chunk_tokens = config.chunk_tokens, config.max_chunk_tokens
+    overlap_tokens = config.overlap_tokens
     if not 16 <= chunk_tokens <= max_chunk_tokens:
         raise ValueError("chunk_tokens must lie in 16..max_chunk_tokens")
     _, offsets = document_text(doc)

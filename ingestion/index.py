@@ -18,12 +18,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ingestion.chunk import chunking_fingerprint, truncated
+from ingestion.chunk import ChunkConfig, truncated
 from ingestion.prepare import Prefetcher, Prepared, prepare_file
 from ragchat.errors import DocumentError, EmbedderMismatch, RagchatError
 from ragchat.settings import Settings
 from ragchat.store import FileRecord, KnowledgeBase
-from ragchat.types import Chunk
 
 Stage = Literal["hash", "parse", "embed", "commit", "skip", "fail", "remove"]
 
@@ -186,24 +185,23 @@ class Ingestor:
         counters = {"pages": 0, "written": 0, "embedded": 0, "truncated": 0}
         # parse and chunk run in a helper process (overlapping embedding) for batches; "wait" is
         # the time the main process actually waited for them
-        timings = {
-            "hash": 0.0,
-            "parse": 0.0,
-            "chunk": 0.0,
-            "embed": 0.0,
-            "commit": 0.0,
-            "wait": 0.0,
-        }
+        timings = dict.fromkeys(("hash", "parse", "chunk", "embed", "commit", "wait"), 0.0)
+        fingerprint = ChunkConfig.of(self.settings).fingerprint()
+
+        def fail(path: Path, i: int, problem: str) -> None:
+            failed.append(FileFailure(str(path), problem))
+            emit(Progress("fail", path.name, i + 1, len(files), message=problem))
+
         with self.kb.writer() as writer:
             if sync_root is not None:
                 root = Path(sync_root).expanduser().resolve()
                 wanted = {str(p) for p in files}
                 for rec in self.kb.files():
-                    if _is_under(rec.path, root) and rec.path not in wanted:
+                    if Path(rec.path).is_relative_to(root) and rec.path not in wanted:
                         writer.remove_file(rec.path)
                         removed.append(rec.path)
                         emit(Progress("remove", rec.name, 0, len(files)))
-            todo: list[tuple[int, Path, str, bool]] = []  # index, path, doc_id, is_update
+            todo: list[_Todo] = []
             for i, path in enumerate(files):
                 emit(Progress("hash", path.name, i, len(files)))
                 try:
@@ -211,17 +209,16 @@ class Ingestor:
                     doc_id = file_sha256(path)
                     timings["hash"] += time.perf_counter() - t
                 except OSError as exc:
-                    problem = f"cannot read file ({exc.strerror or exc})"
-                    failed.append(FileFailure(str(path), problem))
-                    emit(Progress("fail", path.name, i + 1, len(files), message=problem))
+                    fail(path, i, f"cannot read file ({exc.strerror or exc})")
                     continue
                 old = self.kb.file(str(path))
-                fresh = old is not None and old.chunking == chunking_fingerprint(self.settings)
+                fresh = old is not None and old.chunking == fingerprint
                 if old is not None and old.doc_id == doc_id and fresh:
                     unchanged.append(str(path))
                     emit(Progress("skip", path.name, i + 1, len(files), message="unchanged"))
                 else:
-                    todo.append((i, path, doc_id, old is not None))
+                    todo.append(_Todo(i, path, doc_id, old is not None))
+            batch = _Batch(writer, password, len(files), emit, counters, timings, fingerprint)
             # the embedder (and the helper process) only when some file needs parsing
             prefetch = (
                 Prefetcher(
@@ -231,47 +228,21 @@ class Ingestor:
                 else None
             )
             try:
-                futures = [prefetch.submit(todo[0][1])] if prefetch else []
-                for k, (i, path, doc_id, is_update) in enumerate(todo):
+                futures = [prefetch.submit(todo[0].path)] if prefetch else []
+                for k, item in enumerate(todo):
                     if prefetch and k + 1 < len(todo):
-                        futures.append(prefetch.submit(todo[k + 1][1]))
-                    name = path.name
+                        futures.append(prefetch.submit(todo[k + 1].path))
+                    i, path, name = item.index, item.path, item.path.name
                     try:
-                        rec, n_pages = self._ingest_one(
-                            writer,
-                            path,
-                            doc_id,
-                            password,
-                            futures[k],
-                            i,
-                            len(files),
-                            emit,
-                            counters,
-                            timings,
-                        )
-                        counters["pages"] += n_pages
+                        rec = self._ingest_one(batch, item, futures[k])
                         warnings.extend(f"{name}: {w}" for w in rec.warnings)
-                        (updated if is_update else added).append(str(path))
-                        emit(
-                            Progress(
-                                "commit",
-                                name,
-                                i + 1,
-                                len(files),
-                                n_pages,
-                                rec.chunks,
-                                pages_total=n_pages,
-                            )
-                        )
+                        (updated if item.is_update else added).append(str(path))
                     except DocumentError as exc:
-                        failed.append(FileFailure(str(path), exc.problem))
-                        emit(Progress("fail", name, i + 1, len(files), message=exc.problem))
+                        fail(path, i, exc.problem)
                     except RagchatError:
                         raise  # KB-level trouble (locked, embedder mismatch): stop the batch
                     except OSError as exc:
-                        problem = f"cannot read file ({exc.strerror or exc})"
-                        failed.append(FileFailure(str(path), problem))
-                        emit(Progress("fail", name, i + 1, len(files), message=problem))
+                        fail(path, i, f"cannot read file ({exc.strerror or exc})")
             finally:
                 if prefetch:
                     prefetch.close()
@@ -293,36 +264,27 @@ class Ingestor:
         )
 
     def _ingest_one(
-        self,
-        writer: Any,
-        path: Path,
-        doc_id: str,
-        password: str | None,
-        future: Future[Prepared] | None,
-        i: int,
-        total: int,
-        emit: Callable[[Progress], None],
-        counters: dict[str, int],
-        timings: dict[str, float],
-    ) -> tuple[FileRecord, int]:
-        name = path.name
+        self, batch: _Batch, item: _Todo, future: Future[Prepared] | None
+    ) -> FileRecord:
+        """Parse (or take from the helper process), embed and commit one file."""
+        path, doc_id, i, total, emit = item.path, item.doc_id, item.index, batch.total, batch.emit
+        name, timings = path.name, batch.timings
         emit(Progress("parse", name, i, total))
         t = time.perf_counter()
         if future is not None:
             prep = future.result()  # parsed in the helper process while we embedded
-            timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
         else:
             prep = prepare_file(
                 path,
                 self.settings,
-                password,
+                batch.password,
                 self.embedder.max_tokens,
                 self.embedder.count_tokens,
                 on_page=lambda done, n: emit(
                     Progress("parse", name, i, total, pages=done, pages_total=n)
                 ),
             )
-            timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
+        timings["wait"] = timings.get("wait", 0.0) + time.perf_counter() - t
         if prep.doc_id != doc_id:  # the file changed while we read it
             raise DocumentError(str(path), "file changed while it was being read; try again")
         timings["parse"] += prep.parse_seconds
@@ -330,7 +292,7 @@ class Ingestor:
         emit(Progress("parse", name, i, total, pages=prep.pages, pages_total=prep.pages))
         chunks = list(prep.chunks)
         texts = [c.embed_text() for c in chunks]
-        vectors, n_new = self._embed(writer, chunks, texts, name, i, total, emit, timings)
+        vectors, n_new = self._embed(batch, texts, name, i)
         t = time.perf_counter()
         record = FileRecord(
             path=str(path),
@@ -342,30 +304,25 @@ class Ingestor:
             chunks=len(chunks),
             ingested_at=time.time(),
             warnings=prep.warnings,
-            chunking=chunking_fingerprint(self.settings),
+            chunking=batch.fingerprint,
         )
         hashes = [text_hash(self.embedder.name, t) for t in texts]
-        writer.put_file(record, chunks, vectors, hashes, list(prep.lexical))
+        batch.writer.put_file(record, chunks, vectors, hashes, list(prep.lexical))
         timings["commit"] += time.perf_counter() - t
-        counters["written"] += len(chunks)
-        counters["embedded"] += n_new
-        counters["truncated"] += truncated(chunks, self.embedder.max_tokens)
-        return record, prep.pages
+        batch.counters["pages"] += record.pages
+        batch.counters["written"] += len(chunks)
+        batch.counters["embedded"] += n_new
+        batch.counters["truncated"] += truncated(chunks, self.embedder.max_tokens)
+        n = record.pages
+        emit(Progress("commit", name, i + 1, total, n, record.chunks, pages_total=n))
+        return record
 
     def _embed(
-        self,
-        writer: Any,
-        chunks: Sequence[Chunk],
-        texts: Sequence[str],
-        name: str,
-        i: int,
-        total: int,
-        emit: Callable[[Progress], None],
-        timings: dict[str, float],
+        self, batch: _Batch, texts: Sequence[str], name: str, i: int
     ) -> tuple[np.ndarray, int]:
         """Embeddings for the texts, reusing any the KB already holds for identical text."""
         hashes = [text_hash(self.embedder.name, t) for t in texts]
-        known = writer.cached_embeddings(hashes)
+        known = batch.writer.cached_embeddings(hashes)
         todo = [j for j, h in enumerate(hashes) if h not in known]
         vectors = np.zeros((len(texts), self.kb.manifest.dim), dtype=np.float32)
         for j, h in enumerate(hashes):
@@ -378,12 +335,37 @@ class Ingestor:
             def step(n: int) -> None:
                 nonlocal done
                 done += n
-                emit(Progress("embed", name, i, total, chunks=done))
+                batch.emit(Progress("embed", name, i, batch.total, chunks=done))
 
             new = self.embedder.embed([texts[j] for j in todo], progress=step)
             vectors[todo] = new
-            timings["embed"] += time.perf_counter() - t
+            batch.timings["embed"] += time.perf_counter() - t
         return vectors, len(todo)
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A file that needs parsing: its place in the batch, path, content hash, and whether the KB
+    holds an older version of it."""
+
+    index: int
+    path: Path
+    doc_id: str
+    is_update: bool
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every file of one ingest batch shares: the open KB writer, the password, the file
+    count and progress callback, the running counters and timings, the chunking fingerprint."""
+
+    writer: Any
+    password: str | None
+    total: int
+    emit: Callable[[Progress], None]
+    counters: dict[str, int]
+    timings: dict[str, float]
+    fingerprint: str
 
 
 def remove_files(kb: KnowledgeBase, paths: Sequence[str]) -> tuple[list[str], list[FileFailure]]:
@@ -408,11 +390,3 @@ def remove_files(kb: KnowledgeBase, paths: Sequence[str]) -> tuple[list[str], li
             writer.remove_file(matches[0].path)
             removed.append(matches[0].path)
     return removed, missing
-
-
-def _is_under(path: str, root: Path) -> bool:
-    try:
-        Path(path).relative_to(root)
-        return True
-    except ValueError:
-        return False

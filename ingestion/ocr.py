@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingestion.layout import Region, reading_order
+from ragchat.errors import ConfigError
 from ragchat.settings import Settings
 
 
@@ -40,9 +41,18 @@ def _engine(name: str) -> Any:
 
 
 def ocr_available(settings: Settings, name: str = "rapidocr") -> bool:
+    """Whether image-only pages get OCR: ocr=auto when the engine is installed, ocr=on (an error
+    naming the fix when it is not), never with ocr=off."""
     if settings.ocr == "off":
         return False
-    return _engine(name) is not None
+    if _engine(name) is not None:
+        return True
+    if settings.ocr == "on":
+        raise ConfigError(
+            f"ocr=on but the OCR engine ({name}) is not installed: pip install 'ragchat[ocr]',"
+            " or set ocr=auto"
+        )
+    return False
 
 
 def ocr_page_regions(page: Any, settings: Settings, name: str = "rapidocr") -> list[Region]:

@@ -13,20 +13,21 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ingestion.layout import (
     CAPTION,
     Line,
+    RawPage,
     Region,
-    find_text_tables,
     lines_from_dict,
     paragraphs,
     reading_order,
-    ruled_tables,
 )
 from ingestion.ocr import ocr_available, ocr_page_regions
+from ingestion.tables import find_text_tables, ruled_tables
 from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
 from ragchat.settings import Settings
 from ragchat.types import Block, Document, Page
@@ -108,7 +109,7 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
         | pymupdf.TEXT_MEDIABOX_CLIP
         | pymupdf.TEXT_PRESERVE_LIGATURES
     )
-    raw: list[tuple[float, float, list[Region], bool]] = []  # width, height, regions, has_images
+    raw: list[RawPage] = []
     warnings: list[str] = []
     ocr = ocr_available(settings)
     ocr_pages: set[int] = set()
@@ -141,18 +142,18 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
         except Exception as exc:  # one bad page never sinks the document
             warnings.append(f"page {pno + 1} could not be read: {_short(exc)}")
             width, height, regions, has_images = 612.0, 792.0, [], False
-        raw.append((width, height, regions, has_images))
+        raw.append(RawPage(width, height, tuple(regions), has_images))
         if on_page:
             on_page(pno + 1, n)
 
-    running_title = _drop_running_lines(raw)
+    raw, running_title = _drop_running_lines(raw)
     levels = _heading_levels(doc, raw)
     pages: list[Page] = []
     stack: list[tuple[int, str]] = []
     any_text = False
-    for pno, (width, height, regions, has_images) in enumerate(raw, start=1):
+    for pno, raw_page in enumerate(raw, start=1):
         blocks: list[Block] = []
-        for region in regions:
+        for region in raw_page.regions:
             level = levels.get(id(region), 0)
             if level:
                 while stack and stack[-1][0] >= level:
@@ -173,11 +174,13 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
                 kind = "caption" if caption else region.kind
                 trail = tuple(t for _, t in stack)
                 blocks.append(Block(kind, region.text, pno, _box(region.bbox), 0, trail))  # type: ignore[arg-type]
-        needs_ocr = not blocks and has_images
+        needs_ocr = not blocks and raw_page.has_images
         if needs_ocr:
             warnings.append(f"page {pno} has no text layer; needs OCR")
         any_text = any_text or bool(blocks)
-        pages.append(Page(pno, width, height, tuple(blocks), needs_ocr, pno in ocr_pages))
+        pages.append(
+            Page(pno, raw_page.width, raw_page.height, tuple(blocks), needs_ocr, pno in ocr_pages)
+        )
     scanned = sum(1 for p in pages if p.needs_ocr)
     chars = sum(len(b.text) for p in pages for b in p.blocks)
     if not any_text or (scanned * 2 >= n and chars < 200):  # a scan with a few stray characters
@@ -220,19 +223,20 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
 
 
-def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> str:
+def _drop_running_lines(raw: list[RawPage]) -> tuple[list[RawPage], str]:
     """Remove running headers/footers and lone page numbers: short lines at the edge of the page
     (in the top or bottom band, or first/last on the page, as filings printed from HTML put
-    them) whose text, digits ignored, repeats on most pages. Returns the most frequent running
-    line that says something ("Apple Inc. | Q3 2022 Form 10-Q"), the document's running title:
-    removed from every page, it is given back to every chunk as context."""
+    them) whose text, digits ignored, repeats on most pages. Returns the pages without them and
+    the most frequent running line that says something ("Apple Inc. | Q3 2022 Form 10-Q"), the
+    document's running title: removed from every page, it is given back to every chunk as
+    context."""
     n = len(raw)
     counts: Counter[str] = Counter()
     first: dict[str, str] = {}
-    for _, height, regions, _ in raw:
-        for r in _edge_regions(regions, height):
+    for page in raw:
+        for r in _edge_regions(page.regions, page.height):
             first.setdefault(_key(r.text), r.text)
-        counts.update({_key(r.text) for r in _edge_regions(regions, height)})
+        counts.update({_key(r.text) for r in _edge_regions(page.regions, page.height)})
     threshold = max(3, int(0.5 * n + 0.5))
     running = {k for k, c in counts.items() if c >= threshold}
     titles = [
@@ -240,14 +244,17 @@ def _drop_running_lines(raw: list[tuple[float, float, list[Region], bool]]) -> s
         for k in running
         if not _PAGE_NO.match(k) and len(re.findall(r"[^\W\d_]", _running_title(first[k]))) >= 4
     ]
-    for _, height, regions, _ in raw:
-        edge = {id(r) for r in _edge_regions(regions, height)}
+    kept: list[RawPage] = []
+    for page in raw:
+        regions = page.regions
+        edge = {id(r) for r in _edge_regions(regions, page.height)}
         numbers = {id(r) for r in regions if id(r) in edge and _PAGE_NO.match(_key(r.text))}
         repeated = {id(r) for r in regions if id(r) in edge and _key(r.text) in running}
         if len(repeated | numbers) == len(regions):
             repeated, numbers = set(), set()  # it is all the page has: it is content, keep it
-        regions[:] = [r for r in regions if id(r) not in repeated | numbers]
-    return max(titles)[1] if titles else ""
+        drop = repeated | numbers
+        kept.append(replace(page, regions=tuple(r for r in regions if id(r) not in drop)))
+    return kept, max(titles)[1] if titles else ""
 
 
 def _running_title(text: str) -> str:
@@ -258,7 +265,7 @@ def _running_title(text: str) -> str:
     return text.strip(" |·•–—-")[:120]
 
 
-def _edge_regions(regions: list[Region], height: float) -> list[Region]:
+def _edge_regions(regions: tuple[Region, ...], height: float) -> list[Region]:
     ends = [regions[0], regions[-1]] if regions else []
     return [
         r
@@ -273,7 +280,7 @@ def _in_band(region: Region, height: float) -> bool:
     return region.bbox[3] <= height * BAND + 2 or region.bbox[1] >= height * (1 - BAND) - 2
 
 
-def _heading_levels(doc: Any, raw: list[tuple[float, float, list[Region], bool]]) -> dict[int, int]:
+def _heading_levels(doc: Any, raw: list[RawPage]) -> dict[int, int]:
     """Heading level per region id: from the outline when it has entries, else from fonts."""
     try:
         toc = doc.get_toc(simple=True)
@@ -290,17 +297,15 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def _levels_from_toc(
-    toc: list[list[Any]], raw: list[tuple[float, float, list[Region], bool]]
-) -> dict[int, int]:
+def _levels_from_toc(toc: list[list[Any]], raw: list[RawPage]) -> dict[int, int]:
     by_page: dict[int, list[tuple[str, int]]] = {}
     for level, title, page in toc:
         if isinstance(page, int) and page >= 1 and _norm(title):
             by_page.setdefault(page, []).append((_norm(title), min(int(level), 6)))
     levels: dict[int, int] = {}
-    for pno, (_, _, regions, _) in enumerate(raw, start=1):
+    for pno, page in enumerate(raw, start=1):
         for title, level in by_page.get(pno, ()):
-            for region in regions:
+            for region in page.regions:
                 key = _norm(region.text)
                 if (
                     region.kind == "text"
@@ -313,20 +318,20 @@ def _levels_from_toc(
     return levels
 
 
-def _levels_from_fonts(raw: list[tuple[float, float, list[Region], bool]]) -> dict[int, int]:
+def _levels_from_fonts(raw: list[RawPage]) -> dict[int, int]:
     """Body text is the size with the most characters; short regions in larger sizes (or bold
     at body size, standing alone) are headings, larger sizes first."""
     weights: Counter[float] = Counter()
-    for _, _, regions, _ in raw:
-        for r in regions:
+    for page in raw:
+        for r in page.regions:
             if r.kind == "text":
                 weights[r.size] += len(r.text)
     if not weights:
         return {}
     body = weights.most_common(1)[0][0]
     candidates: list[tuple[Region, float]] = []
-    for _, _, regions, _ in raw:
-        for r in regions:
+    for page in raw:
+        for r in page.regions:
             if r.kind != "text" or not _heading_like(r):
                 continue
             if r.size >= body + 1.0:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingestion.chunk import chunk_document
+from ingestion.chunk import ChunkConfig, chunk_document
 from ragchat.settings import Settings
 from ragchat.text import lexical_tokens
 from ragchat.types import Chunk
@@ -49,13 +49,9 @@ def prepare_file(
     doc = parse_pdf(path, settings, password=password, on_page=on_page)
     t_parse = time.perf_counter() - t
     t = time.perf_counter()
-    chunks = chunk_document(
-        doc,
-        count_tokens or _tokenizer_counter(settings.embedder),
-        chunk_tokens=settings.chunk_tokens,
-        max_chunk_tokens=min(settings.max_chunk_tokens, max_tokens),
-        overlap_tokens=settings.overlap_tokens,
-    )
+    config = ChunkConfig.of(settings)
+    config = replace(config, max_chunk_tokens=min(config.max_chunk_tokens, max_tokens))
+    chunks = chunk_document(doc, count_tokens or _tokenizer_counter(settings.embedder), config)
     lexical = tuple(" ".join(lexical_tokens(c.embed_text())) for c in chunks)
     return Prepared(
         doc.doc_id,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ragchat.errors import DocumentError, LimitExceeded
+from ragchat.text import CJK_IDEOGRAPHS
 
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
@@ -96,7 +97,7 @@ def escape_markdown(text: str) -> str:
 # ---------------------------------------------------------------- answers: labels and places
 _SENTENCE_END = tuple(".。!?！？;；,，…")
 _LEADING_MARKERS = re.compile(r"^\s*((?:\[\d{1,2}\]\s*)+)[:：.\-–—]?\s*")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _AMOUNT = re.compile(r"^[$€£¥]?\d[\d.,]*\s*(?:%|percent\b|million\b|billion\b)")
 
 LOOK_HERE = {"en": "You may look here:", "zh": "可以看看这些地方："}

@@ -10,10 +10,13 @@ import dataclasses
 import os
 import re
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ragchat.errors import ConfigError
@@ -25,6 +28,18 @@ PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"  # small and fast; the tes
 DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
 # Secrets: taken from these environment variables only, never from a ragchat.toml.
 ENV_ONLY = {"openai_api_key": "RAGCHAT_OPENAI_API_KEY or OPENAI_API_KEY"}
+# Every other RAGCHAT_* variable is RAGCHAT_<SETTING> for a Settings field, except these, which
+# belong to one process or tool rather than to the settings (tests/unit/test_settings.py checks
+# that the code reads no undeclared RAGCHAT_* variable):
+PROCESS_ENV = {
+    "RAGCHAT_KB": "default KB name of the CLIs (--kb) and the app",
+    "RAGCHAT_PDF_PASSWORD": "password for encrypted PDFs (ragchat-ingest --password)",
+    "RAGCHAT_SERVE_API_KEY": "API key `ragchat serve` requires (--api-key)",
+    "RAGCHAT_DEBUG": "CLIs: show the traceback of an error instead of one line",
+    "RAGCHAT_TEST_CACHE": "tests and .ci/run: where the shared test model cache lives",
+    "RAGCHAT_EXTRAS": "scripts/setup.sh: extra pip extras to install (e.g. ocr,pg)",
+    "RAGCHAT_NO_APP": "run.sh: ask two questions in the terminal instead of starting the app",
+}
 
 
 def _help(text: str) -> dict[str, str]:
@@ -82,7 +97,7 @@ class Settings:
     max_seconds_per_file: float = field(
         default=600.0, metadata=_help("Give up parsing a file after this many seconds.")
     )
-    ocr: str = field(
+    ocr: Literal["auto", "on", "off"] = field(
         default="auto",
         metadata=_help("OCR image-only pages: auto (if the ocr extra is installed), on, or off."),
     )
@@ -92,7 +107,7 @@ class Settings:
     # --- retrieval and the gate
     top_k: int = field(default=5, metadata=_help("Chunks given to the model."))
     candidates: int = field(default=30, metadata=_help("Candidates taken from each retriever."))
-    fusion: str = field(default="rrf", metadata=_help("rrf or weighted."))
+    fusion: Literal["rrf", "weighted"] = field(default="rrf", metadata=_help("rrf or weighted."))
     dense_weight: float = field(
         default=0.5, metadata=_help("Dense share in weighted fusion (lexical gets the rest).")
     )
@@ -147,14 +162,14 @@ class Settings:
         default=64,
         metadata=_help("Longest answer in tokens (answers are short: the evidence is quoted)."),
     )
-    answer_mode: str = field(
+    answer_mode: Literal["generate", "extractive"] = field(
         default="generate",
         metadata=_help(
             "generate = the model writes a short cited answer from the evidence sentences, each"
             " sentence verified; extractive = quote the best evidence sentence (no model)."
         ),
     )
-    generator_dtype: str = field(
+    generator_dtype: Literal["auto", "float32", "bfloat16"] = field(
         default="auto",
         metadata=_help(
             "Generator weights at inference: auto = bfloat16 where the CPU has native bf16"
@@ -179,8 +194,11 @@ class Settings:
     max_upload_mb: float = field(default=100.0, metadata=_help("Largest PDF the app accepts."))
 
     def __post_init__(self) -> None:
-        if self.fusion not in {"rrf", "weighted"}:
-            raise ConfigError(f"fusion={self.fusion!r}: use rrf or weighted")
+        for name, kind in _field_types().items():
+            allowed = typing.get_args(kind) if typing.get_origin(kind) is Literal else ()
+            if allowed and getattr(self, name) not in allowed:
+                choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+                raise ConfigError(f"{name}={getattr(self, name)!r}: use {choices}")
         if not 16 <= self.chunk_tokens <= self.max_chunk_tokens:
             raise ConfigError(
                 f"chunk_tokens={self.chunk_tokens} must lie in 16..max_chunk_tokens"
@@ -188,14 +206,6 @@ class Settings:
             )
         if not 0 <= self.overlap_tokens < self.chunk_tokens // 2:
             raise ConfigError(f"overlap_tokens={self.overlap_tokens} must be < chunk_tokens/2")
-        if self.ocr not in {"auto", "on", "off"}:
-            raise ConfigError(f"ocr={self.ocr!r}: use auto, on or off")
-        if self.answer_mode not in {"generate", "extractive"}:
-            raise ConfigError(f"answer_mode={self.answer_mode!r}: use generate or extractive")
-        if self.generator_dtype not in {"auto", "float32", "bfloat16"}:
-            raise ConfigError(
-                f"generator_dtype={self.generator_dtype!r}: use auto, float32 or bfloat16"
-            )
         if not 1 <= self.evidence_sentences <= 12:
             raise ConfigError(f"evidence_sentences={self.evidence_sentences}: use 1..12")
         if self.top_k < 1 or self.candidates < self.top_k:
@@ -266,12 +276,12 @@ class Settings:
                             f"{path}: {key} is read from the environment only"
                             f" ({ENV_ONLY[key]}); remove it from the file"
                         )
-                    values[key] = _coerce(names[key], raw, str(path))
+                    values[key] = _coerce(key, raw, str(path))
                 break
-        for key, f in names.items():
+        for key in names:
             raw = env.get(f"RAGCHAT_{key.upper()}")
             if raw is not None:
-                values[key] = _coerce(f, raw, f"RAGCHAT_{key.upper()}")
+                values[key] = _coerce(key, raw, f"RAGCHAT_{key.upper()}")
         if "openai_api_key" not in values and env.get("OPENAI_API_KEY"):
             values["openai_api_key"] = env["OPENAI_API_KEY"]  # the usual name, as a fallback
         for key, raw in (overrides or {}).items():
@@ -279,7 +289,7 @@ class Settings:
                 continue
             if key not in names:
                 raise ConfigError(f"unknown setting {key!r}")
-            values[key] = _coerce(names[key], raw, key)
+            values[key] = _coerce(key, raw, key)
         return cls(**values)
 
     def describe(self) -> list[tuple[str, str, str]]:
@@ -313,27 +323,42 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
-    kind = str(f.type)
-    empty = raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "none", "null"})
-    if empty and "None" in kind:
-        return None
+@cache
+def _field_types() -> dict[str, Any]:
+    """Each setting's type, resolved from the annotations (`Path | None`, `Literal[...]`, ...)."""
+    return typing.get_type_hints(Settings)
+
+
+def _coerce(name: str, raw: Any, where: str) -> Any:
+    """A value from ragchat.toml, the environment or an override, as the field's type."""
     try:
-        if "Path" in kind:
-            return Path(str(raw)).expanduser()
-        if kind.startswith("bool"):
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(f"not a boolean: {raw!r}")
-        if kind.startswith("int"):
-            return int(raw)
-        if kind.startswith("float"):
-            return float(raw)
-        return str(raw)
+        return _convert(_field_types()[name], raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: invalid value {raw!r} for {f.name} ({exc})") from exc
+        raise ConfigError(f"{where}: invalid value {raw!r} for {name} ({exc})") from exc
+
+
+def _convert(kind: Any, raw: Any) -> Any:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):  # X | None: empty means None
+        if type(None) in args and (
+            raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "none", "null"})
+        ):
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, raw)
+    if origin is Literal:  # the value must be one of them: checked by Settings.__post_init__
+        return _convert(type(args[0]), raw)
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if kind is Path:
+        return Path(str(raw)).expanduser()
+    if kind in (int, float, str):
+        return kind(raw)
+    raise TypeError(f"unsupported setting type {kind!r}")

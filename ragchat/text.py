@@ -1,4 +1,5 @@
-"""Language detection and lexical tokens for BM25 (jieba for Chinese, words for the rest)."""
+"""Text primitives shared by ingestion and answering: the CJK character ranges, language
+detection, sentence splitting, and lexical tokens for BM25 (jieba for Chinese, words for the rest)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,19 @@ import logging
 import re
 from functools import lru_cache
 
-_CJK_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# CJK characters incl. kana and full-width forms: may start a sentence, never need a space
-CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK = CJK_CHARS
+# The one definition of "CJK" for the code base (regex character-class ranges), in three widths:
+# Han characters (unified, extension A, compatibility): language detection, jieba runs
+CJK_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# + kana and full-width forms: may start a sentence, never need a space, one token per character
+CJK_CHARS = "\u3040-\u30ff" + CJK_IDEOGRAPHS + "\uff00-\uffef"
+# + CJK punctuation and the ideographic space: joining PDF lines without a space
+CJK_WITH_PUNCT = "\u3000-\u303f" + CJK_CHARS
 _CLOSERS = "\"'”’」』）)】》"
 # Candidate sentence ends: CJK terminal punctuation (no space needed), or . ! ? followed by
 # whitespace and something that can start a sentence. Abbreviations are checked in code.
 _SENT_END = re.compile(
     rf"[。！？；][{_CLOSERS}]*\s*(?=\S)"
-    rf"|[.!?][{_CLOSERS}]*\s+(?=[\"'“‘(\[A-Z0-9{_CJK}])"
+    rf"|[.!?][{_CLOSERS}]*\s+(?=[\"'“‘(\[A-Z0-9{CJK_CHARS}])"
 )
 _ABBREV = {
     "e.g",
@@ -35,9 +39,9 @@ _ABBREV = {
     "sr",
     "al",
 }
-_CJK_RUN = re.compile(f"[{_CJK_RANGE}]+")
+_CJK_RUN = re.compile(f"[{CJK_IDEOGRAPHS}]+")
 _LATIN_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[a-z0-9]+(?:[.'][a-z0-9]+)*")
-_SPLIT = re.compile(f"([{_CJK_RANGE}]+)")
+_SPLIT = re.compile(f"([{CJK_IDEOGRAPHS}]+)")
 
 EN_STOP = frozenset(
     [

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragchat.text import lexical_tokens, split_sentences, term_present
+from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, split_sentences, term_present
 from ragchat.types import Evidence, SentenceCheck
 
 # Share of a sentence's new content words that must be in its cited evidence (calibrated on
@@ -50,7 +50,7 @@ _META = frozenset(
     ]
 )
 _META_ZH = ("根据", "文档", "资料", "原文", "提到", "来源", "答案", "信息", "显示")
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_CHAR = re.compile(f"[{CJK_IDEOGRAPHS}]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.chunk import chunk_document, document_text, split_sentences, truncated
+from ingestion.chunk import ChunkConfig, chunk_document, document_text, truncated
+from ragchat.settings import Settings
+from ragchat.text import split_sentences
 from ragchat.types import Block, Document, Page
 
 
@@ -59,7 +61,7 @@ def test_chunks_fit_the_embedder_and_report_zero_truncated():
     long = " ".join(f"Clause {i} requires 1,250.75 units of item {i * 7}." for i in range(200))
     zh = "".join(f"第{i}条规定了设备的维护周期和检查方法。" for i in range(200))
     doc = doc_of([block("text", long, 1, ("Scope",))], [block("text", zh, 2, ("范围",))])
-    chunks = chunk_document(doc, count, chunk_tokens=200, max_chunk_tokens=256, overlap_tokens=32)
+    chunks = chunk_document(doc, count, ChunkConfig(200, 256, 32))
     assert len(chunks) > 6
     assert truncated(chunks, 256) == 0
     assert all(c.n_tokens <= 256 for c in chunks)
@@ -84,7 +86,7 @@ def test_no_chunk_crosses_a_heading_and_paths_are_kept():
 def test_words_and_numbers_are_never_split():
     words = " ".join(f"alpha{i} 12,345.67" for i in range(400))  # one endless "sentence"
     doc = doc_of([block("text", words, 1, ("A",))])
-    chunks = chunk_document(doc, count, chunk_tokens=64, max_chunk_tokens=128, overlap_tokens=0)
+    chunks = chunk_document(doc, count, ChunkConfig(64, 128, 0))
     assert len(chunks) > 5
     for c in chunks:
         for token in c.text.split():
@@ -96,7 +98,7 @@ def test_overlap_stays_within_a_section():
     doc = doc_of(
         [block("text", sents, 1, ("One",)), block("text", "Other section text.", 1, ("Two",))]
     )
-    chunks = chunk_document(doc, count, chunk_tokens=64, max_chunk_tokens=128, overlap_tokens=20)
+    chunks = chunk_document(doc, count, ChunkConfig(64, 128, 20))
     one = [c for c in chunks if c.heading_path == ("One",)]
     assert len(one) >= 3
     assert one[0].char_span[1] > one[1].char_span[0], "consecutive chunks overlap"
@@ -173,3 +175,12 @@ def test_document_context_names_the_file_title_and_running_title():
     chunks = chunk_document(replace(doc, running_title="Apple Inc."), count)
     assert all(c.embed_text().startswith("2022 Q3 AAPL · FORM 10-Q · Apple Inc.\n") for c in chunks)
     assert all(count([c.embed_text()])[0] == c.n_tokens for c in chunks)
+
+
+def test_default_chunking_fingerprint_is_unchanged():
+    # stored with every file: a new value would re-chunk every existing KB on the next add/sync
+    assert ChunkConfig().fingerprint() == "v2:200:256:32"
+    assert ChunkConfig.of(Settings()).fingerprint() == "v2:200:256:32"
+    assert ChunkConfig.of(Settings(chunk_tokens=100, overlap_tokens=0)).fingerprint() == (
+        "v2:100:256:0"
+    )

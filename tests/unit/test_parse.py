@@ -199,28 +199,28 @@ def test_ruled_cjk_table_joins_wrapped_cells_without_spaces(tmp_path):
 
 
 def test_amounts_line_up_under_their_columns():
-    from ingestion.layout import _align_row
+    from ingestion.tables import align_row
 
     # "$" in its own column and amounts in cells spanning two columns (None = spanned)
-    assert _align_row(["Products", "$", "63,355", "$", "63,948"]) == [
+    assert align_row(["Products", "$", "63,355", "$", "63,948"]) == [
         "Products",
         "",
         "$63,355",
         "",
         "$63,948",
     ]
-    assert _align_row(["Services", "19,604", None, "17,486", None]) == [
+    assert align_row(["Services", "19,604", None, "17,486", None]) == [
         "Services",
         "",
         "19,604",
         "",
         "17,486",
     ]
-    assert _align_row(["Note", "see below", None]) == ["Note", "see below", ""]
+    assert align_row(["Note", "see below", None]) == ["Note", "see below", ""]
 
 
 def test_find_tables_failure_is_contained():
-    from ingestion.layout import ruled_tables
+    from ingestion.tables import ruled_tables
 
     class Page:
         def get_cdrawings(self):
