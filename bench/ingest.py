@@ -39,8 +39,8 @@ def peak_rss_mb() -> float:
 def worker_ragchat(files: list[Path], home: Path) -> dict[str, Any]:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
+    from ragchat.kb import open_kb
     from ragchat.settings import Settings
-    from ragchat.stores import open_kb
 
     settings = Settings.load({"home": home})
     embedder = load_embedder(settings)

@@ -20,6 +20,7 @@ from typing import Any
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
 from ragchat.generate import RefusalGate, refusal_threshold_for
+from ragchat.kb import KBStore, open_kb
 from ragchat.locate import locate_all
 from ragchat.prompt import (
     REFUSAL_MARKER,
@@ -31,7 +32,6 @@ from ragchat.prompt import (
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
-from ragchat.stores import KBStore, open_kb
 from ragchat.text import detect_lang
 from ragchat.types import Answer, Citation, Evidence, Hit
 

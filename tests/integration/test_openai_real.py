@@ -11,10 +11,10 @@ from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
 from ragchat.generate import HFGenerator, load_generator
 from ragchat.generate_openai import OpenAIGenerator, estimate_tokens
+from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import STOP_SEQUENCES, RagChat
 from ragchat.prompt import build_messages
 from ragchat.settings import PACKAGED_GENERATOR, Settings
-from ragchat.store import KnowledgeBase
 from tests import pdfgen
 from tests.unit.test_openai_backend import start_server
 

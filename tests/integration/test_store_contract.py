@@ -14,11 +14,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ragchat import stores
+from ragchat import kb as stores
 from ragchat.errors import ConfigError, EmbedderMismatch, KBError, KBLocked, KBNotFound
+from ragchat.kb import FileRecord
 from ragchat.retrieval import Retriever
 from ragchat.settings import Settings
-from ragchat.store import FileRecord
 from ragchat.text import lexical_tokens
 from ragchat.types import Chunk
 
@@ -205,9 +205,9 @@ def test_centroids_rank_documents(settings: Settings) -> None:
     rows = {c.file: i for f in kb.files() for i, c in _rows_of(kb, f.path).items()}
     tied = [(rows["a.pdf"], 0.01), (rows["b.pdf"], 0.01)]
     chunks = kb.chunks([i for i, _ in tied])
-    assert retriever._boost_documents(tied, chunks, mean_b)[0][0] == rows["b.pdf"]
+    assert retriever.boost_documents(tied, chunks, mean_b)[0][0] == rows["b.pdf"]
     mean_a = va.mean(axis=0) / np.linalg.norm(va.mean(axis=0))
-    assert retriever._boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
+    assert retriever.boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
 
 
 def _rows_of(kb, path: str) -> dict[int, Chunk]:
@@ -343,13 +343,13 @@ def test_lexical_rankings_and_doc_freq_are_equal(both) -> None:
 
 def test_dense_rankings_are_equal_exact_and_hnsw(both) -> None:
     faiss_kb, pg_kb = both["faiss"], both["pg"]
-    index = f"{pg_kb._s}.embeddings_hnsw"
-    assert pg_kb._rows("SELECT to_regclass(%s)", (index,))[0][0] is None  # small: exact search
+    index = f"{pg_kb.schema}.embeddings_hnsw"
+    assert pg_kb.rows("SELECT to_regclass(%s)", (index,))[0][0] is None  # small: exact search
     pg_kb.exact_limit = 0
     pg_kb.save_vectors()  # what a writer session does when the KB outgrows exact search
     pg_kb.exact_limit = type(pg_kb).exact_limit
-    assert pg_kb._rows("SELECT to_regclass(%s)", (index,))[0][0] is not None
-    pg_kb._conn.execute("SET enable_seqscan = off")  # 140 rows: make the planner take the index
+    assert pg_kb.rows("SELECT to_regclass(%s)", (index,))[0][0] is not None
+    pg_kb.rows("SET enable_seqscan = off", fetch=False)  # 140 rows: make the planner take the index
     rng = np.random.default_rng(3)
     overlap = []
     for _ in range(20):
@@ -361,8 +361,8 @@ def test_dense_rankings_are_equal_exact_and_hnsw(both) -> None:
         np.testing.assert_allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
         pg_kb.exact_limit = 0  # the HNSW index
         c = pg_kb.dense_search(q, 10)
-        plan = pg_kb._rows(
-            f"EXPLAIN SELECT id FROM {pg_kb._s}.embeddings ORDER BY vec <#> %s LIMIT 10", (q,)
+        plan = pg_kb.rows(
+            f"EXPLAIN SELECT id FROM {pg_kb.schema}.embeddings ORDER BY vec <#> %s LIMIT 10", (q,)
         )
         assert "embeddings_hnsw" in str(plan)
         pg_kb.exact_limit = type(pg_kb).exact_limit
@@ -393,7 +393,7 @@ def test_fused_search_and_gate_are_equal(both) -> None:
 
 
 def test_pg_delete_waits_for_a_running_writer(pg_url) -> None:
-    from ragchat.store_pg import delete_kb
+    from ragchat.kb.pg_schema import delete_kb
 
     kb = open_kb(Settings(store=pg_url))
     with kb.writer(), pytest.raises(KBLocked, match="being written"):

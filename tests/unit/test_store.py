@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ragchat.errors import EmbedderMismatch, KBError, KBLocked, KBNotFound
-from ragchat.store import FileRecord, KnowledgeBase, list_kbs
+from ragchat.kb import FileRecord
+from ragchat.kb.files import KnowledgeBase, list_kbs
 from ragchat.text import lexical_tokens
 from ragchat.types import Chunk
 
@@ -101,7 +102,7 @@ def test_faiss_file_is_written_per_generation_and_reloaded(tmp_path):
     kb.close()
     again = KnowledgeBase.open(tmp_path / "kb", "docs", embedder="e", dim=DIM)
     with again.snapshot():
-        assert again._vectors().ntotal == 3
+        assert again.size() == 3
 
 
 def test_missing_or_damaged_index_is_rebuilt_from_sqlite(tmp_path):
@@ -202,11 +203,11 @@ def test_centroids_are_unit_means_per_document_and_rank_documents(tmp_path):
     rows = {c.file: i for i, c in kb.chunks(list(range(1, 6))).items()}
     tied = [(rows["a.pdf"], 0.01), (rows["b.pdf"], 0.01)]
     chunks = kb.chunks([i for i, _ in tied])
-    assert retriever._boost_documents(tied, chunks, mean_b)[0][0] == rows["b.pdf"]
+    assert retriever.boost_documents(tied, chunks, mean_b)[0][0] == rows["b.pdf"]
     mean_a = va.mean(axis=0) / np.linalg.norm(va.mean(axis=0))
-    assert retriever._boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
+    assert retriever.boost_documents(tied, chunks, mean_a)[0][0] == rows["a.pdf"]
     off = Retriever(kb, None, Settings(doc_weight=0.0))
-    assert off._boost_documents(tied, chunks, mean_b) == tied
+    assert off.boost_documents(tied, chunks, mean_b) == tied
 
 
 def test_document_bonus_applies_to_english_questions_only(tmp_path):
@@ -227,9 +228,9 @@ def test_document_bonus_applies_to_english_questions_only(tmp_path):
     calls: list[str] = []
 
     class Spy(Retriever):
-        def _boost_documents(self, fused, chunks, qvec):
+        def boost_documents(self, fused, chunks, qvec):
             calls.append("boost")
-            return super()._boost_documents(fused, chunks, qvec)
+            return super().boost_documents(fused, chunks, qvec)
 
     retriever = Spy(kb, QueryEmbedder(), Settings(doc_weight=0.5))
     retriever.search("alpha one")
