@@ -39,7 +39,7 @@ from ragchat.metrics import answer_in, percentile
 def build_ragchat(settings: Any, name: str) -> Any:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
-    from ragchat.stores import open_kb
+    from ragchat.kb import open_kb
 
     embedder = load_embedder(settings)
     kb = open_kb(settings, name, embedder=embedder.name, dim=embedder.dim, create=True)

@@ -45,7 +45,7 @@ def plain(text: str) -> str:
 def build_kb(settings: Any, name: str) -> Any:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
-    from ragchat.stores import open_kb
+    from ragchat.kb import open_kb
 
     embedder = load_embedder(settings)
     kb = open_kb(settings, name, embedder=embedder.name, dim=embedder.dim, create=True)

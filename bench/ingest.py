@@ -41,8 +41,8 @@ def pdfs_of(folder: Path, limit: int | None) -> list[Path]:
 def worker_ragchat(files: list[Path], home: Path) -> dict[str, Any]:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
+    from ragchat.kb import open_kb
     from ragchat.settings import Settings
-    from ragchat.stores import open_kb
 
     settings = Settings.load({"home": home})
     embedder = load_embedder(settings)

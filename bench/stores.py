@@ -71,7 +71,7 @@ def synthetic_files(
 ) -> list[tuple[Any, ...]]:
     """(record, chunks, vectors, text hashes, lexical texts) per file, as bench/synthetic.py."""
     from bench.synthetic import _vocabulary
-    from ragchat.store import FileRecord
+    from ragchat.kb import FileRecord
     from ragchat.text import lexical_tokens
     from ragchat.types import Chunk
 
@@ -213,9 +213,9 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from ragchat.embedder import load_embedder
+    from ragchat.kb import open_kb
+    from ragchat.kb.pg import PgKnowledgeBase
     from ragchat.settings import Settings
-    from ragchat.store_pg import PgKnowledgeBase
-    from ragchat.stores import open_kb
 
     home = Path(tempfile.mkdtemp(prefix="ragchat-stores-"))
     server, url = (None, args.store) if args.store else start_pgserver(home)

@@ -13,8 +13,7 @@ def build_synthetic_kb(
 ) -> Any:
     from ingestion.index import text_hash
     from ragchat.embedder import load_embedder
-    from ragchat.store import FileRecord
-    from ragchat.stores import open_kb
+    from ragchat.kb import FileRecord, open_kb
     from ragchat.text import lexical_tokens
     from ragchat.types import Chunk
 

@@ -145,7 +145,7 @@ def remove(files: tuple[str, ...], **opts: Any) -> None:
 @common_options
 def list_(**opts: Any) -> None:
     """List the knowledge bases in the data home."""
-    from ragchat.stores import describe_store, list_kbs
+    from ragchat.kb import describe_store, list_kbs
 
     settings = settings_from(opts)
     rows = []
@@ -218,7 +218,7 @@ def stats(**opts: Any) -> None:
 @common_options
 def drop(kb: str, yes: bool, **opts: Any) -> None:
     """Delete the knowledge base KB with everything in it (asks first; --yes skips)."""
-    from ragchat.stores import delete_kb
+    from ragchat.kb import delete_kb
 
     settings = settings_from(opts)
     with fail_cleanly():

@@ -21,8 +21,8 @@ import numpy as np
 from ingestion.chunk import ChunkConfig, truncated
 from ingestion.prepare import Prefetcher, Prepared, prepare_file
 from ragchat.errors import DocumentError, EmbedderMismatch, RagchatError
+from ragchat.kb import FileRecord, KBStore
 from ragchat.settings import Settings
-from ragchat.store import FileRecord, KnowledgeBase
 
 Stage = Literal["hash", "parse", "embed", "commit", "skip", "fail", "remove"]
 
@@ -130,7 +130,7 @@ class Ingestor:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: KBStore,
         settings: Settings,
         embedder: Any = None,
         *,
@@ -368,7 +368,7 @@ class _Batch:
     fingerprint: str
 
 
-def remove_files(kb: KnowledgeBase, paths: Sequence[str]) -> tuple[list[str], list[FileFailure]]:
+def remove_files(kb: KBStore, paths: Sequence[str]) -> tuple[list[str], list[FileFailure]]:
     """Remove files from the KB by path (or by unique file name)."""
     removed: list[str] = []
     missing: list[FileFailure] = []

@@ -20,7 +20,7 @@ from ragchat.app_support import (
     place_label,
     render_page,
 )
-from ragchat.stores import KBStore
+from ragchat.kb import KBStore
 
 log = logging.getLogger("ragchat.app")
 EVIDENCE = {"en": "Evidence", "zh": "依据"}

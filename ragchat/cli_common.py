@@ -161,7 +161,7 @@ def open_or_create_kb(
     """Open the KB `name` for writing, or create it and say so on stderr with the existing KBs
     (a new KB is often a typo). The embedder is loaded only when its dimension cannot be read
     from its files. Returns (kb, created)."""
-    from ragchat import stores
+    from ragchat import kb as stores
 
     try:
         kb = stores.open_kb(settings, name)
@@ -187,7 +187,7 @@ def open_or_create_kb(
 
 
 def open_kb(settings: Settings, name: str, *, embedder: Any = None, create: bool = False) -> Any:
-    from ragchat import stores
+    from ragchat import kb as stores
 
     return stores.open_kb(
         settings,

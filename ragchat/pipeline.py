@@ -27,11 +27,11 @@ from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
 from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
+from ragchat.kb import KBStore, open_kb
 from ragchat.prompt import build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
-from ragchat.stores import KBStore, open_kb
 from ragchat.text import detect_lang
 from ragchat.types import Answer, Evidence, Hit
 

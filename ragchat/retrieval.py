@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ragchat.kb import KBStore
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 from ragchat.text import detect_lang, lexical_tokens, term_present
 from ragchat.types import Chunk, Hit
 
@@ -55,7 +55,7 @@ class Retrieval:
 class Retriever:
     """Searches one KB. Thread-safe; holds no per-question state."""
 
-    def __init__(self, kb: KnowledgeBase, embedder: Any, settings: Settings, reranker: Any = None):
+    def __init__(self, kb: KBStore, embedder: Any, settings: Settings, reranker: Any = None):
         self.kb = kb
         self.embedder = embedder
         self.settings = settings
@@ -85,7 +85,7 @@ class Retriever:
             chunks = self.kb.chunks(list({i: None for i, _ in [*dense, *lexical]}))
             fused = self._fuse(dense, lexical, lang)
             if RRF_WEIGHTS.get(lang, (1.0, 1.0))[0] > 0:  # documents are ranked by embedding
-                fused = self._boost_documents(fused, chunks, qvec)
+                fused = self.boost_documents(fused, chunks, qvec)
         dense_map, lex_map = dict(dense), dict(lexical)
         candidates = [
             Hit(chunks[i], s, r + 1, dense_map.get(i), lex_map.get(i))
@@ -127,7 +127,7 @@ class Retriever:
                 scores[i] = scores.get(i, 0.0) + (1 - w) * s / top_lex
         return sorted(scores.items(), key=lambda x: -x[1])
 
-    def _boost_documents(
+    def boost_documents(
         self, fused: list[tuple[int, float]], chunks: dict[int, Chunk], qvec: Any
     ) -> list[tuple[int, float]]:
         """Add a reciprocal-rank bonus for the chunk's document, ranked by the cosine between the

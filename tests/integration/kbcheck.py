@@ -59,7 +59,7 @@ def run_ingest(folder: Path, kb: str, home: Path, **extra: str) -> subprocess.Co
 
 def kb_state(home: Path, kb: str) -> dict[str, int] | None:
     """{file name: chunk rows} as committed in the KB, checked for internal consistency."""
-    from ragchat.store import KnowledgeBase
+    from ragchat.kb.files import KnowledgeBase
 
     root = home / "kb" / kb
     if not (root / "manifest.json").is_file():

@@ -189,8 +189,8 @@ def _pdf(path: Path, text: str) -> Path:
 def test_an_unchanged_reingest_never_loads_the_embedder(tmp_path: Path) -> None:
     from ingestion.cli import main as ingest_main
     from ingestion.index import Ingestor
+    from ragchat.kb import open_kb
     from ragchat.settings import Settings
-    from ragchat.stores import open_kb
 
     folder = tmp_path / "docs"
     folder.mkdir()

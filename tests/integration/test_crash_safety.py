@@ -92,8 +92,8 @@ def test_sigkill_leaves_the_kb_before_or_after_a_file_commit(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_second_writer_fails_clearly_and_readers_see_consistent_states(tmp_path: Path) -> None:
     from ragchat.embedder import load_embedder
+    from ragchat.kb.files import KnowledgeBase
     from ragchat.settings import Settings
-    from ragchat.store import KnowledgeBase
 
     folder = tmp_path / "docs"
     make_corpus(folder, 10)

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from ingestion.cli import main as ingest_main
+from ragchat.kb.files import KnowledgeBase
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 ROBUST = SHARED / "pdfs" / "robustness"

@@ -7,9 +7,9 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
+from ragchat.kb.files import KnowledgeBase
 from ragchat.langchain import RagchatRetriever, answer_runnable
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 from tests import pdfgen
 
 HOME: dict[str, str] = {}

@@ -10,10 +10,10 @@ import pytest
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
 from ragchat.generation import HFGenerator, OpenAIGenerator, estimate_tokens, load_generator
+from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import STOP_SEQUENCES, RagChat
 from ragchat.prompt import build_messages
 from ragchat.settings import PACKAGED_GENERATOR, Settings
-from ragchat.store import KnowledgeBase
 from tests import pdfgen
 from tests.integration.serve_helpers import start_server
 

@@ -215,8 +215,8 @@ def test_ragchat_answers_end_to_end_through_the_server(
 ) -> None:
     from ingestion.index import Ingestor
     from ragchat.embedder import load_embedder
+    from ragchat.kb.files import KnowledgeBase
     from ragchat.pipeline import RagChat
-    from ragchat.store import KnowledgeBase
     from tests import pdfgen
     from tests.fakes import FakeGenerator
 

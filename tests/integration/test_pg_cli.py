@@ -14,6 +14,8 @@ from ragchat.cli import main as ragchat_main
 from tests import pdfgen
 from tests.integration.test_ingest_cli import TOPICS, write_pdf
 
+pytestmark = pytest.mark.pg
+
 QUESTIONS = [
     "How long is the warranty?",
     "What is the boiler operating pressure?",

@@ -6,10 +6,10 @@ import pytest
 
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
+from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import RagChat
 from ragchat.prompt import REFUSAL_MESSAGES
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 from tests import pdfgen
 
 

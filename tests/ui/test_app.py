@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from ingestion.index import Ingestor
 from ragchat.app_support import CountingEmbedder, IngestProgress, page_counts
 from ragchat.embedder import load_embedder
+from ragchat.kb.files import KnowledgeBase
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 from ragchat.types import Answer, Citation, Evidence
 from tests import pdfgen
 from tests.fakes import make_hit

@@ -256,8 +256,8 @@ def test_upload_ask_and_open_the_cited_page(server, tmp_path: Path) -> None:
         browser.close()
 
     # the quote is a sentence of a chunk, not the chunk
+    from ragchat.kb import open_kb
     from ragchat.settings import Settings
-    from ragchat.stores import open_kb
 
     kb = open_kb(Settings.load(), "manuals")
     try:

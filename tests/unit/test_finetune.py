@@ -14,10 +14,10 @@ from finetune.questions import questions_for
 from finetune.train import TrainConfig, encode, train
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
+from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import RagChat
 from ragchat.prompt import REFUSAL_MARKER, build_messages
 from ragchat.settings import Settings
-from ragchat.store import KnowledgeBase
 from tests import pdfgen
 from tests.tiny_models import tiny_llama, tiny_tokenizer
 
