@@ -353,11 +353,18 @@ def main() -> None:
     kb, chosen, adapter = sidebar(settings)
     if kb is None:
         return
-    chat, docs = st.tabs(["Chat", "Documents"])
+    adapter_dir = _adapter_dir(kb)
+    names = ["Chat", "Documents"] + (["Quality"] if adapter_dir is not None else [])
+    chat, docs, *quality = st.tabs(names)
     with docs:
         documents_tab(chosen, kb)
     with chat:
         chat_tab(chosen, kb, adapter)
+    if quality:
+        from ragchat.app_quality import quality_tab
+
+        with quality[0]:
+            quality_tab(adapter_dir, kb.name)
 
 
 if __name__ == "__main__":  # Streamlit runs the script as __main__; a spawn helper would not

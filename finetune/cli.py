@@ -30,7 +30,7 @@ def _chat(opts: dict[str, Any], **extra: Any) -> Any:
 @main.command("build-data", short_help="Make training data from a KB.")
 @kb_option
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
-@click.option("--max-examples", type=int, default=360, show_default=True, help="Grounded examples.")
+@click.option("--max-examples", type=int, default=420, show_default=True, help="Grounded examples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @common_options
 def build_data(out: Path, max_examples: int, seed: int, **opts: Any) -> None:
@@ -64,15 +64,22 @@ def _build(opts: dict[str, Any], out: Path, max_examples: int, seed: int) -> dic
     "--data", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Adapter directory.")
-@click.option("--steps", type=int, default=None, help="Optimizer steps (default 110).")
-@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 640).")
+@click.option("--steps", type=int, default=None, help="Most optimizer steps (default 100).")
+@click.option("--minutes", type=float, default=None, help="Most training minutes (default 18).")
+@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 512).")
 @click.option("--no-resume", is_flag=True, help="Ignore an existing checkpoint.")
 @common_options
 def train(
-    data: Path, out: Path, steps: int | None, max_len: int | None, no_resume: bool, **opts: Any
+    data: Path,
+    out: Path,
+    steps: int | None,
+    minutes: float | None,
+    max_len: int | None,
+    no_resume: bool,
+    **opts: Any,
 ) -> None:
     """Train a LoRA adapter (PEFT) on the cached base model; resumes from checkpoints."""
-    card = _train(opts, data, out, steps, not no_resume, max_len)
+    card = _train(opts, data, out, steps, not no_resume, max_len, minutes)
     click.echo(json.dumps(card["metrics"], indent=2))
 
 
@@ -83,6 +90,7 @@ def _train(
     steps: int | None,
     resume: bool,
     max_len: int | None = None,
+    minutes: float | None = None,
 ) -> dict[str, Any]:
     import dataclasses
 
@@ -95,10 +103,13 @@ def _train(
         config = dataclasses.replace(config, steps=steps)
     if max_len is not None:
         config = dataclasses.replace(config, max_len=max_len)
+    if minutes is not None:
+        config = dataclasses.replace(config, minutes=minutes if minutes > 0 else None)
     settings = settings_from(opts)
     bar = tqdm(total=config.steps, desc="train", unit="step", file=sys.stderr)
 
     def step(done: int, total: int, loss: float) -> None:
+        bar.total = total  # the minutes budget may end the run before `steps`
         bar.n = done
         bar.set_postfix(loss=f"{loss:.3f}")
         bar.refresh()
@@ -110,92 +121,153 @@ def _train(
 
 
 @main.command(short_help="Compare the adapter with the base model.")
+@kb_option
 @click.option(
-    "--adapter", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True
+    "--adapter",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Adapter directory (default: the KB's adapter).",
 )
 @click.option(
-    "--questions", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True
+    "--questions",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Labelled questions (JSON lines). Without: held-out generated questions, no labels.",
 )
-@click.option("--answerable", type=int, default=80, show_default=True)
-@click.option("--unanswerable", type=int, default=50, show_default=True)
-@click.option("--out-of-domain", "ood", type=int, default=50, show_default=True)
+@click.option("--answerable", type=int, default=None, help="[default: 80 labelled, 30 held-out]")
+@click.option("--unanswerable", type=int, default=None, help="[default: 50 / 15]")
+@click.option("--out-of-domain", "ood", type=int, default=None, help="[default: 50 / 15]")
 @click.option(
     "--out", type=click.Path(path_type=Path), default=None, help="Write JSON and PNG here."
 )
-@kb_option
 @common_options
 def evaluate(
-    adapter: Path,
-    questions: Path,
-    answerable: int,
-    unanswerable: int,
-    ood: int,
+    adapter: Path | None,
+    questions: Path | None,
+    answerable: int | None,
+    unanswerable: int | None,
+    ood: int | None,
     out: Path | None,
     **opts: Any,
 ) -> None:
-    """Answer the same questions with the base model and with the adapter; compare."""
-    _evaluate(
-        opts,
-        adapter,
-        questions,
-        {"answerable": answerable, "unanswerable": unanswerable, "out_of_domain": ood},
-        out,
-    )
+    """Answer the same questions with the base model and with the adapter; compare.
+
+    Without --questions, the questions are generated from documents the adapter never trained
+    on (the validation split of its training data) plus held-out out-of-domain ones."""
+    defaults = (80, 50, 50) if questions else (30, 15, 15)
+    n = {
+        "answerable": defaults[0] if answerable is None else answerable,
+        "unanswerable": defaults[1] if unanswerable is None else unanswerable,
+        "out_of_domain": defaults[2] if ood is None else ood,
+    }
+    _evaluate(opts, adapter, questions, n, out)
 
 
 def _evaluate(
-    opts: dict[str, Any], adapter: Path, questions: Path, n: dict[str, int], out: Path | None
+    opts: dict[str, Any],
+    adapter: Path | None,
+    questions: Path | None,
+    n: dict[str, int],
+    out: Path | None,
 ) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from finetune.evaluate import chart, compare, sample_questions, table
+    from finetune.evaluate import chart, compare, held_out_questions, sample_questions, table
 
     settings = settings_from(opts)
     with fail_cleanly():
         require_kb(settings, opts["kb"])  # before any model loads
-    qs = sample_questions(questions, n)
+        adapter = adapter or _kb_adapter(settings, opts["kb"])
+        if questions:
+            qs, source = sample_questions(questions, n), str(questions)
+        else:
+            data = _training_data(adapter)
+            if data is None:
+                from ragchat.errors import AdapterError
+
+                raise AdapterError(
+                    f"{adapter}: its training data is gone, so there are no held-out questions;"
+                    " pass --questions FILE"
+                )
+            qs, source = held_out_questions(data, n), "held-out generated questions"
     bar = tqdm(total=2 * len(qs), desc="evaluate", unit="q", file=sys.stderr)
     with fail_cleanly():
         results = compare(settings, opts["kb"], adapter, qs, progress=bar.update)
     bar.close()
+    results["questions"] = source
+    results["labelled"] = bool(questions)
     out = out or adapter / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(results, indent=2))
-    chart(results, out / "evaluation.png")
-    click.echo(json.dumps(results))
+    name = "labelled" if questions else "report"
+    tmp = out / f".{name}.json.tmp"
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out / f"{name}.json")
+    chart(results, out / f"{name}.png", title=f"{opts['kb']}: {source}")
     click.echo(table(results))
+    click.echo(f"report: {out / (name + '.json')}, chart: {out / (name + '.png')}")
     return results
 
 
-@main.command(short_help="build-data + train (+ evaluate), set default.")
+def _kb_adapter(settings: Any, name: str) -> Path:
+    from ragchat.errors import AdapterError
+    from ragchat.kb import open_kb
+
+    kb = open_kb(settings, name)
+    try:
+        default = kb.manifest.default_adapter
+    finally:
+        kb.close()
+    if not default or not Path(default).is_dir():
+        raise AdapterError(
+            f"KB {name!r} has no adapter: train one with `ragchat-finetune run --kb {name}`"
+        )
+    return Path(default)
+
+
+def _training_data(adapter: Path) -> Path | None:
+    card = adapter / "training_card.json"
+    try:
+        data = Path(json.loads(card.read_text(encoding="utf-8"))["data"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return data if (data / "val.jsonl").is_file() else None
+
+
+@main.command(short_help="build-data + train + evaluate, set default.")
 @kb_option
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=None,
-    help="Labelled questions for the evaluation (optional).",
+    help="Labelled questions for the evaluation (default: held-out generated ones).",
 )
-@click.option("--steps", type=int, default=None, help="Optimizer steps (default 110).")
-@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 640).")
+@click.option("--steps", type=int, default=None, help="Most optimizer steps (default 100).")
+@click.option("--minutes", type=float, default=None, help="Most training minutes (default 18).")
+@click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 512).")
+@click.option("--no-evaluate", is_flag=True, help="Skip the base-vs-adapter report.")
 @common_options
-def run(questions: Path | None, steps: int | None, max_len: int | None, **opts: Any) -> None:
-    """build-data, train and (with --questions) evaluate; then make the adapter the KB's default."""
+def run(
+    questions: Path | None,
+    steps: int | None,
+    minutes: float | None,
+    max_len: int | None,
+    no_evaluate: bool,
+    **opts: Any,
+) -> None:
+    """build-data, train and evaluate; then make the adapter the KB's default."""
     _, chat = _chat(opts)
     root = chat.kb.root
-    _build(opts, root / "adapter-data", 360, 0)
-    _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len)
+    _build(opts, root / "adapter-data", 420, 0)
+    _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len, minutes)
     chat.kb.update_manifest(default_adapter=str(root / "adapter"))
     click.echo(
         f"adapter saved to {root / 'adapter'} and set as the default for KB {chat.kb.name!r}"
     )
-    if questions:
-        _evaluate(
-            opts,
-            root / "adapter",
-            questions,
-            {"answerable": 80, "unanswerable": 50, "out_of_domain": 50},
-            None,
-        )
+    if not no_evaluate:
+        n = {"answerable": 30, "unanswerable": 15, "out_of_domain": 15}
+        if questions:
+            n = {"answerable": 80, "unanswerable": 50, "out_of_domain": 50}
+        _evaluate(opts, root / "adapter", questions, n, None)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
-"""Build a training set from a knowledge base alone (users have no labels).
+"""Training data from a knowledge base alone (users have no labels), in the grounded-answer
+format the pipeline uses at inference.
 
-- grounded: a question generated from a chunk (finetune.questions), the chunk among distractors
-  from the real retriever in random order (RAFT); target = the answer quoted from the chunk
-  plus its [n] marker, exactly as the inference prompt numbers sources;
-- no_oracle: the same question with the chunk left out (only distractors): target = refusal;
-- out_of_domain: bundled general questions over what the retriever finds for them: refusal.
-Examples are split into train and validation by document, deterministically.
+Every example goes through the inference path: the question is retrieved, the evidence sentences
+are chosen by `ragchat.evidence.select_evidence` and the messages are built by
+`ragchat.prompt.build_evidence_messages`. Kinds:
+- grounded: a Self-QA question (finetune.questions) whose source chunk is placed RAFT-style at a
+  random rank among real retriever distractors; target = the short answer span + its [n];
+- followup: the same with a follow-up turn, rewritten as the app rewrites it;
+- no_oracle: the question with the answer's sentences cut from its chunk (same topic, answer
+  absent, like SQuAD 2.0's unanswerable questions); target = the refusal marker;
+- swapped: a question whose entity was swapped for another of the KB; target = refusal;
+- out_of_domain: bundled general questions over what the retriever finds for them; refusal.
+Examples are split into train and validation by document, so validation documents are unseen.
 """
 
 from __future__ import annotations
@@ -13,39 +19,47 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from finetune.questions import questions_for
-from ragchat.prompt import build_messages, refusal_target
-from ragchat.types import Chunk
+from finetune.questions import QA, copy_overlap, entities_of, questions_for, swap_entity
+from ragchat.evidence import select_evidence
+from ragchat.prompt import build_evidence_messages, refusal_target
+from ragchat.rewrite import rewrite_followup
+from ragchat.text import detect_lang
+from ragchat.types import Chunk, Evidence, Hit
 
 OOD_FILE = Path(__file__).with_name("ood_questions.txt")
-CONTEXT_CHARS = 480  # training contexts are trimmed so a step stays cheap on a CPU
+REFUSAL_KINDS = ("no_oracle", "swapped", "out_of_domain")
 
 
 @dataclass(frozen=True)
 class Example:
     id: str
-    kind: str  # grounded | no_oracle | out_of_domain
+    kind: str  # grounded | followup | no_oracle | swapped | out_of_domain
     doc_id: str
+    lang: str
     question: str
     answer: str | None
     messages: list[dict[str, str]]
     target: str
     split: str = "train"
+    source_sentence: str = ""
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    max_grounded: int = 360
-    no_oracle_share: float = 0.15
-    ood_share: float = 0.15
-    distractors: int = 2
-    val_share: float = 0.15
+    questions_per_chunk: int = 3
+    max_grounded: int = 420
+    no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
+    swapped_share: float = 0.10
+    followup_share: float = 0.10
+    ood_share: float = 0.12  # of all examples
+    distractors: int = 3
+    val_share: float = 0.2
+    max_copy_share: float = 0.15  # questions over the copy threshold kept at most
     seed: int = 0
 
 
@@ -53,21 +67,145 @@ def ood_questions() -> list[str]:
     return [q.strip() for q in OOD_FILE.read_text(encoding="utf-8").splitlines() if q.strip()]
 
 
-def trim(chunk: Chunk, around: str | None = None, limit: int = CONTEXT_CHARS) -> Chunk:
-    """A chunk cut to `limit` characters, keeping `around` (the answer) inside the window."""
-    text = chunk.text
-    if len(text) <= limit:
-        return chunk
-    start = 0
-    if around and around in text:
-        pos = text.index(around)
-        start = max(0, min(pos - limit // 3, len(text) - limit))
-    return replace(chunk, text=text[start : start + limit].strip())
-
-
-def split_of(doc_id: str, val_share: float) -> str:
-    bucket = int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 1000
+def split_of(key: str, val_share: float) -> str:
+    bucket = int(hashlib.sha1(key.encode()).hexdigest(), 16) % 1000
     return "val" if bucket < val_share * 1000 else "train"
+
+
+class _Builder:
+    """Holds the open pipeline (retriever, embedder, settings) while examples are made."""
+
+    def __init__(self, chat: Any, config: DataConfig, val_docs: set[str]) -> None:
+        self.chat, self.config, self.val_docs = chat, config, val_docs
+        self.rng = random.Random(config.seed)
+
+    def evidence(self, question: str, hits: list[Hit], lang: str) -> list[Evidence]:
+        return select_evidence(
+            question,
+            hits,
+            lang=lang,
+            weights=self.chat.retriever.term_weights(question),
+            embedder=self.chat.embedder,
+            k=self.chat.settings.evidence_sentences,
+        )
+
+    def distractors(
+        self, question: str, oracle: Chunk | None, answer: str, split: str
+    ) -> list[Hit]:
+        out = []
+        for hit in self.chat.retriever.search(question).candidates:
+            c = hit.chunk
+            if oracle is not None and c.chunk_id == oracle.chunk_id:
+                continue
+            if answer and answer in c.text:
+                continue
+            if split == "train" and c.doc_id in self.val_docs:
+                continue  # validation documents stay unseen by training
+            out.append(hit)
+            if len(out) >= self.config.distractors:
+                break
+        return out
+
+    def raft(self, oracle: Chunk, distractors: list[Hit]) -> list[Hit]:
+        """The oracle among the distractors at a random rank (ranks renumbered)."""
+        hits = list(distractors)
+        top = hits[0].score if hits else 1.0
+        hits.insert(self.rng.randint(0, len(hits)), Hit(oracle, top, 0))
+        return [replace(h, rank=i + 1) for i, h in enumerate(hits)]
+
+    def grounded(self, qa: QA, chunk: Chunk, split: str, question: str | None = None) -> Any:
+        lang = detect_lang(qa.question)
+        asked = question or qa.question
+        hits = self.raft(chunk, self.distractors(asked, chunk, qa.answer, split))
+        ev = self.evidence(asked, hits, lang)
+        n = next((e.n for e in ev if qa.answer in e.text), None)
+        if n is None:  # the evidence selection missed the answer: not a clean example
+            return None
+        kind = "followup" if question else "grounded"
+        return self.example(
+            chunk.chunk_id + ":" + kind[0],
+            kind,
+            chunk,
+            lang,
+            asked,
+            qa,
+            ev,
+            f"{qa.answer} [{n}]",
+            split,
+        )
+
+    def no_oracle(self, qa: QA, chunk: Chunk, split: str) -> Any:
+        lang = detect_lang(qa.question)
+        kept = [s for s in _sentences(chunk.text) if qa.answer not in s]
+        cut = replace(chunk, text=" ".join(kept) if lang == "en" else "".join(kept))
+        hits = self.raft(cut, self.distractors(qa.question, chunk, qa.answer, split))
+        ev = self.evidence(qa.question, hits, lang)
+        if not ev or any(qa.answer in e.text for e in ev):
+            return None
+        return self.example(
+            chunk.chunk_id + ":n",
+            "no_oracle",
+            chunk,
+            lang,
+            qa.question,
+            qa,
+            ev,
+            refusal_target(),
+            split,
+        )
+
+    def swapped(self, qa: QA, chunk: Chunk, entities: list[str], split: str) -> Any:
+        twin = swap_entity(qa, entities, self.rng)
+        if twin is None:
+            return None
+        lang = detect_lang(twin.question)
+        new = [e for e in entities if e in twin.question and e not in qa.question]
+        hits = self.distractors(twin.question, None, "", split)
+        ev = self.evidence(twin.question, hits, lang)
+        if not ev or any(w in e.text for e in ev for w in new):
+            return None
+        return self.example(
+            chunk.chunk_id + ":s",
+            "swapped",
+            chunk,
+            lang,
+            twin.question,
+            twin,
+            ev,
+            refusal_target(),
+            split,
+        )
+
+    def example(
+        self,
+        id_: str,
+        kind: str,
+        chunk: Chunk | None,
+        lang: str,
+        question: str,
+        qa: QA | None,
+        ev: list[Evidence],
+        target: str,
+        split: str,
+    ) -> Example:
+        return Example(
+            id=id_,
+            kind=kind,
+            doc_id=chunk.doc_id if chunk else "ood",
+            lang=lang,
+            question=question,
+            answer=qa.answer if qa and kind in ("grounded", "followup") else None,
+            messages=build_evidence_messages(question, ev, lang),
+            target=target,
+            split=split,
+            source_sentence=qa.sentence if qa else "",
+        )
+
+
+def _sentences(text: str) -> list[str]:
+    from ragchat.text import split_sentences
+
+    return [text[a:b] for a, b in split_sentences(text)]
 
 
 def build_examples(
@@ -75,97 +213,79 @@ def build_examples(
 ) -> list[Example]:
     rng = random.Random(config.seed)
     kb = chat.kb
-    chunks = [c for f in kb.files() for c in kb.chunks_of(f.path) if c.kind == "text"]
+    chunks = [c for f in kb.files() for c in kb.chunks_of(f.path)]
     rng.shuffle(chunks)
     docs = sorted({c.doc_id for c in chunks})
     val_docs = {d for d in docs if split_of(d, config.val_share) == "val"}
     if not val_docs and len(docs) > 1:
         val_docs = {docs[0]}  # always validate on at least one unseen document
+    if len(val_docs) == len(docs) and len(docs) > 1:
+        val_docs.discard(docs[-1])
+    b = _Builder(chat, config, val_docs)
+    entities = sorted({e for c in chunks for e in entities_of(c.text)})
     examples: list[Example] = []
+    copies = 0
     for i, chunk in enumerate(chunks):
-        if sum(1 for e in examples if e.kind != "out_of_domain") >= config.max_grounded:
+        if sum(1 for e in examples if e.kind in ("grounded", "followup")) >= config.max_grounded:
             break
-        for qa in questions_for(chunk.text, rng, limit=2):
-            distractors = _distractors(chat, qa.question, chunk, qa.answer, config.distractors + 1)
-            if len(distractors) < config.distractors:
-                continue
-            split = "val" if chunk.doc_id in val_docs else "train"
-            if rng.random() < config.no_oracle_share:
-                ctx = [trim(d) for d in distractors[: config.distractors + 1]]
-                examples.append(
-                    _example(
-                        f"{chunk.chunk_id}:n",
-                        "no_oracle",
-                        chunk.doc_id,
-                        qa.question,
-                        None,
-                        ctx,
-                        refusal_target(),
-                        split,
-                    )
-                )
-            else:
-                ctx = [trim(chunk, qa.answer)] + [
-                    trim(d) for d in distractors[: config.distractors]
-                ]
-                rng.shuffle(ctx)
-                n = next(j for j, c in enumerate(ctx) if c.chunk_id == chunk.chunk_id) + 1
-                examples.append(
-                    _example(
-                        chunk.chunk_id,
-                        "grounded",
-                        chunk.doc_id,
-                        qa.question,
-                        qa.answer,
-                        ctx,
-                        f"{qa.answer} [{n}]",
-                        split,
-                    )
-                )
+        split = "val" if chunk.doc_id in val_docs else "train"
+        qas = questions_for(chunk.text, rng, config.questions_per_chunk, chunk.kind == "table")
+        for qa in qas:
+            if copy_overlap(qa.question, qa.sentence) > 0.7:
+                if copies + 1 > config.max_copy_share * (len(examples) + 10):
+                    continue
+                copies += 1
+            if ex := b.grounded(qa, chunk, split):
+                examples.append(ex)
+            if rng.random() < config.no_oracle_share and (ex := b.no_oracle(qa, chunk, split)):
+                examples.append(ex)
+            if rng.random() < config.swapped_share and (
+                ex := b.swapped(qa, chunk, entities, split)
+            ):
+                examples.append(ex)
+        if len(qas) >= 2 and rng.random() < config.followup_share * 3:
+            first, second = qas[0], qas[1]
+            lead = "And " if detect_lang(second.question) == "en" else "那"
+            follow = lead + second.question[:1].lower() + second.question[1:]
+            asked = rewrite_followup(follow, [(first.question, first.answer)])
+            if ex := b.grounded(second, chunk, split, question=asked):
+                examples.append(ex)
         if progress:
             progress(i + 1, len(chunks))
-    n_ood = int(len(examples) * config.ood_share / max(1e-9, 1 - config.ood_share))
-    pool = ood_questions()
-    rng.shuffle(pool)
-    for j, q in enumerate(pool[:n_ood]):
-        hits = chat.retriever.search(q).candidates[: config.distractors + 1]
-        if not hits:
-            continue
-        split = split_of(q, config.val_share)
-        examples.append(
-            _example(
-                f"ood:{j}",
-                "out_of_domain",
-                "ood",
-                q,
-                None,
-                [trim(h.chunk) for h in hits],
-                refusal_target(),
-                split,
-            )
-        )
+    examples += _out_of_domain(b, config, len(examples), rng)
     return examples
 
 
-def _distractors(chat: Any, question: str, oracle: Chunk, answer: str, n: int) -> list[Chunk]:
-    out = []
-    for hit in chat.retriever.search(question).candidates:
-        c = hit.chunk
-        if c.chunk_id != oracle.chunk_id and answer not in c.text:
-            out.append(c)
-        if len(out) >= n:
+def _out_of_domain(
+    b: _Builder, config: DataConfig, n_before: int, rng: random.Random
+) -> list[Example]:
+    want = int(n_before * config.ood_share / max(1e-9, 1 - config.ood_share))
+    langs = {e for e in ("en", "zh")}
+    pool = [q for q in ood_questions() if detect_lang(q) in langs]
+    rng.shuffle(pool)
+    out: list[Example] = []
+    for j, q in enumerate(pool):
+        if len(out) >= want:
             break
+        split = "val" if split_of(q, 0.3) == "val" else "train"  # eval keeps unseen ones
+        hits = b.chat.retriever.search(q).candidates[: config.distractors + 1]
+        if not hits:
+            continue
+        lang = detect_lang(q)
+        ev = b.evidence(q, list(hits), lang)
+        if ev:
+            out.append(
+                b.example(
+                    f"ood:{j}", "out_of_domain", None, lang, q, None, ev, refusal_target(), split
+                )
+            )
     return out
 
 
-def _example(
-    id_: str, kind: str, doc: str, q: str, a: str | None, ctx: list[Chunk], target: str, split: str
-) -> Example:
-    return Example(id_, kind, doc, q, a, build_messages(q, ctx), target, split)
-
-
 def write_dataset(examples: list[Example], out: Path, config: DataConfig) -> dict[str, Any]:
-    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`."""
+    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`, atomically."""
+    from finetune.card import data_card, write_card
+
     out.mkdir(parents=True, exist_ok=True)
     for split in ("train", "val"):
         rows = [asdict(e) for e in examples if e.split == split]
@@ -174,31 +294,8 @@ def write_dataset(examples: list[Example], out: Path, config: DataConfig) -> dic
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
         tmp.replace(out / f"{split}.jsonl")
-    counts = Counter((e.split, e.kind) for e in examples)
-    card = {
-        "config": asdict(config),
-        "counts": {f"{s}/{k}": n for (s, k), n in sorted(counts.items())},
-        "documents": {
-            "train": sorted(
-                {e.doc_id for e in examples if e.split == "train" and e.kind != "out_of_domain"}
-            ),
-            "val": sorted(
-                {e.doc_id for e in examples if e.split == "val" and e.kind != "out_of_domain"}
-            ),
-        },
-        "examples": [
-            {"kind": e.kind, "question": e.question, "target": e.target}
-            for kind in ("grounded", "no_oracle", "out_of_domain")
-            for e in [x for x in examples if x.kind == kind][:3]
-        ],
-    }
-    (out / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = ["# Training data card", "", "| split/kind | examples |", "|---|---|"]
-    lines += [f"| {k} | {n} |" for k, n in card["counts"].items()]
-    lines += ["", "## Examples", ""] + [
-        f"- **{x['kind']}**: {x['question']} → `{x['target']}`" for x in card["examples"]
-    ]
-    (out / "card.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    card = data_card(examples, config)
+    write_card(card, out)
     return card
 
 

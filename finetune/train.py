@@ -1,8 +1,14 @@
 """LoRA training on the cached safetensors copy of the base model, readable top to bottom.
 
-The prompt is rendered by `ragchat.generate.render_chat` over `ragchat.prompt.build_messages`:
-the same function and the same messages as at inference. Loss is on the answer tokens only.
-Checkpoints (adapter + optimizer + step + RNG) let an interrupted run resume.
+The prompt is rendered by `ragchat.generation.render_chat` over the messages
+`finetune.data` built with `ragchat.prompt.build_evidence_messages`: the same function and the
+same messages as at inference. Loss is on the answer tokens only. LoRA sits on the top third of
+the layers (the backward pass stops there, ~2x cheaper on a CPU), the frozen base runs in the
+inference dtype (bf16 where the CPU has it). A run stops at `steps` or after `minutes`, whichever
+comes first; the learning-rate schedule follows whichever is nearer. After training, the
+first-token refusal threshold is calibrated on the validation split (finetune.calibrate) and
+stored in training_card.json. Checkpoints (adapter + optimizer + step + RNG) let an interrupted
+run resume.
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ class TrainConfig:
         "up_proj",
         "down_proj",
     )
-    lr: float = 2e-4
-    warmup: int = 6
-    steps: int = 110
+    layers: int = field(default=8, metadata={"help": "LoRA on the top N layers (0 = all)."})
+    lr: float = 3e-4
+    warmup: int = 4
+    steps: int = 100
+    minutes: float | None = field(default=18.0, metadata={"help": "Stop training after this."})
     batch: int = 4
-    max_len: int = 640
+    max_len: int = 512
     seed: int = 0
     save_every: int = 20
     # Recompute activations in the backward pass: ~1/3 more compute, several GB less memory.
@@ -126,6 +134,8 @@ def train(
             else f"only {len(train_raw)} training examples; build more data"
         )
         raise ModelError(f"{data}: {why}")
+    n_layers = int(model.config.num_hidden_layers)
+    top = min(config.layers, n_layers) if config.layers > 0 else n_layers
     model = get_peft_model(
         model,
         LoraConfig(
@@ -133,17 +143,24 @@ def train(
             lora_alpha=config.alpha,
             lora_dropout=config.dropout,
             target_modules=list(config.targets),
+            layers_to_transform=list(range(n_layers - top, n_layers)),
             task_type="CAUSAL_LM",
         ),
     )
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
 
-    def lr_at(step: int) -> float:  # linear warmup, then cosine to 10%
+    budget = config.minutes * 60 if config.minutes else None
+    clock = {"start": time.time(), "spent": 0.0}  # training seconds, across resumes
+
+    def done_share(step: int) -> float:
+        by_time = clock["spent"] / budget if budget else 0.0
+        return min(1.0, max(step / config.steps, by_time))
+
+    def lr_at(step: int) -> float:  # linear warmup, then cosine to 10% over steps or minutes
         if step < config.warmup:
             return (step + 1) / config.warmup
-        progress_ = (step - config.warmup) / max(1, config.steps - config.warmup)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress_))
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * done_share(step)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     ckpt = out / "checkpoint"
@@ -154,25 +171,37 @@ def train(
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
         sched.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
         start = state["step"]
+        clock["spent"] = float(state.get("spent", 0.0))
         rng.setstate(_tuple_state(state["rng"]))
     batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
+    val_rows = val_rows[:48]  # enough for a loss estimate; calibration reads every example
     val_before = evaluate_loss(model, val_rows, pad)
     model.train()
     losses: list[float] = []
+    step, resumed_spent = start, clock["spent"]
     for step in range(start, config.steps):
-        batch = _collate(next(batches), pad)
-        loss = model(**batch).loss
+        if budget and clock["spent"] >= budget:
+            break
+        loss = answer_loss(model, _collate(next(batches), pad))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        clock["spent"] = resumed_spent + time.time() - clock["start"]
         if progress:
-            progress(step + 1, config.steps, losses[-1])
+            per_step = (clock["spent"] - resumed_spent) / max(1, step + 1 - start)
+            left = budget - clock["spent"] if budget else float("inf")
+            total = min(config.steps, step + 1 + int(max(0.0, left) // max(per_step, 1e-9)))
+            progress(step + 1, total, losses[-1])
         if (step + 1) % config.save_every == 0 and step + 1 < config.steps:
-            _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file)
+            _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file, clock["spent"])
+    steps_done = step + 1 if losses else start
     val_after = evaluate_loss(model, val_rows, pad)
+    from finetune.calibrate import calibrate
+
+    calibration = calibrate(model, tok, load_split(data, "val"))
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out), safe_serialization=True)
     cfg_path = out / "adapter_config.json"
@@ -191,9 +220,13 @@ def train(
             "val_loss_before": val_before,
             "val_loss_after": val_after,
         },
+        "steps_done": steps_done,
+        "train_seconds": round(clock["spent"], 1),
         "seconds": round(time.time() - t0, 1),
         "peak_rss_mb": _peak_rss_mb(),
         "resumed_from_step": start,
+        "refusal_threshold": calibration["threshold"],
+        "calibration": calibration,
     }
     (out / "training_card.json").write_text(json.dumps(card, indent=2))
     if ckpt.exists():  # finished: the checkpoint has served its purpose
@@ -201,6 +234,22 @@ def train(
 
         shutil.rmtree(ckpt)
     return card
+
+
+def answer_loss(model: Any, batch: dict[str, Any]) -> Any:
+    """Mean cross-entropy over the answer tokens, with the output layer run only where a label
+    is (the vocabulary projection over every prompt position would cost more than the rest)."""
+    import torch
+
+    targets = batch["labels"][:, 1:]  # the logits at position t predict token t + 1
+    keep = (targets != -100).any(0).nonzero().squeeze(1)
+    out = model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep
+    )
+    logits = out.logits.float()
+    return torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets[:, keep].reshape(-1), ignore_index=-100
+    )
 
 
 def evaluate_loss(
@@ -215,14 +264,21 @@ def evaluate_loss(
     with torch.inference_mode():
         for i in range(0, len(rows), batch):
             part = rows[i : i + batch]
-            total += float(model(**_collate(part, pad)).loss) * len(part)
+            total += float(answer_loss(model, _collate(part, pad))) * len(part)
             n += len(part)
     model.train()
     return total / n
 
 
 def _checkpoint(
-    ckpt: Path, model: Any, opt: Any, sched: Any, step: int, rng: random.Random, save_file: Any
+    ckpt: Path,
+    model: Any,
+    opt: Any,
+    sched: Any,
+    step: int,
+    rng: random.Random,
+    save_file: Any,
+    spent: float = 0.0,
 ) -> None:
     import torch
     from peft import get_peft_model_state_dict
@@ -235,7 +291,9 @@ def _checkpoint(
     )
     torch.save(opt.state_dict(), tmp / "optimizer.pt")
     torch.save(sched.state_dict(), tmp / "scheduler.pt")
-    (tmp / "state.json").write_text(json.dumps({"step": step, "rng": _jsonable(rng.getstate())}))
+    (tmp / "state.json").write_text(
+        json.dumps({"step": step, "spent": spent, "rng": _jsonable(rng.getstate())})
+    )
     if ckpt.exists():
         import shutil
 

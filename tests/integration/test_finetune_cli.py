@@ -33,7 +33,7 @@ def test_finetune_run_makes_the_kb_default_adapter_that_ask_loads(tmp_path, monk
     assert ingested.exit_code == 0, ingested.output
 
     result = runner.invoke(
-        finetune_main, ["run", "--kb", "ft", "--steps", "2", "--max-len", "2048"]
+        finetune_main, ["run", "--kb", "ft", "--steps", "2", "--max-len", "2048", "--no-evaluate"]
     )
     assert result.exit_code == 0, result.output
     adapter = home / "kb" / "ft" / "adapter"
@@ -55,3 +55,25 @@ def test_finetune_run_makes_the_kb_default_adapter_that_ask_loads(tmp_path, monk
     assert asked.exit_code == 0, asked.output
     answer = json.loads(asked.stdout)
     assert set(answer) >= {"answer", "refused", "citations", "timings"}
+
+    # the label-free report: held-out generated questions, base vs adapter, JSON and chart
+    monkeypatch.delenv("RAGCHAT_CONTEXT_TOKENS")
+    report = runner.invoke(
+        finetune_main,
+        [
+            "evaluate",
+            "--kb",
+            "ft",
+            "--answerable",
+            "3",
+            "--unanswerable",
+            "2",
+            "--out-of-domain",
+            "2",
+        ],
+    )
+    assert report.exit_code == 0, report.output
+    saved = json.loads((adapter / "evaluation" / "report.json").read_text())
+    assert saved["labelled"] is False and (adapter / "evaluation" / "report.png").is_file()
+    assert saved["base"]["n"]["answerable"] >= 1 and "answerable_f1" in saved["adapter"]
+    assert len(saved["examples"]) >= 1 and {"base", "adapter"} <= set(saved["examples"][0])

@@ -1,5 +1,7 @@
-"""Adapter data building (refusal targets, oracle-absent share, no split leakage, answers in
-chunks), the shared prompt builder, and a few training steps on a tiny random model."""
+"""Adapter data building (Self-QA questions that do not copy their sentence, grounded targets
+citing the evidence sentence that holds the answer, refusal targets, no split leakage), the shared
+prompt builder, the refusal-threshold calibration, the label-free evaluation questions, and a few
+training steps on a tiny random model."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from finetune.calibrate import calibrate, choose_threshold
 from finetune.data import DataConfig, build_examples, ood_questions, write_dataset
-from finetune.questions import questions_for
+from finetune.evaluate import held_out_questions
+from finetune.questions import COPY_THRESHOLD, copy_overlap, questions_for
 from finetune.train import TrainConfig, encode, train
 from ingestion.index import Ingestor
 from ragchat.embedder import load_embedder
 from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import RagChat
-from ragchat.prompt import REFUSAL_MARKER, build_messages
+from ragchat.prompt import REFUSAL_MARKER, build_evidence_messages
 from ragchat.settings import Settings
 from tests import pdfgen
 from tests.tiny_models import tiny_llama, tiny_tokenizer
@@ -57,28 +61,60 @@ def chat(tmp_path):
 
 def test_questions_have_answers_copied_from_the_chunk():
     qas = questions_for(FACTS, random.Random(0), limit=5)
-    assert qas
+    assert len(qas) >= 4
     for qa in qas:
         assert qa.answer in FACTS and qa.question.endswith("?")
         assert qa.answer.lower() not in qa.question.lower()
+        assert qa.sentence and qa.answer in qa.sentence
+    assert len({qa.kind for qa in qas}) >= 3, "several kinds of question"
+
+
+def test_questions_keep_the_clause_that_holds_the_answer_not_the_sentence():
+    sentence = (
+        "After a long campaign across the northern provinces, the old stone tower of Rouen was"
+        " completed in 1189, and the city council moved into it soon afterwards."
+    )
+    (qa,) = questions_for(sentence, random.Random(0), limit=1)
+    assert qa.answer == "1189"
+    assert qa.question.startswith("In what year was"), qa.question
+    assert copy_overlap(qa.question, sentence) < COPY_THRESHOLD
+    assert copy_overlap(sentence.replace("1189", "what year") + "?", sentence) > COPY_THRESHOLD
+
+
+def test_chinese_questions_in_chinese():
+    text = "广茂铁路于1997年11月批复立项，全长364公里，由广东省铁路建设投资集团主持修建。"
+    qas = questions_for(text, random.Random(0), limit=3)
+    assert qas and all(qa.question.endswith("？") for qa in qas)
+    assert all(qa.answer in text and qa.answer not in qa.question for qa in qas)
+
+
+def _evidence_lines(e) -> dict[int, str]:
+    lines = e.messages[1]["content"].split("\n")
+    return {int(x[1 : x.index("]")]): x for x in lines if x.startswith("[") and "]" in x}
 
 
 def test_dataset_kinds_shares_and_split(chat, tmp_path):
-    config = DataConfig(max_grounded=60, no_oracle_share=0.3, val_share=0.3, seed=1)
+    config = DataConfig(max_grounded=60, no_oracle_share=0.4, swapped_share=0.3, val_share=0.3)
     examples = build_examples(chat, config)
     kinds = {
-        k: [e for e in examples if e.kind == k] for k in ("grounded", "no_oracle", "out_of_domain")
+        k: [e for e in examples if e.kind == k]
+        for k in ("grounded", "no_oracle", "swapped", "out_of_domain")
     }
     assert all(kinds.values()), {k: len(v) for k, v in kinds.items()}
     share = len(kinds["no_oracle"]) / (len(kinds["grounded"]) + len(kinds["no_oracle"]))
-    assert 0.15 <= share <= 0.45
-    for e in kinds["no_oracle"] + kinds["out_of_domain"]:
+    assert 0.1 <= share <= 0.5
+    for e in kinds["no_oracle"] + kinds["swapped"] + kinds["out_of_domain"]:
         assert e.target == REFUSAL_MARKER
+    for e in kinds["no_oracle"]:
+        assert not any(
+            e.question and e.source_sentence and x.endswith(e.source_sentence)
+            for x in _evidence_lines(e).values()
+        ), "the answer's sentence is cut"
     for e in kinds["grounded"]:
+        assert e.messages == build_evidence_messages(e.question, [], "en")[:1] + e.messages[1:]
         answer, marker = e.target.rsplit(" ", 1)
         n = int(marker.strip("[]"))
-        fenced = e.messages[1]["content"].split('<source id="')[n]
-        assert answer in fenced, "the cited source holds the answer"
+        assert answer == e.answer and answer in _evidence_lines(e)[n], "[n] holds the answer"
     train_docs = {e.doc_id for e in examples if e.split == "train" and e.kind != "out_of_domain"}
     val_docs = {e.doc_id for e in examples if e.split == "val" and e.kind != "out_of_domain"}
     assert val_docs and not (train_docs & val_docs), "no document in both splits"
@@ -92,7 +128,7 @@ def test_training_prompt_is_the_inference_prompt():
     from ragchat.generation import HFGenerator
 
     tok = tiny_tokenizer()
-    msgs = build_messages("What is the pressure?", [])
+    msgs = build_evidence_messages("What is the pressure?", [], "en")
     ids, labels = encode(tok, msgs, "3 bar [1]", 2048)
     prompt_len = sum(1 for x in labels if x == -100)
     generator = HFGenerator(
@@ -100,6 +136,43 @@ def test_training_prompt_is_the_inference_prompt():
     )
     assert tok.decode(ids[:prompt_len]) == generator.render_prompt(msgs)
     assert tok.decode(ids[prompt_len:]).startswith("3 bar [1]")
+
+
+def test_threshold_keeps_wrong_refusals_within_budget():
+    answerable = [i / 100 for i in range(100)]  # marker probabilities on answerable questions
+    unanswerable = [0.88 + i / 1000 for i in range(100)]
+    t = choose_threshold(answerable, unanswerable, max_wrong=0.08)
+    assert sum(p >= t for p in answerable) <= 8
+    assert sum(p >= t for p in answerable) >= 7, "no stricter than it needs to be"
+    assert sum(p >= t for p in unanswerable) / 100 > 0.6
+
+
+def test_calibration_measures_the_first_token_on_validation_examples(tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    where = tiny_llama(tmp_path / "tiny")
+    model, tok = AutoModelForCausalLM.from_pretrained(where), AutoTokenizer.from_pretrained(where)
+    msgs = build_evidence_messages("When?", [], "en")
+    rows = [{"kind": k, "messages": msgs} for k in ("grounded", "followup", "no_oracle", "swapped")]
+    result = calibrate(model, tok, rows)
+    assert 0 < result["threshold"] < 1
+    assert result["n"] == {"answerable": 2, "unanswerable": 2}
+    assert result["val_answerable_wrongly_refused"] is not None
+
+
+def test_label_free_questions_come_from_the_validation_split(chat, tmp_path):
+    config = DataConfig(max_grounded=40, swapped_share=0.3, val_share=0.3)
+    examples = build_examples(chat, config)
+    write_dataset(examples, tmp_path / "data", config)
+    qs = held_out_questions(
+        tmp_path / "data", {"answerable": 5, "unanswerable": 3, "out_of_domain": 3}
+    )
+    val = {e.question for e in examples if e.split == "val"}
+    train_q = {e.question for e in examples if e.split == "train"}
+    assert qs and all(q["question"] in val for q in qs)
+    assert not any(q["question"] in train_q for q in qs if q["kind"] != "out_of_domain")
+    answerable = [q for q in qs if q["kind"] == "answerable"]
+    assert answerable and all(q["answers"] for q in answerable)
 
 
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="../shared is not available")
@@ -141,6 +214,8 @@ def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_output
         after = tuned(ids).logits
     assert not torch.allclose(before, after), "the adapter changes the model's outputs"
     assert card["peak_rss_mb"] > 0
+    assert 0 < card["refusal_threshold"] < 1 and card["calibration"]["n"]["answerable"] > 0
+    assert card["data_sha256"]["train"] and card["train_seconds"] > 0
     # an interrupted run resumes from its checkpoint (step 3), not from the start
 
     class Interrupted(Exception):
