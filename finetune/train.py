@@ -107,12 +107,12 @@ def train(
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file, save_file
 
-    from ragchat.generation import base_model_identity, load_causal_lm
+    from ragchat.generation import base_model_identity, inference_dtype, load_causal_lm
 
     t0 = time.time()
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    model, tok = load_causal_lm(settings)
+    model, tok = load_causal_lm(settings, dtype=inference_dtype(settings))
     if config.grad_checkpointing:
         model.config.use_cache = False
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})

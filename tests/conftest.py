@@ -41,7 +41,7 @@ def fake_generator(monkeypatch: pytest.MonkeyPatch) -> FakeGenerator:
     loads through the settings (`Settings.load()` reads RAGCHAT_GENERATOR) is this object.
     Set `.refuse` or `.pieces` on it to change what it says; `.calls` holds its prompts and
     `.adapters` the adapter of each load."""
-    from ragchat.generation import base as generation_base
+    from ragchat.generation import registry
     from tests.fakes import FakeGenerator
 
     fake = FakeGenerator()
@@ -50,7 +50,7 @@ def fake_generator(monkeypatch: pytest.MonkeyPatch) -> FakeGenerator:
         fake.adapters.append(adapter)
         return fake
 
-    monkeypatch.setitem(generation_base.GENERATORS, "fake", load)
+    monkeypatch.setitem(registry.GENERATORS, "fake", load)
     # a name of its own, so that no generator loaded (and cached) by another test is reused
     monkeypatch.setenv("RAGCHAT_GENERATOR", f"fake:{uuid.uuid4().hex[:12]}")
     return fake

@@ -1,6 +1,7 @@
 """Answer generation: the Generator protocol and its backends.
 
-    base.py    the Generator protocol, the stop-sequence cut, load_generator (the registry)
+    base.py      the Generator protocol and the stop-sequence cut
+    registry.py  load_generator: settings.generator -> one generator per process
     local.py   HFGenerator (a transformers model in this process), the chat template, the
                refusal gate
     models.py  loading local models: packaged and local GGUFs converted once, LoRA adapters
@@ -10,16 +11,7 @@
 Importing this package loads no model and no torch.
 """
 
-from ragchat.generation.base import (
-    GENERATORS,
-    Generator,
-    GeneratorFactory,
-    StopCutter,
-    clear_generator_cache,
-    cut_at_stop,
-    first_stop,
-    load_generator,
-)
+from ragchat.generation.base import Generator, StopCutter, cut_at_stop, first_stop
 from ragchat.generation.local import (
     REFUSAL_THRESHOLDS,
     HFGenerator,
@@ -37,6 +29,12 @@ from ragchat.generation.models import (
     resolve_generator_dir,
 )
 from ragchat.generation.openai import OpenAIGenerator, estimate_tokens, openai_generator
+from ragchat.generation.registry import (
+    GENERATORS,
+    GeneratorFactory,
+    clear_generator_cache,
+    load_generator,
+)
 
 __all__ = [
     "GENERATORS",
