@@ -23,12 +23,10 @@ JSON object and a markdown table; writes docs/results/app_ingest.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,13 +35,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.ui.test_browser import free_port, launch_chromium, ready
+from ragchat.app_server import run_app_server
+from ragchat.errors import AppServerError
+from tests.ui.browser_helpers import CHROMIUM, launch_chromium, ready, wait_idle
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PDFS = [REPO / "samples" / "wiki-normans.pdf", REPO / "samples" / "baike-zh-00.pdf"]
 OUT = REPO / "docs" / "results" / "app_ingest.json"
 MODELS_DIR = Path(os.environ.get("RAGCHAT_MODELS_DIR", "~/.ragchat/models")).expanduser()
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STEP = 300_000  # ms for one UI step on a busy 2-core machine (the KB's first open loads a model)
 INGEST = 1_800_000  # ms for the ingest itself
 SERVER_START_S = 300
@@ -113,83 +112,23 @@ def run_cli(files: list[Path], home: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- app (as in tests/ui/test_browser.py)
 
 
-def wait_idle(page, timeout: int = STEP, appear_ms: int = 1500) -> None:
-    """Wait until the app has finished rerunning: the running indicator has come (if it was
-    going to, within `appear_ms`; 0 when the caller knows the rerun has started) and gone, and
-    the app is connected."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    running = page.locator('[data-testid="stStatusWidget"]')
-    if appear_ms:
-        with contextlib.suppress(PlaywrightTimeout):
-            running.first.wait_for(state="visible", timeout=appear_ms)
-    running.first.wait_for(state="hidden", timeout=timeout)
-    page.locator('[data-testid="stApp"]').first.wait_for(state="visible", timeout=timeout)
-
-
-@contextlib.contextmanager
-def streamlit_server(home: Path, log_path: Path):
-    """`streamlit run streamlit_app.py` on a free port, from the repository root (so
-    .streamlit/config.toml applies); yields its URL and the seconds until the port answered."""
-    port = free_port()
-    t0 = time.perf_counter()
-    with open(log_path, "w") as log:  # a file, not a pipe nobody reads: a full pipe blocks
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env_for(home, RAGCHAT_KB="app"),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.time() + SERVER_START_S
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise SystemExit(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-        yield f"http://127.0.0.1:{port}", time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def run_app(files: list[Path], home: Path, log_path: Path) -> dict[str, Any]:
     from playwright.sync_api import expect, sync_playwright
 
-    with streamlit_server(home, log_path) as (url, server_s), sync_playwright() as pw:
+    env = env_for(home, RAGCHAT_KB="app")
+    with (
+        run_app_server(env, log_path, timeout=SERVER_START_S, stdin=subprocess.DEVNULL) as server,
+        sync_playwright() as pw,
+    ):
         browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.set_default_timeout(STEP)
             expect.set_options(timeout=STEP)
             t0 = time.perf_counter()
-            page.goto(url, timeout=STEP)
+            page.goto(server.url, timeout=STEP)
             expect(page.get_by_text("New knowledge base")).to_be_visible()
-            wait_idle(page)
+            wait_idle(page, STEP)
 
             # create the KB (opening it loads the embedder: not in the ingest's time)
             name = page.get_by_label("Name")
@@ -197,19 +136,19 @@ def run_app(files: list[Path], home: Path, log_path: Path) -> dict[str, Any]:
                 page.get_by_text("New knowledge base").click()
             ready(name).fill("app")
             name.press("Enter")
-            wait_idle(page)
+            wait_idle(page, STEP)
             ready(page.get_by_role("button", name="Create")).click()
             documents = ready(page.get_by_role("tab", name="Documents"))
-            wait_idle(page)
+            wait_idle(page, STEP)
             kb_s = time.perf_counter() - t0
 
             # upload: the browser sends the files, the app reruns and offers the button
             documents.click()
-            wait_idle(page)
+            wait_idle(page, STEP)
             t0 = time.perf_counter()
             page.locator("input[type=file]").set_input_files([str(f) for f in files])
             ingest = ready(page.get_by_role("button", name=f"Ingest {len(files)} file(s)"))
-            wait_idle(page)
+            wait_idle(page, STEP)
             upload_s = time.perf_counter() - t0
 
             # the measured part: click -> "Last upload: …" box -> idle
@@ -238,7 +177,7 @@ def run_app(files: list[Path], home: Path, log_path: Path) -> dict[str, Any]:
         "files": int(m.group(1)) if m else None,
         "pages": int(m.group(2)) if m else None,
         "chunks": int(m.group(3)) if m else None,
-        "server_start_s": round(server_s, 2),
+        "server_start_s": round(server.seconds_to_port, 2),
         "open_and_create_kb_s": round(kb_s, 2),
         "upload_s": round(upload_s, 2),
         "script_run_context_lines": sum(CONTEXT_WARNING in line for line in log.splitlines()),
@@ -329,7 +268,10 @@ def main() -> None:
                     r = run_cli(files, tmp / f"home-cli-{i}")
                     cli.append({"run": i + 1, **r})
                 else:
-                    r = run_app(files, tmp / f"home-app-{i}", tmp / f"streamlit-{i}.log")
+                    try:
+                        r = run_app(files, tmp / f"home-app-{i}", tmp / f"streamlit-{i}.log")
+                    except AppServerError as e:  # a message, as for a failed CLI run
+                        raise SystemExit(str(e)) from None
                     app.append({"run": i + 1, **r})
                 print(f"    {json.dumps(r, ensure_ascii=False)}", file=sys.stderr, flush=True)
     finally:

@@ -1,5 +1,6 @@
-"""What the benchmarks share: where things are, the eval sets' questions (JSON lines), the plain
-LangChain pipeline that ragchat is compared with, peak RSS, and the chart figure.
+"""What the benchmarks share: where things are, the eval sets' questions (JSON lines), the files
+of a synthetic KB, the plain LangChain pipeline that ragchat is compared with, peak RSS, and the
+chart figure.
 
 The benchmarks run as modules from the repository root: `python -m bench.answer` etc.
 """
@@ -36,6 +37,34 @@ def sample(rows: list[dict[str, Any]], kind: str, n: int, seed: int) -> list[dic
     pool = [r for r in rows if r["kind"] == kind]
     random.Random(seed).shuffle(pool)
     return pool[:n]
+
+
+# ---------------------------------------------------------------- synthetic KBs
+def synthetic_file(f: int, texts: list[str], id_prefix: str) -> tuple[Any, list[Any]]:
+    """The record and chunks of synthetic file number f (the index of its first chunk in the KB)
+    holding `texts`, five chunks a page; chunk i's id is "<id_prefix>:<i>"."""
+    from ragchat.kb import FileRecord
+    from ragchat.types import Chunk
+
+    doc_id, name = f"{f:064d}", f"synthetic-{f}.pdf"
+    chunks = [
+        Chunk(
+            f"{id_prefix}:{i}",
+            doc_id,
+            name,
+            t,
+            ("S",),
+            1 + i // 5,
+            1 + i // 5,
+            (0, len(t)),
+            ordinal=i,
+            n_tokens=180,
+        )
+        for i, t in enumerate(texts)
+    ]
+    count = len(texts)
+    record = FileRecord(f"/synthetic/{f}.pdf", name, doc_id, "synthetic", 0, count // 5, count, 0.0)
+    return record, chunks
 
 
 # ---------------------------------------------------------------- the LangChain baseline

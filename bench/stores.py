@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, SHARED, chart_figure, load_questions, sample
+from bench.common import REPO, SHARED, chart_figure, load_questions, sample, synthetic_file
 from ragchat.metrics import percentile
 
 RESULTS = REPO / "docs" / "results"
@@ -71,9 +71,7 @@ def synthetic_files(
 ) -> list[tuple[Any, ...]]:
     """(record, chunks, vectors, text hashes, lexical texts) per file, as bench/synthetic.py."""
     from bench.synthetic import _vocabulary
-    from ragchat.kb import FileRecord
     from ragchat.text import lexical_tokens
-    from ragchat.types import Chunk
 
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
@@ -81,34 +79,10 @@ def synthetic_files(
     files = []
     for f in range(0, n_chunks, PER_FILE):
         count = min(PER_FILE, n_chunks - f)
-        doc_id = f"{f:064d}"
         texts = [" ".join(rng.choices(words, k=150)) for _ in range(count)]
-        chunks = [
-            Chunk(
-                f"{f:012d}:{i}",  # unique (bench/synthetic.py's repeat across files)
-                doc_id,
-                f"synthetic-{f}.pdf",
-                t,
-                ("S",),
-                1 + i // 5,
-                1 + i // 5,
-                (0, len(t)),
-                ordinal=i,
-                n_tokens=180,
-            )
-            for i, t in enumerate(texts)
-        ]
+        # ids unique across files (bench/synthetic.py's repeat)
+        rec, chunks = synthetic_file(f, texts, f"{f:012d}")
         vecs = synthetic_vectors(count, dim, nrng, bases)
-        rec = FileRecord(
-            f"/synthetic/{f}.pdf",
-            f"synthetic-{f}.pdf",
-            doc_id,
-            "synthetic",
-            0,
-            count // 5,
-            count,
-            0.0,
-        )
         hashes = [f"synthetic:{f}:{i}" for i in range(count)]
         lexical = [" ".join(lexical_tokens(t)) for t in texts]
         files.append((rec, chunks, vecs, hashes, lexical))

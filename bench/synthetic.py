@@ -11,11 +11,11 @@ import numpy as np
 def build_synthetic_kb(
     settings: Any, n_chunks: int, *, name: str = "synthetic", seed: int = 0
 ) -> Any:
+    from bench.common import synthetic_file
     from ingestion.index import text_hash
     from ragchat.embedder import load_embedder
-    from ragchat.kb import FileRecord, open_kb
+    from ragchat.kb import open_kb
     from ragchat.text import lexical_tokens
-    from ragchat.types import Chunk
 
     embedder = load_embedder(settings)
     kb = open_kb(settings, name, embedder=embedder.name, dim=embedder.dim, create=True)
@@ -29,37 +29,10 @@ def build_synthetic_kb(
         for f in range(0, n_chunks, per_file):
             count = min(per_file, n_chunks - f)
             doc_id = f"{f:064d}"
-            chunks, texts = [], []
-            for i in range(count):
-                text = " ".join(rng.choices(words, k=150))
-                texts.append(text)
-                chunks.append(
-                    Chunk(
-                        f"{doc_id[:16]}:{i}",
-                        doc_id,
-                        f"synthetic-{f}.pdf",
-                        text,
-                        ("S",),
-                        1 + i // 5,
-                        1 + i // 5,
-                        (0, len(text)),
-                        ordinal=i,
-                        n_tokens=180,
-                    )
-                )
+            texts = [" ".join(rng.choices(words, k=150)) for _ in range(count)]
+            rec, chunks = synthetic_file(f, texts, doc_id[:16])
             vecs = nrng.normal(size=(count, embedder.dim)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            rec = FileRecord(
-                f"/synthetic/{f}.pdf",
-                f"synthetic-{f}.pdf",
-                doc_id,
-                "synthetic",
-                0,
-                count // 5,
-                count,
-                0.0,
-                (),
-            )
             w.put_file(
                 rec,
                 chunks,

@@ -65,3 +65,8 @@ class ModelError(RagchatError):
 
 class AdapterError(ModelError):
     """A LoRA adapter cannot be loaded (missing files, other base model, unsafe format)."""
+
+
+class AppServerError(RagchatError):
+    """The Streamlit app server did not start: its process ended, or its port did not answer in
+    time. The message ends with the tail of its log."""

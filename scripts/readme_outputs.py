@@ -14,14 +14,13 @@ default embedder and answering model are used:
    (docs/screenshots/chat.png), open the first citation's page view, screenshot the page with the
    cited sentence highlighted (docs/screenshots/page.png).
 
-Nothing here uses the tests' fake generator; the browser helpers are shared with
-tests/ui/test_browser.py.
+Nothing here uses the tests' fake generator; the browser helpers (tests/ui/browser_helpers.py)
+and the app server (ragchat/app_server.py) are those of tests/ui/test_browser.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -31,23 +30,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.ui.test_browser import (  # noqa: E402
-    CHROMIUM,
-    STEP,
-    free_port,
-    launch_chromium,
-    one_line,
-    open_page_view,
-    ready,
-    wait_idle,
-)
+from ragchat.app_server import run_app_server  # noqa: E402
+from ragchat.errors import AppServerError  # noqa: E402
+from tests.ui import browser_helpers as ui  # noqa: E402
 
 KB = "samples"
 QUESTIONS = (
@@ -182,80 +172,32 @@ def write_examples(generator: str, embedder: str) -> None:
     print(f"wrote {EXAMPLES.relative_to(REPO)}", file=sys.stderr)
 
 
-@contextlib.contextmanager
-def streamlit_server(log_path: Path) -> Iterator[str]:
-    import socket
-
-    port = free_port()
-    env = dict(os.environ, RAGCHAT_KB=KB, PYTHONPATH=str(REPO))
-    with open(log_path, "w") as log:  # a file, not a pipe nobody reads
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.time() + 300
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
-        if proc.poll() is not None:
-            raise SystemExit("streamlit did not start:\n" + log_path.read_text())
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def screenshots(home: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"no Chromium at {CHROMIUM}")
+    if not Path(ui.CHROMIUM).exists():
+        raise SystemExit(f"no Chromium at {ui.CHROMIUM}")
     SHOTS.mkdir(parents=True, exist_ok=True)
     log_path = home / "streamlit.log"
-    with streamlit_server(log_path) as url, sync_playwright() as pw:
-        browser = launch_chromium(pw)
+    env = dict(os.environ, RAGCHAT_KB=KB, PYTHONPATH=str(REPO))
+    with run_app_server(env, log_path, timeout=300) as server, sync_playwright() as pw:
+        browser = ui.launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            page.set_default_timeout(STEP)
-            expect.set_options(timeout=STEP)
-            page.goto(url, timeout=STEP)
-            expect(page.get_by_text("Knowledge base", exact=True)).to_be_visible(timeout=STEP)
-            wait_idle(page)
+            page.set_default_timeout(ui.STEP)
+            expect.set_options(timeout=ui.STEP)
+            page.goto(server.url, timeout=ui.STEP)
+            expect(page.get_by_text("Knowledge base", exact=True)).to_be_visible(timeout=ui.STEP)
+            ui.wait_idle(page)
             holds = page.get_by_text(f"{KB} holds")  # the chat's first screen names the KB
             if not holds.is_visible():  # another KB is selected: pick ours in the sidebar
                 select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Knowledge")
-                ready(select.first).click()
-                ready(page.get_by_role("option", name=KB, exact=True)).click()
-                wait_idle(page)
-            expect(holds).to_be_visible(timeout=STEP)
+                ui.ready(select.first).click()
+                ui.ready(page.get_by_role("option", name=KB, exact=True)).click()
+                ui.wait_idle(page)
+            expect(holds).to_be_visible(timeout=ui.STEP)
 
-            box = ready(page.get_by_placeholder("Ask your documents…"))
+            box = ui.ready(page.get_by_placeholder("Ask your documents…"))
             box.fill(APP_QUESTION)
             box.press("Enter")
             messages = page.locator('[data-testid="stChatMessage"]')
@@ -264,18 +206,18 @@ def screenshots(home: Path) -> None:
             )
             refusal = messages.last.locator('[data-testid="stAlertContentWarning"]')
             expect(citation.first.or_(refusal.first)).to_be_visible(timeout=ANSWER)
-            wait_idle(page, timeout=ANSWER)
+            ui.wait_idle(page, timeout=ANSWER)
             if refusal.count():
                 raise SystemExit(f"the app refused {APP_QUESTION!r}: {refusal.first.inner_text()}")
-            answer = one_line(
+            answer = ui.one_line(
                 messages.last.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
             )
             print(f"app answer: {answer}", file=sys.stderr)
             page.screenshot(path=str(SHOTS / "chat.png"))
 
-            open_page_view(page, citation.first)
+            ui.open_page_view(page, citation.first)
             caption = page.locator('[data-testid="stImageCaption"]').last
-            text = one_line(caption.inner_text())
+            text = ui.one_line(caption.inner_text())
             print(f"page caption: {text}", file=sys.stderr)
             if "highlighted: “" not in text:
                 raise SystemExit(f"the page caption names no highlighted sentence: {text}")
@@ -283,7 +225,7 @@ def screenshots(home: Path) -> None:
             turn = messages.last
             height = (turn.bounding_box() or {"height": 1000})["height"]
             page.set_viewport_size({"width": 1300, "height": int(height) + 600})
-            wait_idle(page)
+            ui.wait_idle(page)
             turn.scroll_into_view_if_needed()
             expect(caption).to_be_visible()
             box_ = turn.bounding_box()
@@ -330,7 +272,10 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_examples:
             write_examples(settings.generator, settings.embedder)
         if not args.skip_screenshots:
-            screenshots(home)
+            try:
+                screenshots(home)
+            except AppServerError as e:  # a message, as for every other failure here
+                raise SystemExit(str(e)) from None
     finally:
         if args.keep_home:
             print(f"kept the data home {home}", file=sys.stderr)

@@ -36,13 +36,18 @@ def write_pdf(path: Path, title: str, body: str, pages: int = 2) -> None:
     doc.close()
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def write_topics(tmp_path: Path) -> Path:
+    """tmp_path/docs with one generated PDF per topic in TOPICS (also used by test_pg_cli.py)."""
     d = tmp_path / "docs"
     d.mkdir()
     for name, (title, body) in TOPICS.items():
         write_pdf(d / name, title, body)
     return d
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_topics(tmp_path)
 
 
 def run(main, *args: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ingestion.cli import main as ingest_main
 from ragchat.cli import main as ragchat_main
 from tests import pdfgen
-from tests.integration.test_ingest_cli import TOPICS, write_pdf
+from tests.integration.test_ingest_cli import run, write_pdf, write_topics
 
 pytestmark = pytest.mark.pg
 
@@ -28,17 +28,9 @@ QUESTIONS = [
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    d = tmp_path / "docs"
-    d.mkdir()
-    for name, (title, body) in TOPICS.items():
-        write_pdf(d / name, title, body)
+    d = write_topics(tmp_path)
     pdfgen.structured(d / "manual.pdf")
     return d
-
-
-def run(main, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout
 
 
 def ingest(*args: str) -> dict:

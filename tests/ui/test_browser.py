@@ -6,27 +6,30 @@ processes that re-ran the app. Screenshots go under the test's tmp_path, for deb
 README's come from the real default models (scripts/readme_outputs.py), never from this fake.
 
 Every step waits for the app to be idle (Streamlit's running indicator gone) and for its target
-to be ready, with generous timeouts: on a busy 2-core machine a rerun can take many seconds."""
+to be ready, with generous timeouts: on a busy 2-core machine a rerun can take many seconds. The
+browser helpers are in tests/ui/browser_helpers.py, the server in ragchat/app_server.py."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from ragchat.app_server import run_app_server
 from tests import pdfgen
+from tests.ui.browser_helpers import (
+    CHROMIUM,
+    STEP,
+    launch_chromium,
+    one_line,
+    open_page_view,
+    ready,
+    wait_idle,
+)
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-STEP = 120_000  # ms for one UI step to settle
 INGEST = 600_000  # ms for an ingest (embedding on a shared CPU)
 ANSWER = 300_000  # ms for an answer, model loading included
 
@@ -37,15 +40,8 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path, _data_home: Path):
-    port = free_port()
     log_path = tmp_path / "streamlit.log"
     # The packaged 135M model rarely cites without the domain adapter, so the browser test
     # plugs in the fake generator through the documented `module:` generator setting.
@@ -55,106 +51,8 @@ def server(tmp_path: Path, _data_home: Path):
         PYTHONPATH=str(REPO),
         RAGCHAT_GENERATOR="module:tests.fakes:make_fake_generator",
     )
-    with open(log_path, "w") as log:  # a file, not a pipe nobody reads: a full pipe blocks
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    deadline = time.time() + 180
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.5)
-    assert proc.poll() is None, log_path.read_text()
-    yield f"http://127.0.0.1:{port}", log_path
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def wait_idle(page, timeout: int = STEP) -> None:
-    """Wait until the app has finished rerunning: the running indicator has come (if it was
-    going to) and gone, and the app is connected."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    running = page.locator('[data-testid="stStatusWidget"]')
-    # the rerun may be quick, or not started yet: the caller waits for its target too
-    with contextlib.suppress(PlaywrightTimeout):
-        running.first.wait_for(state="visible", timeout=1500)
-    running.first.wait_for(state="hidden", timeout=timeout)
-    page.locator('[data-testid="stApp"]').first.wait_for(state="visible", timeout=timeout)
-
-
-def ready(locator, timeout: int = STEP):
-    """The locator, once visible and enabled (not inert behind a rerun)."""
-    from playwright.sync_api import expect
-
-    expect(locator).to_be_visible(timeout=timeout)
-    expect(locator).to_be_enabled(timeout=timeout)
-    return locator
-
-
-def launch_chromium(pw):
-    return pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    )
-
-
-def open_page_view(page, citation) -> None:
-    """Open a citation's expander and its "Show the page" switch; wait for the page image."""
-    from playwright.sync_api import expect
-
-    ready(citation).click()
-    wait_idle(page)
-    switch = page.get_by_role("switch", name="Show the page").first
-    for _ in range(6):  # a click that lands during a rerun can be dropped: retry until it holds
-        if switch.is_checked():
-            break
-        label = page.get_by_text("Show the page").first
-        if not label.is_visible():
-            citation.click()
-            wait_idle(page)
-        ready(label).click()
-        wait_idle(page)
-    expect(switch).to_be_checked(timeout=STEP)
-    expect(page.locator('[data-testid="stImage"] img').last).to_be_visible(timeout=STEP)
-    expect(page.locator('[data-testid="stImageCaption"]').last).to_be_visible(timeout=STEP)
-    wait_idle(page)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
+    with run_app_server(env, log_path, timeout=180) as app:
+        yield app.url, log_path
 
 
 def test_upload_ask_and_open_the_cited_page(server, tmp_path: Path) -> None:
