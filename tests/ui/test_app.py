@@ -258,3 +258,57 @@ def test_spawned_helpers_do_not_rerun_the_app(app_env):
     main = sys.modules["__main__"]
     assert callable(getattr(main, "base_settings", None)), "__main__ is the app script here"
     assert "init_main_from_path" not in spawn.get_preparation_data("helper")
+
+
+# ---------------------------------------------------------------- the adapter's Quality tab
+def test_quality_tab_shows_base_vs_adapter_report(app_env):
+    import json
+
+    settings = Settings.load()
+    adapter = settings.kb_root / "manuals" / "adapter"
+    (adapter / "evaluation").mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "training_card.json").write_text(
+        json.dumps(
+            {
+                "steps_done": 40,
+                "seconds": 1500,
+                "refusal_threshold": 0.41,
+                "examples": {"train": 300},
+                "peak_rss_mb": 4200,
+            }
+        )
+    )
+    metrics = {"answerable_f1": 0.31, "over_refusal": 0.05, "unanswerable_refused": 0.2}
+    tuned = {"answerable_f1": 0.52, "over_refusal": 0.08, "unanswerable_refused": 0.65}
+    example = {
+        "question": "When was the boiler tested?",
+        "kind": "answerable",
+        "gold": ["1998"],
+        "base": "The document says: “…” [1]",
+        "adapter": "1998 [1]",
+    }
+    (adapter / "evaluation" / "report.json").write_text(
+        json.dumps(
+            {
+                "base": metrics,
+                "adapter": tuned,
+                "examples": [example],
+                "questions": "held-out generated questions",
+            }
+        )
+    )
+    at = run_app()
+    assert [t.label for t in at.tabs] == ["Chat", "Documents", "Quality"]
+    quality = at.tabs[2]
+    table = quality.table[0].value
+    row = table[table["metric"] == "Answer F1 (answerable)"].iloc[0]
+    assert (row["base"], row["adapter"]) == ("0.31", "0.52")
+    shown = " ".join(plain(m.value) for m in quality.markdown)
+    assert "When was the boiler tested?" in shown and "1998 [1]" in shown
+    assert any("refusal threshold 0.41" in plain(c.value) for c in quality.caption)
+
+
+def test_no_quality_tab_without_an_adapter(app_env):
+    at = run_app()
+    assert [t.label for t in at.tabs] == ["Chat", "Documents"]
