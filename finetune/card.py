@@ -22,6 +22,7 @@ def data_card(examples: list[Any], config: Any) -> dict[str, Any]:
         "counts": {f"{s}/{k}/{lang}": n for (s, k, lang), n in sorted(counts.items())},
         "by_kind": dict(sorted(Counter(e.kind for e in examples).items())),
         "by_lang": dict(sorted(Counter(e.lang for e in examples).items())),
+        "written_by_generator": sum(1 for e in examples if e.id.endswith("w")),
         "copy_overlap": {
             "threshold": COPY_THRESHOLD,
             "share_over_threshold": round(

@@ -32,21 +32,30 @@ def _chat(opts: dict[str, Any], **extra: Any) -> Any:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--max-examples", type=int, default=420, show_default=True, help="Grounded examples.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--writer-minutes",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Also let the generator write questions for this long.",
+)
 @common_options
-def build_data(out: Path, max_examples: int, seed: int, **opts: Any) -> None:
+def build_data(out: Path, max_examples: int, seed: int, writer_minutes: float, **opts: Any) -> None:
     """Generate grounded, no-oracle and out-of-domain examples from the KB alone."""
-    card = _build(opts, out, max_examples, seed)
+    card = _build(opts, out, max_examples, seed, writer_minutes)
     click.echo(json.dumps(card["counts"], indent=2))
 
 
-def _build(opts: dict[str, Any], out: Path, max_examples: int, seed: int) -> dict[str, Any]:
+def _build(
+    opts: dict[str, Any], out: Path, max_examples: int, seed: int, writer_minutes: float = 0.0
+) -> dict[str, Any]:
     from tqdm import tqdm
 
     from finetune.data import DataConfig, build_examples, write_dataset
 
     with fail_cleanly():
         _, chat = _chat(opts)
-        config = DataConfig(max_grounded=max_examples, seed=seed)
+        config = DataConfig(max_grounded=max_examples, seed=seed, writer_minutes=writer_minutes)
         bar = tqdm(desc="chunks", unit="chunk", file=sys.stderr)
 
         def step(done: int, total: int) -> None:
@@ -245,6 +254,7 @@ def _training_data(adapter: Path) -> Path | None:
 @click.option("--minutes", type=float, default=None, help="Most training minutes (default 18).")
 @click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 512).")
 @click.option("--no-evaluate", is_flag=True, help="Skip the base-vs-adapter report.")
+@click.option("--writer-minutes", type=float, default=0.0, help="See build-data.")
 @common_options
 def run(
     questions: Path | None,
@@ -252,12 +262,13 @@ def run(
     minutes: float | None,
     max_len: int | None,
     no_evaluate: bool,
+    writer_minutes: float,
     **opts: Any,
 ) -> None:
     """build-data, train and evaluate; then make the adapter the KB's default."""
     _, chat = _chat(opts)
     root = chat.kb.root
-    _build(opts, root / "adapter-data", 420, 0)
+    _build(opts, root / "adapter-data", 420, 0, writer_minutes)
     _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len, minutes)
     chat.kb.update_manifest(default_adapter=str(root / "adapter"))
     click.echo(

@@ -60,6 +60,7 @@ class DataConfig:
     distractors: int = 3
     val_share: float = 0.2
     max_copy_share: float = 0.15  # questions over the copy threshold kept at most
+    writer_minutes: float = 0.0  # > 0: the generator also writes questions (finetune.writer)
     seed: int = 0
 
 
@@ -224,6 +225,7 @@ def build_examples(
     b = _Builder(chat, config, val_docs)
     entities = sorted({e for c in chunks for e in entities_of(c.text)})
     examples: list[Example] = []
+    sources: list[tuple[QA, Chunk, str]] = []  # grounded questions, for the writer
     copies = 0
     for i, chunk in enumerate(chunks):
         if sum(1 for e in examples if e.kind in ("grounded", "followup")) >= config.max_grounded:
@@ -237,6 +239,7 @@ def build_examples(
                 copies += 1
             if ex := b.grounded(qa, chunk, split):
                 examples.append(ex)
+                sources.append((qa, chunk, split))
             if rng.random() < config.no_oracle_share and (ex := b.no_oracle(qa, chunk, split)):
                 examples.append(ex)
             if rng.random() < config.swapped_share and (
@@ -252,8 +255,29 @@ def build_examples(
                 examples.append(ex)
         if progress:
             progress(i + 1, len(chunks))
+    if config.writer_minutes > 0:
+        examples += _written(b, sources, config.writer_minutes, rng)
     examples += _out_of_domain(b, config, len(examples), rng)
     return examples
+
+
+def _written(
+    b: _Builder, asked: list[tuple[QA, Chunk, str]], minutes: float, rng: random.Random
+) -> list[Example]:
+    """Grounded examples whose questions the base generator wrote (finetune.writer)."""
+    from finetune.writer import written
+    from ragchat.generation import load_generator
+
+    generator = load_generator(b.chat.settings, None)  # the base model, never an old adapter
+    by_id = {c.chunk_id: (c, split) for _, c, split in asked}
+    order = list(asked)
+    rng.shuffle(order)
+    out = []
+    for qa, chunk_id in written(generator, ((q, c.text, c.chunk_id) for q, c, _ in order), minutes):
+        chunk, split = by_id[chunk_id]
+        if ex := b.grounded(qa, chunk, split):
+            out.append(replace(ex, id=ex.id + "w"))
+    return out
 
 
 def _out_of_domain(

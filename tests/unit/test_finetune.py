@@ -138,6 +138,37 @@ def test_training_prompt_is_the_inference_prompt():
     assert tok.decode(ids[prompt_len:]).startswith("3 bar [1]")
 
 
+class Writer:
+    """A generator double at the process boundary: replies with the next canned text."""
+
+    name = "writer"
+
+    def __init__(self, replies):
+        self.replies = list(replies)
+
+    def stream(self, messages, **kw):
+        yield self.replies.pop(0)
+
+
+def test_generator_written_questions_are_kept_only_when_they_pass_the_checks():
+    from finetune.questions import QA
+    from finetune.writer import written
+
+    sentence = "The old stone tower of Rouen was completed in 1189 by the city guild."
+    qa = QA("In what year was the old stone tower of Rouen completed?", "1189", "year", sentence)
+    replies = [
+        "When did the builders finish Rouen's tower?",  # kept
+        "In what year was it completed, 1189?",  # gives the answer away
+        "What does the sentence say?",  # about the sentence, not the document
+        sentence.replace("in 1189", "when") + "?",  # a copy of the sentence
+        "When was it done",  # not a question
+    ]
+    pairs = [(qa, sentence, f"c{i}") for i in range(len(replies))]
+    kept = list(written(Writer(replies), pairs, minutes=1))
+    assert [(q.question, cid) for q, cid in kept] == [(replies[0], "c0")]
+    assert kept[0][0].answer == "1189" and kept[0][0].kind == "llm"
+
+
 def test_threshold_keeps_wrong_refusals_within_budget():
     answerable = [i / 100 for i in range(100)]  # marker probabilities on answerable questions
     unanswerable = [0.88 + i / 1000 for i in range(100)]
@@ -251,3 +282,13 @@ def test_gradient_checkpointing_trains_the_same_as_keeping_activations(chat, tmp
         )
     assert len(losses[True]) == 3
     assert losses[True] == pytest.approx(losses[False], rel=1e-3), "same loss at every step"
+
+
+def test_build_data_with_writer_minutes_asks_the_base_generator(fake_generator, chat):
+    fake_generator.pieces = ["Which year saw the founding of that hall?"]
+    config = DataConfig(max_grounded=20, writer_minutes=1.0)
+    examples = build_examples(chat, config)
+    written = [e for e in examples if e.id.endswith("w")]
+    assert written and all(e.question == fake_generator.pieces[0] for e in written)
+    assert all(e.kind == "grounded" and e.answer in e.target for e in written)
+    assert fake_generator.adapters == [None], "questions come from the base model"
