@@ -40,6 +40,11 @@ def _engine(name: str) -> Any:
         return None
 
 
+def forget_engines() -> None:
+    """Drop the loaded engines: the next page loads them again from OCR_ENGINES."""
+    _engine.cache_clear()
+
+
 def ocr_available(settings: Settings, name: str = "rapidocr") -> bool:
     """Whether image-only pages get OCR: ocr=auto when the engine is installed, ocr=on (an error
     naming the fix when it is not), never with ocr=off."""

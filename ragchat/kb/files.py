@@ -227,6 +227,22 @@ class KnowledgeBase:
         with self._mutex:
             return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
+    def row_counts(self) -> dict[str, Any]:
+        """What each part of the store holds, read in one view: vectors in the FAISS index,
+        chunk rows, BM25 rows, chunks per file name, and the file records. All three totals
+        agree in a sound KB."""
+        with self.snapshot(), self._mutex:
+            per_file = dict(
+                self._db.execute("SELECT file, COUNT(*) FROM chunks GROUP BY path").fetchall()
+            )
+            return {
+                "vectors": self.size(),
+                "chunks": int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]),
+                "lexical": int(self._db.execute("SELECT COUNT(*) FROM lexical").fetchone()[0]),
+                "per_file": per_file,
+                "files": self.files(),
+            }
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A consistent read view: everything read inside sees one generation."""

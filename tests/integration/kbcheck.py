@@ -68,16 +68,9 @@ def kb_state(home: Path, kb: str) -> dict[str, int] | None:
         return {}
     kb_ = KnowledgeBase.open(home / "kb", kb)
     try:
-        with kb_.snapshot():
-            files = kb_.files()
-            rows = kb_.chunk_count()
-            index = kb_._vectors()
-            db = kb_._db
-            lexical = db.execute("SELECT COUNT(*) FROM lexical").fetchone()[0]
-            per_file = dict(
-                db.execute("SELECT file, COUNT(*) FROM chunks GROUP BY path").fetchall()
-            )
-        assert index.ntotal == rows == lexical, (index.ntotal, rows, lexical)
+        counts = kb_.row_counts()  # one read view, even while a writer runs
+        files, rows, per_file = counts["files"], counts["chunks"], counts["per_file"]
+        assert counts["vectors"] == rows == counts["lexical"], counts
         assert sum(f.chunks for f in files) == rows
         assert {f.name: f.chunks for f in files} == per_file
         db2 = sqlite3.connect(root / "kb.sqlite")

@@ -106,7 +106,7 @@ def test_ocr_engine_seam_recognises_image_pages(tmp_path, monkeypatch):
         ]
 
     monkeypatch.setitem(ocr.OCR_ENGINES, "rapidocr", fake_engine)
-    ocr._engine.cache_clear()
+    ocr.forget_engines()
     try:
         doc = parse_pdf(pdfgen.image_only(tmp_path / "scan.pdf", pages=1), S)
         assert (
@@ -115,7 +115,7 @@ def test_ocr_engine_seam_recognises_image_pages(tmp_path, monkeypatch):
         with pytest.raises(NeedsOcr):
             parse_pdf(tmp_path / "scan.pdf", Settings(ocr="off"))
     finally:
-        ocr._engine.cache_clear()
+        ocr.forget_engines()
 
 
 def test_encrypted_needs_the_right_password(tmp_path):

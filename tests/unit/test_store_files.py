@@ -70,3 +70,13 @@ def test_old_kbs_without_context_and_chunking_are_migrated(tmp_path):
     assert {c.context for c in kb.chunks_of("/d/a.pdf")} == {""}
     put(kb, "/d/b.pdf", ["epsilon"])
     assert kb.chunk_count() == 3
+
+
+def test_row_counts_agree_across_index_rows_and_bm25(tmp_path):
+    kb = open_kb(tmp_path)
+    put(kb, "/d/a.pdf", ["one", "two"])
+    put(kb, "/d/b.pdf", ["three"])
+    counts = kb.row_counts()
+    assert counts["vectors"] == counts["chunks"] == counts["lexical"] > 0
+    assert sum(counts["per_file"].values()) == counts["chunks"]
+    assert {f.name: f.chunks for f in counts["files"]} == counts["per_file"]
