@@ -33,6 +33,7 @@ def marker_probability(model: Any, tokenizer: Any, messages: list[dict[str, str]
             for v in (REFUSAL_MARKER, " " + REFUSAL_MARKER)
         }
     )
+    ids = {k: v.to(model.device) for k, v in ids.items()}
     with torch.inference_mode():
         logits = model(**ids, logits_to_keep=1).logits[0, -1].float()
     return float(logits.softmax(-1)[marker].sum())

@@ -110,6 +110,7 @@ def score(
                 "answer": a.text,
                 "refused": a.refused,
                 "fallback": a.fallback,
+                "draft": a.draft,
             }
         )
         if progress:

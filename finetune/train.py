@@ -241,6 +241,7 @@ def answer_loss(model: Any, batch: dict[str, Any]) -> Any:
     is (the vocabulary projection over every prompt position would cost more than the rest)."""
     import torch
 
+    batch = {k: v.to(model.device) for k, v in batch.items()}
     targets = batch["labels"][:, 1:]  # the logits at position t predict token t + 1
     keep = (targets != -100).any(0).nonzero().squeeze(1)
     out = model(

@@ -169,6 +169,13 @@ class Settings:
             " sentence verified; extractive = quote the best evidence sentence (no model)."
         ),
     )
+    device: Literal["cpu", "cuda", "mps", "auto"] = field(
+        default="cpu",
+        metadata=_help(
+            "Where the local generator answers and trains: cpu, cuda, mps, or auto (a GPU when"
+            " torch sees one). An adapter trains in about a minute on a GPU, ~20 min on 2 cores."
+        ),
+    )
     generator_dtype: Literal["auto", "float32", "bfloat16"] = field(
         default="auto",
         metadata=_help(

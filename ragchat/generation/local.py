@@ -121,6 +121,7 @@ class HFGenerator:
 
         prompt = self.render_prompt(messages)
         ids = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        ids = ids.to(self.model.device)
         room = self.context - max_new_tokens
         if ids.shape[1] > room:
             raise ModelError(

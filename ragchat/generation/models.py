@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragchat.errors import AdapterError, ModelError
+from ragchat.errors import AdapterError, ConfigError, ModelError
 from ragchat.settings import DEFAULT_GENERATOR as QWEN_CODER_GENERATOR
 from ragchat.settings import PACKAGED_GENERATOR, Settings
 
@@ -231,11 +231,29 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
+def resolve_device(settings: Settings) -> str:
+    """The torch device for the local generator: settings.device, checked to exist."""
+    import torch
+
+    wanted = settings.device
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if wanted == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if (wanted == "cuda" and not cuda) or (wanted == "mps" and not mps):
+        raise ConfigError(
+            f"device={wanted} but torch sees no such device here; set device=cpu (or auto)"
+        )
+    return wanted
+
+
 def inference_dtype(settings: Settings) -> Any:
     import torch
 
     choice = settings.generator_dtype
     if choice == "auto":
+        if resolve_device(settings) != "cpu":
+            return torch.bfloat16
         return torch.bfloat16 if cpu_has_bf16() else torch.float32
     return torch.bfloat16 if choice == "bfloat16" else torch.float32
 
@@ -248,6 +266,7 @@ def load_causal_lm(
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    device = resolve_device(settings)  # a missing GPU fails before any load
     if settings.threads > 0:
         torch.set_num_threads(settings.threads)
     where = resolve_generator_dir(settings)
@@ -259,6 +278,7 @@ def load_causal_lm(
             f"generator {settings.generator!r} could not be loaded ({exc}). Offline, use the"
             " packaged default or a local model directory"
         ) from exc
+    model.to(device)
     if adapter is not None:
         model = load_adapter(model, Path(adapter), base_model_identity(settings))
     model.eval()

@@ -87,3 +87,18 @@ def test_ocr_on_without_an_engine_fails_in_one_line(monkeypatch):
     message = str(err.value)
     assert "\n" not in message
     assert "ocr=on" in message and "pip install 'ragchat[ocr]'" in message
+
+
+def test_a_missing_gpu_is_a_clear_error_before_any_model_loads():
+    import torch
+
+    from ragchat.errors import ConfigError
+    from ragchat.generation.models import resolve_device
+
+    assert resolve_device(Settings.load({"device": "cpu"})) == "cpu"
+    assert resolve_device(Settings.load({"device": "auto"})) in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="device=cuda"):
+            resolve_device(Settings.load({"device": "cuda"}))
+    with pytest.raises(ConfigError):
+        Settings.load({"device": "tpu"})
