@@ -140,7 +140,7 @@ def metrics(records: list[dict[str, Any]], long_answers: bool) -> dict[str, Any]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from ragchat.pipeline import RagChat
+    from ragchat.pipeline import DEFAULT_ADAPTER, NO_ADAPTER, RagChat
     from ragchat.settings import Settings
 
     overrides = {"home": args.home, "answer_mode": args.mode}
@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings.load(overrides)
     results: dict[str, Any] = {
         "generator": settings.generator,
+        "adapter": args.adapter,
         "mode": settings.answer_mode,
         "sets": {},
     }
@@ -157,7 +158,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with open(jsonl, "w", encoding="utf-8") as fh:
         for name in args.sets.split(","):
             kb, embedder = build_kb(settings, name)
-            chat = RagChat(settings, kb, embedder)
+            # the base model unless asked: a KB trained with ragchat-finetune has a default adapter
+            adapter = DEFAULT_ADAPTER if args.adapter == "kb" else NO_ADAPTER
+            chat = RagChat(settings, kb, embedder, adapter=adapter)
             rows = load_questions(name)
             kinds = args.kinds.split(",")
             asked = [q for kind in kinds for q in sample(rows, kind, args.n, args.seed)]
@@ -212,6 +215,12 @@ def main() -> None:
     ap.add_argument("--kinds", default="answerable,unanswerable,out_of_domain")
     ap.add_argument("--generator", default=None)
     ap.add_argument("--mode", default="generate", choices=["generate", "extractive"])
+    ap.add_argument(
+        "--adapter",
+        default="none",
+        choices=["none", "kb"],
+        help="kb: answer with each KB's default adapter (ragchat-finetune); none: the base model",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "grounded.json")
     args = ap.parse_args()
     results = run(args)
