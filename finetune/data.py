@@ -28,7 +28,7 @@ from finetune.questions import QA, copy_overlap, entities_of, questions_for, swa
 from ragchat.evidence import select_evidence
 from ragchat.prompt import build_evidence_messages, refusal_target
 from ragchat.rewrite import rewrite_followup
-from ragchat.text import detect_lang
+from ragchat.text import detect_lang, lexical_tokens
 from ragchat.types import Chunk, Evidence, Hit
 
 OOD_FILE = Path(__file__).with_name("ood_questions.txt")
@@ -161,6 +161,8 @@ class _Builder:
             return None
         lang = detect_lang(twin.question)
         new = [e for e in entities if e in twin.question and e not in qa.question]
+        if self.answerable_elsewhere(twin.question, new):
+            return None  # the KB may answer the twin after all: not a clean refusal
         hits = self.distractors(twin.question, None, "", split)
         ev = self.evidence(twin.question, hits, lang)
         if not ev or any(w in e.text for e in ev for w in new):
@@ -176,6 +178,18 @@ class _Builder:
             refusal_target(),
             split,
         )
+
+    def answerable_elsewhere(self, question: str, new: list[str]) -> bool:
+        """Does a retrieved chunk hold the swapped-in entity together with most of the rest of
+        the question ("hall number 3 of Caen" when Rouen's was asked)?"""
+        rest = set(lexical_tokens(question)) - {t for w in new for t in lexical_tokens(w)}
+        for hit in self.chat.retriever.search(question).candidates:
+            text = hit.chunk.text
+            if any(w in text for w in new) and rest:
+                have = set(lexical_tokens(text))
+                if len(rest & have) / len(rest) >= 0.6:
+                    return True
+        return False
 
     def example(
         self,
