@@ -265,20 +265,29 @@ def run(
     writer_minutes: float,
     **opts: Any,
 ) -> None:
-    """build-data, train and evaluate; then make the adapter the KB's default."""
+    """build-data, train and evaluate; then make the adapter the KB's default if it did no
+    worse than the base model (always, with --no-evaluate)."""
+    from finetune.evaluate import better_than_base
+
     _, chat = _chat(opts)
     root = chat.kb.root
     _build(opts, root / "adapter-data", 420, 0, writer_minutes)
     _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len, minutes)
-    chat.kb.update_manifest(default_adapter=str(root / "adapter"))
-    click.echo(
-        f"adapter saved to {root / 'adapter'} and set as the default for KB {chat.kb.name!r}"
-    )
+    click.echo(f"adapter saved to {root / 'adapter'}")
+    verdict = None
     if not no_evaluate:
         n = {"answerable": 30, "unanswerable": 15, "out_of_domain": 15}
         if questions:
             n = {"answerable": 80, "unanswerable": 50, "out_of_domain": 50}
-        _evaluate(opts, root / "adapter", questions, n, None)
+        verdict = better_than_base(_evaluate(opts, root / "adapter", questions, n, None))
+    if verdict is None or verdict[0]:
+        chat.kb.update_manifest(default_adapter=str(root / "adapter"))
+        click.echo(f"set as the default for KB {chat.kb.name!r}")
+    else:
+        click.echo(
+            f"not set as the default for KB {chat.kb.name!r}: {verdict[1]}. Use it with"
+            f" --adapter {root / 'adapter'} to try it anyway"
+        )
 
 
 if __name__ == "__main__":

@@ -154,6 +154,19 @@ def compare(
     return results
 
 
+def better_than_base(results: dict[str, Any]) -> tuple[bool, str]:
+    """Should the adapter answer by default? Not if it loses answer F1 or refuses more than a
+    tenth of the answerable questions beyond what the base refuses."""
+    base, tuned = results["base"], results["adapter"]
+    f1_b, f1_a = base.get("answerable_f1") or 0.0, tuned.get("answerable_f1") or 0.0
+    over_b, over_a = base.get("over_refusal") or 0.0, tuned.get("over_refusal") or 0.0
+    if f1_a < f1_b:
+        return False, f"answer F1 {f1_a:.2f} is below the base model's {f1_b:.2f}"
+    if over_a > max(0.10, over_b):
+        return False, f"it refuses {over_a:.0%} of answerable questions (base {over_b:.0%})"
+    return True, f"answer F1 {f1_b:.2f} -> {f1_a:.2f}"
+
+
 def examples(results: dict[str, Any], n: int = 5) -> list[dict[str, Any]]:
     """A few questions with both answers: answerable ones where they differ first."""
     base, adapted = results["base"]["records"], results["adapter"]["records"]

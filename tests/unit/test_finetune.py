@@ -295,3 +295,18 @@ def test_build_data_with_writer_minutes_asks_the_base_generator(fake_generator, 
     assert written and all(e.question == fake_generator.pieces[0] for e in written)
     assert all(e.kind == "grounded" and e.answer in e.target for e in written)
     assert fake_generator.adapters == [None], "questions come from the base model"
+
+
+def test_an_adapter_that_does_worse_does_not_become_the_default():
+    from finetune.evaluate import better_than_base
+
+    base = {"answerable_f1": 0.40, "over_refusal": 0.05}
+    assert better_than_base(
+        {"base": base, "adapter": {"answerable_f1": 0.5, "over_refusal": 0.05}}
+    )[0]
+    worse = better_than_base({"base": base, "adapter": {"answerable_f1": 0.3, "over_refusal": 0.0}})
+    assert not worse[0] and "0.30" in worse[1]
+    refuses = better_than_base(
+        {"base": base, "adapter": {"answerable_f1": 0.6, "over_refusal": 0.2}}
+    )
+    assert not refuses[0] and "20%" in refuses[1]
