@@ -62,8 +62,7 @@ def calibrate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[st
     answerable = [r for r in rows if r["kind"] in ANSWERABLE][:MAX_EXAMPLES]
     for r in answerable + [r for r in rows if r["kind"] in UNANSWERABLE][:MAX_EXAMPLES]:
         group = "answerable" if r["kind"] in ANSWERABLE else "unanswerable"
-        if r["kind"] in ANSWERABLE or r["kind"] in UNANSWERABLE:
-            probs[group].append(marker_probability(model, tokenizer, r["messages"]))
+        probs[group].append(marker_probability(model, tokenizer, r["messages"]))
     if was_training:
         model.train()
     t = choose_threshold(probs["answerable"], probs["unanswerable"])

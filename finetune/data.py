@@ -79,6 +79,14 @@ class _Builder:
     def __init__(self, chat: Any, config: DataConfig, val_docs: set[str]) -> None:
         self.chat, self.config, self.val_docs = chat, config, val_docs
         self.rng = random.Random(config.seed)
+        self._found: dict[str, list[Hit]] = {}
+
+    def candidates(self, question: str) -> list[Hit]:
+        """The retriever's candidates, searched once per question (the grounded example, its
+        answer-cut twin and the swap check all ask the same question)."""
+        if question not in self._found:
+            self._found[question] = list(self.chat.retriever.search(question).candidates)
+        return self._found[question]
 
     def evidence(self, question: str, hits: list[Hit], lang: str) -> list[Evidence]:
         return select_evidence(
@@ -94,7 +102,7 @@ class _Builder:
         self, question: str, oracle: Chunk | None, answer: str, split: str
     ) -> list[Hit]:
         out = []
-        for hit in self.chat.retriever.search(question).candidates:
+        for hit in self.candidates(question):
             c = hit.chunk
             if oracle is not None and c.chunk_id == oracle.chunk_id:
                 continue
@@ -183,7 +191,7 @@ class _Builder:
         """Does a retrieved chunk hold the swapped-in entity together with most of the rest of
         the question ("hall number 3 of Caen" when Rouen's was asked)?"""
         rest = set(lexical_tokens(question)) - {t for w in new for t in lexical_tokens(w)}
-        for hit in self.chat.retriever.search(question).candidates:
+        for hit in self.candidates(question):
             text = hit.chunk.text
             if any(w in text for w in new) and rest:
                 have = set(lexical_tokens(text))
