@@ -54,10 +54,11 @@ class DataConfig:
     questions_per_chunk: int = 3
     max_grounded: int = 420
     no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
-    swapped_share: float = 0.10
+    swapped_share: float = 0.20
     followup_share: float = 0.10
     ood_share: float = 0.12  # of all examples
     distractors: int = 3
+    shuffle_share: float = 0.5  # grounded examples whose evidence order is shuffled
     val_share: float = 0.2
     max_copy_share: float = 0.15  # questions over the copy threshold kept at most
     writer_minutes: float = 0.0  # > 0: the generator also writes questions (finetune.writer)
@@ -126,7 +127,7 @@ class _Builder:
         lang = detect_lang(qa.question)
         asked = question or qa.question
         hits = self.raft(chunk, self.distractors(asked, chunk, qa.answer, split))
-        ev = self.evidence(asked, hits, lang)
+        ev = self.shuffled(self.evidence(asked, hits, lang))
         n = next((e.n for e in ev if qa.answer in e.text), None)
         if n is None:  # the evidence selection missed the answer: not a clean example
             return None
@@ -142,6 +143,17 @@ class _Builder:
             f"{qa.answer} [{n}]",
             split,
         )
+
+    def shuffled(self, ev: list[Evidence]) -> list[Evidence]:
+        """The evidence in a random order (renumbered) for a share of the examples. The best
+        sentence comes first at inference, and a generated question shares words with its own
+        sentence, so without this nearly every target cites [1] and the model learns to answer
+        from the first sentence instead of the one that answers."""
+        if len(ev) < 2 or self.rng.random() >= self.config.shuffle_share:
+            return ev
+        order = list(ev)
+        self.rng.shuffle(order)
+        return [replace(e, n=i + 1) for i, e in enumerate(order)]
 
     def no_oracle(self, qa: QA, chunk: Chunk, split: str) -> Any:
         lang = detect_lang(qa.question)

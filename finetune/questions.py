@@ -47,7 +47,10 @@ _AMOUNT = re.compile(
     r" billion| km| miles| kilometres| kilometers| metres| meters| people| years| feet| tons|"
     r" square miles| inhabitants| students| members))"
 )
-_COUNT = re.compile(r"\b(?P<a>(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,4}) [a-z]+s)\b")
+_COUNT = re.compile(
+    r"\b(?P<a>(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,4})"
+    r" (?!(?:says|is|was|has|does|goes|makes|gives|takes|seems|means)\b)[a-z]+s)\b"
+)
 _BY_NAME = re.compile(r"\b(?:by) (?P<a>[A-Z][a-z]+(?: (?:[A-Z][a-z]+|de|von|van|of)){0,3})")
 _PLACE = re.compile(
     r"\b(?:in|at|near) (?P<a>(?:the )?[A-Z][a-z]{2,}(?: [A-Z][a-z]+){0,2})\b(?! [A-Z])"
@@ -58,6 +61,8 @@ _ZH_YEAR = re.compile(r"(?P<a>\d{3,4}年)")
 _ZH_NUM = re.compile(r"(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))")
 _ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
 _ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
+_SUBORDINATORS = {"while", "when", "although", "though", "if", "because", "since", "as"}
+_SUBORDINATORS |= {"after", "before", "once", "unless", "whereas", "whether"}
 _CLAUSE_SPLIT = re.compile(r", | and | which | while | whereas | but |; ")
 _ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 _ZH_ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
@@ -85,7 +90,8 @@ def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = F
 def _candidates(s: str) -> list[QA]:
     """Every question the rules can write from one sentence, best kind first."""
     out: list[QA] = []
-    if (m := _DEFINITION.match(s)) and m["x"].split()[0].lower() not in _PRONOUNS:
+    first = s.split()[0].lower() if s.split() else ""
+    if (m := _DEFINITION.match(s)) and first not in _PRONOUNS | _SUBORDINATORS:
         answer = " ".join(m["y"].split()[:10]).rstrip(" ,;:")
         out.append(QA(f"What {m['v']} {_lower_first(m['x'])}?", answer, "definition", s))
     for pattern, wh, kind in (
@@ -134,12 +140,14 @@ def _ask(s: str, span: tuple[int, int], wh: str) -> str | None:
         return None  # the clause does not start with its subject: a fragment, not a question
     if not any(w.lower() in _AUX or w.endswith("ed") for w in words):
         return None  # no verb the question could ask about
-    if len(words) > 14:  # keep the words nearest the answer
-        words = words[:4] + words[-10:] if len(before.split()) <= 4 else words[:14]
+    if len(words) > 16:
+        return None  # too long to stay a readable question
     aux = next((i for i, w in enumerate(words[1:9], 1) if w.lower() in _AUX), None)
     if aux is not None:
         words = [words[aux].lower(), *words[:aux], *words[aux + 1 :]]
     words = [w.lower() if w in ("The", "A", "An") else w for w in words]
+    if words[-1].lower() in _JOINERS | EN_STOP:
+        return None  # cut mid-phrase ("... the royal army and?")
     body = " ".join(words).rstrip(" ,;:.")
     return f"{wh} {_lower_first(body)}?"
 

@@ -54,6 +54,14 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
     return Decision("", refused=True, checks=checks)
 
 
+def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:
+    """Is the best evidence strong enough that `decide` would quote it over a model refusal?
+    Then the model is not offered the refusal at all, and its answer (verified) replaces the
+    quote: a model trained to refuse (an adapter) otherwise turns right short answers into
+    sentence quotes."""
+    return bool(evidence) and evidence[0].score >= QUOTE_OVER_REFUSAL.get(lang, 0.5)
+
+
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     """Does the answer rest on the best evidence (or one scored as well)? A small model that
     answers from a lower-ranked sentence is mostly wrong (measured on squad-en with

@@ -6,6 +6,7 @@ cut short or replaced by the refusal marker (the model refused, or started recit
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,16 @@ def refuse(base: Answer, timings: dict[str, float], **fields: Any) -> Answer:
 
 
 def refusal_gate(
-    generator: Any, threshold: float | None, adapter: Path | None
+    generator: Any, threshold: float | None, adapter: Path | None, *, may_refuse: bool = True
 ) -> RefusalGate | None:
     """A first-token refusal gate for local models that take one and have a threshold: the
-    configured one, else the adapter's or the model's calibrated one."""
+    configured one, else the adapter's or the model's calibrated one. With `may_refuse` off the
+    gate bans the refusal marker (the evidence is strong enough that a refusal would be
+    overridden by a quote anyway: `ragchat.decide.refusal_overridden`)."""
     if "refusal_gate" not in inspect.signature(generator.stream).parameters:
         return None
+    if not may_refuse:
+        return RefusalGate(REFUSAL_MARKER, math.inf)
     if threshold is None:
         threshold = refusal_threshold_for(generator, adapter)
     return RefusalGate(REFUSAL_MARKER, threshold) if threshold is not None else None

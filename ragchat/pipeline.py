@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ragchat.citations import citations_for, distinct_places, locate_evidence
-from ragchat.decide import decide
+from ragchat.decide import decide, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import KBStore, open_kb
@@ -209,7 +209,12 @@ class RagChat:
         """The model's short answer over the evidence (stopped early once it refuses or starts
         reciting its rules)."""
         messages = build_evidence_messages(question, evidence, lang)
-        gate = refusal_gate(self.generator, self.settings.refusal_threshold, self.adapter)
+        gate = refusal_gate(
+            self.generator,
+            self.settings.refusal_threshold,
+            self.adapter,
+            may_refuse=not refusal_overridden(evidence, lang),
+        )
         kwargs: dict[str, Any] = {} if gate is None else {"refusal_gate": gate}
         stream = iter(
             self.generator.stream(

@@ -298,6 +298,24 @@ def test_the_refusal_gate_forces_or_forbids_the_marker(tiny_generator):
     assert not text.strip().startswith(first.strip())
 
 
+def test_strong_evidence_takes_the_refusal_off_the_table(tiny_generator):
+    """Where a refusal would be overruled by a quote anyway, the gate bans the marker so the
+    model's own (verified) answer can replace the quote; weak evidence keeps the choice."""
+    from ragchat.decide import refusal_overridden
+    from ragchat.guard import refusal_gate
+
+    strong = [Evidence(1, "Rollo led the Norse raiders.", "c:0", "a.pdf", 1, (), 0.9)]
+    medium = [Evidence(1, "Rollo led the Norse raiders.", "c:0", "a.pdf", 1, (), 0.5)]
+    assert refusal_overridden(strong, "en") and not refusal_overridden(medium, "en")
+    assert not refusal_overridden([], "en")
+    banned = refusal_gate(tiny_generator, 0.0, None, may_refuse=False)
+    msgs = build_evidence_messages("Who?", strong, "en")
+    text = "".join(tiny_generator.stream(msgs, max_new_tokens=2, refusal_gate=banned))
+    assert banned.probability is not None and not REFUSAL_MARKER.startswith(text.strip()[:3])
+    kept = refusal_gate(tiny_generator, 0.0, None)
+    assert kept is not None and kept.threshold == 0.0
+
+
 def test_an_adapter_threshold_comes_from_its_training_card(tmp_path):
     import json
 
