@@ -81,6 +81,24 @@ def test_questions_keep_the_clause_that_holds_the_answer_not_the_sentence():
     assert copy_overlap(sentence.replace("1189", "what year") + "?", sentence) > COPY_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "While Eliot was the most crucial figure in the secularization of education, he was"
+        " motivated by Transcendentalism.",
+        "Where the Harvard Library is centered in 1905 in Harvard Yard and Widener Library.",
+        "The European Commission says 49 says that article applies.",
+    ],
+)
+def test_fragments_are_no_questions(sentence):
+    """A subordinate clause is no definition, a question never ends mid-phrase ("... and?"),
+    and "49 says" is no amount."""
+    for qa in questions_for(sentence, random.Random(0), limit=5):
+        assert not qa.question.lower().startswith("what was while")
+        assert qa.question.rstrip("?").split()[-1].lower() not in {"and", "the", "of", "in"}
+        assert qa.answer != "49 says"
+
+
 def test_chinese_questions_in_chinese():
     text = "广茂铁路于1997年11月批复立项，全长364公里，由广东省铁路建设投资集团主持修建。"
     qas = questions_for(text, random.Random(0), limit=3)
@@ -118,6 +136,8 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
         answer, marker = e.target.rsplit(" ", 1)
         n = int(marker.strip("[]"))
         assert answer == e.answer and answer in _evidence_lines(e)[n], "[n] holds the answer"
+    cited = [int(e.target.rsplit("[", 1)[1].rstrip("]")) for e in kinds["grounded"]]
+    assert sum(n != 1 for n in cited) >= len(cited) // 5, "the answer is not always [1]"
     train_docs = {e.doc_id for e in examples if e.split == "train" and e.kind != "out_of_domain"}
     val_docs = {e.doc_id for e in examples if e.split == "val" and e.kind != "out_of_domain"}
     assert val_docs and not (train_docs & val_docs), "no document in both splits"
