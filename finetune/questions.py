@@ -51,9 +51,21 @@ _COUNT = re.compile(
     r"\b(?P<a>(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,4})"
     r" (?!(?:says|is|was|has|does|goes|makes|gives|takes|seems|means)\b)[a-z]+s)\b"
 )
-_BY_NAME = re.compile(r"\b(?:by) (?P<a>[A-Z][a-z]+(?: (?:[A-Z][a-z]+|de|von|van|of)){0,3})")
+_BY_NAME = re.compile(
+    r"\b(?:by) (?P<a>[A-Z][a-z]+(?: (?:[A-Z][a-z]+|de|von|van|of)){0,3})(?!['’]s|[\w'’])"
+)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _PLACE = re.compile(
-    r"\b(?:in|at|near) (?P<a>(?:the )?[A-Z][a-z]{2,}(?: [A-Z][a-z]+){0,2})\b(?! [A-Z])"
+    rf"\b(?:in|at|near) (?!(?:{_MONTHS}|Spring|Summer|Autumn|Winter)\b)"
+    r"(?P<a>(?:the )?[A-Z][a-z]{2,}(?: [A-Z][a-z]+){0,2})\b(?! [A-Z])"
+)
+_DATE = re.compile(
+    rf"\b(?:on |in )?(?P<a>(?:{_MONTHS}) \d{{1,2}}, \d{{4}}|\d{{1,2}} (?:{_MONTHS}) \d{{4}}"
+    rf"|(?:{_MONTHS}) \d{{4}})\b"
+)
+_CALLED = re.compile(
+    r"\b(?:known as|called|named) (?P<a>(?:the )?[A-Z][\w'\-]+(?: [A-Z][\w'\-]+){0,3})"
+    r"(?![\w'’])"
 )
 _REASON = re.compile(r"\b(?:because|due to) (?P<a>[^,;.]{6,80})")
 _ZH_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
@@ -78,10 +90,14 @@ def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = F
     for s in sentences:
         if len(s) < 15 or len(s) > 400 or "|" in s:
             continue
-        for qa in _candidates(s):
+        answers: set[str] = set()
+        for qa in _candidates(s):  # up to two questions per sentence, with different answers
             if qa.answer in text and qa.answer.lower() not in qa.question.lower():
-                out.append(qa)
-                break
+                if _clean_answer(qa.answer) and not answers & {qa.answer}:
+                    out.append(qa)
+                    answers.add(qa.answer)
+                if len(answers) >= 2:
+                    break
         if len(out) >= limit:
             break
     return out
@@ -95,17 +111,20 @@ def _candidates(s: str) -> list[QA]:
         answer = " ".join(m["y"].split()[:10]).rstrip(" ,;:")
         out.append(QA(f"What {m['v']} {_lower_first(m['x'])}?", answer, "definition", s))
     for pattern, wh, kind in (
+        (_DATE, "When", "date"),
         (_YEAR, "In what year", "year"),
         (_AMOUNT, "How much or how many", "amount"),
         (_COUNT, "How many", "amount"),
         (_BY_NAME, "By whom", "name"),
         (_REASON, "Why", "reason"),
         (_PLACE, "Where", "place"),
+        (_CALLED, "What", "name"),
     ):
         m = pattern.search(s)
         if m is None:
             continue
-        span = (m.start(), m.end()) if kind != "amount" else (m.start("a"), m.end("a"))
+        whole = kind not in ("amount",) and pattern is not _CALLED
+        span = (m.start(), m.end()) if whole else (m.start("a"), m.end("a"))
         q = _ask(s, span, wh)
         if q:
             answer = m["a"].strip()
@@ -126,6 +145,11 @@ def _candidates(s: str) -> list[QA]:
     return out
 
 
+def _clean_answer(answer: str) -> bool:
+    """An answer span that was not cut inside brackets or quotes ("a number (e")."""
+    return all(answer.count(a) == answer.count(b) for a, b in ("()", "“”", "（）", "《》"))
+
+
 def _ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     """The clause holding `span`, with the span removed and the auxiliary verb fronted."""
     clause_start, clause_end = _clause(s, span, _CLAUSE_SPLIT)
@@ -140,13 +164,13 @@ def _ask(s: str, span: tuple[int, int], wh: str) -> str | None:
         return None  # the clause does not start with its subject: a fragment, not a question
     if not any(w.lower() in _AUX or w.endswith("ed") for w in words):
         return None  # no verb the question could ask about
-    if len(words) > 16:
+    if len(words) > 18:
         return None  # too long to stay a readable question
     aux = next((i for i, w in enumerate(words[1:9], 1) if w.lower() in _AUX), None)
     if aux is not None:
         words = [words[aux].lower(), *words[:aux], *words[aux + 1 :]]
     words = [w.lower() if w in ("The", "A", "An") else w for w in words]
-    if words[-1].lower() in _JOINERS | EN_STOP:
+    if words[-1].lower() in _JOINERS | EN_STOP and not (wh == "What" and words[-1] == "as"):
         return None  # cut mid-phrase ("... the royal army and?")
     body = " ".join(words).rstrip(" ,;:.")
     return f"{wh} {_lower_first(body)}?"
