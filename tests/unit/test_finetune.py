@@ -99,6 +99,18 @@ def test_fragments_are_no_questions(sentence):
         assert qa.answer != "49 says"
 
 
+def test_dates_and_names_give_when_and_what_questions():
+    qas = questions_for(
+        "The treaty of the two kingdoms was signed on October 16, 1973 in the old castle. "
+        "The northern province is known as Vestland.",
+        random.Random(0),
+        limit=5,
+    )
+    by_answer = {qa.answer: qa.question for qa in qas}
+    assert by_answer.get("October 16, 1973", "").startswith("When ")
+    assert by_answer.get("Vestland") == "What is the northern province known as?"
+
+
 def test_chinese_questions_in_chinese():
     text = "广茂铁路于1997年11月批复立项，全长364公里，由广东省铁路建设投资集团主持修建。"
     qas = questions_for(text, random.Random(0), limit=3)
