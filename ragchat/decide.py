@@ -1,7 +1,9 @@
 """What the user sees: the verified draft, a quote of the best evidence, or a refusal.
 
 1. The model's draft, sentence by sentence verified (`ragchat.verify`): what is supported is
-   the answer, cited — if it rests on the best evidence sentence.
+   the answer, cited — if it rests on the best evidence sentence and has the type the question
+   asks for (`ragchat.answer_type`: a number for "how many", a time for "when", a name for
+   "who").
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
    sentence ("[2]"), that sentence.
@@ -18,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragchat.answer_type import fits_question
 from ragchat.prompt import is_refusal
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import extractive_answer, verify
@@ -43,7 +46,11 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
     checks: tuple[SentenceCheck, ...] = ()
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
-        if verified.text and _from_the_best(verified.cited, evidence):
+        if (
+            verified.text
+            and _from_the_best(verified.cited, evidence)
+            and fits_question(verified.text, question, lang)
+        ):
             return Decision(verified.text, False, False, verified.cited, verified.checks)
         checks = verified.checks
     best = evidence[0]

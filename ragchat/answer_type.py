@@ -1,0 +1,64 @@
+"""Does a short answer have the type its question asks for?
+
+A small model that answers from the right sentence still often copies the wrong span of it: a
+noun phrase for "Who ...?", a name for "How many ...?", "1763" for "When did ... finish?" (the
+right sentence, the wrong part). The evidence supports such a span, so the support check keeps
+it; this check catches the clearest mismatches, and `ragchat.decide` then quotes the sentence
+instead (the reader sees the answer in its context rather than a wrong fragment). Only
+unambiguous question forms are checked; everything else passes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ragchat.verify import MARKER
+
+_NUMBER_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    "ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
+    "half|several|few|many|single|double|twice|once|none|no"
+)
+_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_HAS_TIME = re.compile(
+    rf"\d|\b(?:{_MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"
+    r"summer|autumn|winter|today|yesterday|ago|before|after|during|until|since|when|early|late|"
+    r"mid|modern|ancient|medieval)\b",
+    re.IGNORECASE,
+)
+_HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital somewhere
+_ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
+_ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
+
+_ASKS_AMOUNT = re.compile(
+    r"^\s*(?:how (?:many|much|long|old|far|large|big|tall|high|often|wide|deep|heavy)"
+    r"|what (?:percentage|percent|proportion|number|amount))\b",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decade|date))\b", re.I)
+_ASKS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
+_ZH_ASKS_AMOUNT = re.compile(r"多少|几[个位名次年天岁]|多[大长高远久重]")
+_ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世纪|时期|年代)")
+
+
+def fits_question(answer: str, question: str, lang: str) -> bool:
+    """False when `answer` clearly lacks what `question` asks for (a number for "how many", a
+    time for "when", a name for "who"); True otherwise."""
+    body = MARKER.sub("", answer).strip()
+    if not body:
+        return True
+    if lang == "zh":
+        if _ZH_ASKS_AMOUNT.search(question):
+            return bool(_ZH_NUMBER.search(body))
+        if _ZH_ASKS_TIME.search(question):
+            return bool(_ZH_TIME.search(body))
+        return True
+    if _ASKS_AMOUNT.search(question):
+        return bool(_HAS_NUMBER.search(body))
+    if _ASKS_TIME.search(question):
+        return bool(_HAS_TIME.search(body))
+    if _ASKS_PERSON.search(question):
+        return bool(_HAS_NAME.search(body))
+    return True
