@@ -93,6 +93,9 @@ def table_rows(text: str) -> list[str]:
     ]
     if not rows:
         return [" ".join(text.split())] if text.strip() else []
+    if _prose_grid(rows):  # running text the layout cut into columns: its prose lines only
+        prose = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("|")]
+        return [" ".join(p[a:b].split()) for p in prose for a, b in split_sentences(p) if b > a + 3]
     header, body = rows[0], rows[1:]
     out = []
     for row in body:
@@ -104,6 +107,14 @@ def table_rows(text: str) -> list[str]:
         if cells:
             out.append("; ".join(cells))
     return out or ["; ".join(c for c in header if c)]
+
+
+def _prose_grid(rows: list[list[str]]) -> bool:
+    """A "table" whose cells are mostly single lowercase words is running text that a two-column
+    layout cut into cells, not data: as rows it would read "science: between; are: analysis"."""
+    cells = [c for row in rows for c in row if c]
+    words = [c for c in cells if re.fullmatch(r"[a-z][a-z'’\-]*[.,;:]?", c)]
+    return len(cells) >= 6 and len(words) >= 0.5 * len(cells)
 
 
 def term_share(sentence: str, weights: Mapping[str, float]) -> float:

@@ -61,6 +61,27 @@ def test_table_rows_become_header_value_lines():
     assert sentences_of(make_hit(table, kind="table"), "en")[1].startswith("Product: Mac")
 
 
+def test_running_text_cut_into_table_cells_is_read_as_prose_not_rows():
+    text = (
+        "For example, integers can be represented in binary notation.\n\n"
+        "| science | are | analysis | of | algorithms | and | via their matrices |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| computability | theory. | A | key | distinction | their lists in binary. |  |\n"
+        "| between | analysis | of | algorithms | and |  |  |\n\n"
+        "The former is devoted to analyzing the resources needed by a particular algorithm."
+    )
+    rows = table_rows(text)
+    assert rows == [
+        "For example, integers can be represented in binary notation.",
+        "The former is devoted to analyzing the resources needed by a particular algorithm.",
+    ]
+    real = "| Quarter | Net sales |\n|---|---|\n| Q3 2022 | $82,959 |\n| Q3 2021 | $81,434 |"
+    assert table_rows(real) == [
+        "Quarter: Q3 2022; Net sales: $82,959",
+        "Quarter: Q3 2021; Net sales: $81,434",
+    ]
+
+
 def test_a_sentence_that_leans_on_a_pronoun_carries_the_one_before():
     out = sentences_of(make_hit("Rollo led the Norse. He died in 931."), "en")
     assert out == ["Rollo led the Norse.", "Rollo led the Norse. He died in 931."]
