@@ -93,7 +93,7 @@ def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = F
         answers: set[str] = set()
         for qa in _candidates(s):  # up to two questions per sentence, with different answers
             if qa.answer in text and qa.answer.lower() not in qa.question.lower():
-                if _clean_answer(qa.answer) and not answers & {qa.answer}:
+                if _clean_answer(qa.answer) and qa.answer not in answers:
                     out.append(qa)
                     answers.add(qa.answer)
                 if len(answers) >= 2:
