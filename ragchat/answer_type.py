@@ -1,11 +1,12 @@
 """Does a short answer have the type its question asks for?
 
-A small model that answers from the right sentence still often copies the wrong span of it: a
-noun phrase for "Who ...?", a name for "How many ...?", "1763" for "When did ... finish?" (the
+A small model that answers from the right sentence still often copies the wrong span of it (the
 right sentence, the wrong part). The evidence supports such a span, so the support check keeps
-it; this check catches the clearest mismatches, and `ragchat.decide` then quotes the sentence
-instead (the reader sees the answer in its context rather than a wrong fragment). Only
-unambiguous question forms are checked; everything else passes.
+it. This check catches only the clearest mismatches — a description for "Who ...?", a name for
+"How many ...?", no time at all for "When ...?" — and `ragchat.decide` then quotes the sentence
+instead (the reader sees the answer in its context rather than a wrong fragment). A wrong span
+of the right type ("1763" for "When did ... finish?", gold 1775) passes. Only unambiguous
+question forms are checked; everything else passes.
 """
 
 from __future__ import annotations
