@@ -1,0 +1,51 @@
+"""The answer type check: a supported span must have what its question asks for."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragchat.decide import decide
+from ragchat.types import Evidence
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "fits"),
+    [
+        ("How many stalls did the market have?", "the old market [1]", False),
+        ("How many stalls did the market have?", "300 stalls [1]", True),
+        ("How many stalls did the market have?", "three hundred [1]", True),
+        ("When was the abbey founded?", "the abbot Odo [1]", False),
+        ("In what year was the abbey founded?", "1066 [1]", True),
+        ("When was the abbey founded?", "after the war [1]", True),
+        ("Who conceptualized the piston?", "the first successful engine [1]", False),
+        ("Who conceptualized the piston?", "Denis Papin [1]", True),
+        ("What was the piston made of?", "cast iron [1]", True),
+        ("广茂铁路全长多少公里？", "广东省 [1]", False),
+        ("广茂铁路全长多少公里？", "364公里 [1]", True),
+        ("广茂铁路哪一年立项？", "1997年 [1]", True),
+        ("广茂铁路由谁修建？", "广东省铁路建设投资集团 [1]", True),
+    ],
+)
+def test_an_answer_must_have_the_type_its_question_asks_for(question, answer, fits):
+    from ragchat.answer_type import fits_question
+    from ragchat.text import detect_lang
+
+    assert fits_question(answer, question, detect_lang(question)) is fits
+
+
+def test_a_supported_answer_of_the_wrong_type_gives_way_to_the_quote():
+    evidence = [
+        Evidence(
+            1,
+            "Denis Papin conceptualized the piston for the first successful engine.",
+            "c:0",
+            "a.pdf",
+            1,
+            (),
+            0.8,
+        )
+    ]
+    d = decide("the first successful engine [1]", "Who conceptualized the piston?", evidence, "en")
+    assert d.fallback and "Denis Papin" in d.text
+    d = decide("Denis Papin [1]", "Who conceptualized the piston?", evidence, "en")
+    assert not d.fallback and d.text.startswith("Denis Papin")
