@@ -260,7 +260,7 @@ def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_output
     from ragchat.generation import load_adapter, load_causal_lm
 
     settings = Settings.load({"generator": str(tiny_llama(tmp_path / "tiny"))})
-    examples = build_examples(chat, DataConfig(max_grounded=24, seed=2))
+    examples = build_examples(chat, DataConfig(max_grounded=24, seed=2, val_share=0.4))
     write_dataset(examples, tmp_path / "data", DataConfig())
     config = TrainConfig(steps=6, batch=2, save_every=3, lr=5e-3, max_len=2048)
     card = train(settings, tmp_path / "data", tmp_path / "adapter", config)
@@ -304,7 +304,7 @@ def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_output
 @pytest.mark.slow
 def test_gradient_checkpointing_trains_the_same_as_keeping_activations(chat, tmp_path):
     settings = Settings.load({"generator": str(tiny_llama(tmp_path / "tiny"))})
-    examples = build_examples(chat, DataConfig(max_grounded=24, seed=2))
+    examples = build_examples(chat, DataConfig(max_grounded=24, seed=2, val_share=0.4))
     write_dataset(examples, tmp_path / "d", DataConfig())
     losses: dict[bool, list[float]] = {True: [], False: []}
     for on in (True, False):
