@@ -250,6 +250,7 @@ def build_examples(
     kb = chat.kb
     chunks = [c for f in kb.files() for c in kb.chunks_of(f.path)]
     rng.shuffle(chunks)
+    chunks = _round_robin(chunks)
     docs = sorted({c.doc_id for c in chunks})
     val_docs = {d for d in docs if split_of(d, config.val_share) == "val"}
     if not val_docs and len(docs) > 1:
@@ -293,6 +294,19 @@ def build_examples(
         examples += _written(b, sources, config.writer_minutes, rng)
     examples += _out_of_domain(b, config, len(examples), rng)
     return examples
+
+
+def _round_robin(chunks: list[Chunk]) -> list[Chunk]:
+    """One chunk of each document in turn, so a question budget that runs out early still
+    covers every document, the validation ones included."""
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.doc_id, []).append(c)
+    queues = list(by_doc.values())
+    out: list[Chunk] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out += [q[i] for q in queues if i < len(q)]
+    return out
 
 
 def _written(

@@ -69,7 +69,7 @@ def structured(
     p.insert_textbox(
         pymupdf.Rect(72, 110, 523, 200), "Call the service desk on weekdays. " + LOREM, fontsize=10
     )
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
 
@@ -81,7 +81,7 @@ def chinese(path: Path) -> Path:
     p.insert_text((72, 150), "1. 安全须知", fontsize=15, fontname="china-s")
     body = "操作压力为三巴。" + "维修人员必须佩戴手套和护目镜，并按照规定的周期检查设备。" * 6
     p.insert_textbox(pymupdf.Rect(72, 165, 523, 400), body, fontsize=10, fontname="china-s")
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
 
@@ -97,7 +97,7 @@ def image_only(path: Path, pages: int = 2, text_pages: tuple[int, ...] = ()) -> 
             p.insert_textbox(pymupdf.Rect(72, 72, 523, 400), LOREM * 4, fontsize=10)
         else:
             p.insert_image(pymupdf.Rect(72, 72, 523, 300), pixmap=pix)
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
 
@@ -116,7 +116,7 @@ def simple(path: Path, text: str, pages: int = 1) -> Path:
     for _ in range(pages):
         p = doc.new_page(width=W, height=H)
         p.insert_textbox(pymupdf.Rect(72, 72, 523, 770), text, fontsize=10)
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
 
@@ -172,7 +172,7 @@ def ruled_table(path: Path) -> Path:
         widths=(110, 250, 90),
     )
     p.insert_textbox(pymupdf.Rect(72, 260, 523, 300), "Prices exclude shipping.", fontsize=10)
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
 
@@ -194,6 +194,6 @@ def multi_page(path: Path, pages: list[list[tuple[str, float]]], *, footer: bool
                 y += height
         if footer:
             p.insert_text((270, 815), f"Page {n} of {len(pages)}", fontsize=8)
-    doc.save(path)
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path

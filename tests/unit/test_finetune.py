@@ -226,6 +226,21 @@ def test_calibration_measures_the_first_token_on_validation_examples(tmp_path):
     assert result["val_answerable_wrongly_refused"] is not None
 
 
+def test_chunks_are_read_one_document_at_a_time_in_turn():
+    # the validation split is chosen by document hash; a question budget spent on the first
+    # documents read would leave it without answerable questions
+    from finetune.data import _round_robin
+    from ragchat.types import Chunk
+
+    chunks = [
+        Chunk(f"{d}{k}", d, f"{d}.pdf", "t", (), 1, 1, (0, 1))
+        for d, n in (("a", 3), ("b", 1), ("c", 2))
+        for k in range(n)
+    ]
+    order = [c.chunk_id for c in _round_robin(chunks)]
+    assert order == ["a0", "b0", "c0", "a1", "c1", "a2"]
+
+
 def test_label_free_questions_come_from_the_validation_split(chat, tmp_path):
     config = DataConfig(max_grounded=40, swapped_share=0.3, val_share=0.3)
     examples = build_examples(chat, config)
