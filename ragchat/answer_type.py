@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ragchat import question_kind as qk
 from ragchat.verify import MARKER
 
 _NUMBER_WORDS = (
@@ -33,16 +34,6 @@ _HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital som
 _ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
 _ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
 
-_ASKS_AMOUNT = re.compile(
-    r"^\s*(?:how (?:many|much|long|old|far|large|big|tall|high|often|wide|deep|heavy)"
-    r"|what (?:percentage|percent|proportion|number|amount))\b",
-    re.IGNORECASE,
-)
-_ASKS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decade|date))\b", re.I)
-_ASKS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
-_ZH_ASKS_AMOUNT = re.compile(r"多少|几[个位名次年天岁]|多[大长高远久重]")
-_ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世纪|时期|年代)")
-
 
 def fits_question(answer: str, question: str, lang: str) -> bool:
     """False when `answer` clearly lacks what `question` asks for (a number for "how many", a
@@ -51,15 +42,15 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if not body:
         return True
     if lang == "zh":
-        if _ZH_ASKS_AMOUNT.search(question):
+        if qk.ZH_ASKS_AMOUNT.search(question):
             return bool(_ZH_NUMBER.search(body))
-        if _ZH_ASKS_TIME.search(question):
+        if qk.ZH_ASKS_TIME.search(question):
             return bool(_ZH_TIME.search(body))
         return True
-    if _ASKS_AMOUNT.search(question):
+    if qk.OPENS_AMOUNT.search(question):
         return bool(_HAS_NUMBER.search(body))
-    if _ASKS_TIME.search(question):
+    if qk.OPENS_TIME.search(question):
         return bool(_HAS_TIME.search(body))
-    if _ASKS_PERSON.search(question):
+    if qk.OPENS_PERSON.search(question):
         return bool(_HAS_NAME.search(body))
     return True

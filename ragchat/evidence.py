@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ragchat import question_kind as qk
 from ragchat.injection import addresses_assistant
 from ragchat.text import lexical_tokens, split_sentences, term_present
 from ragchat.types import Evidence, Hit
@@ -35,24 +36,6 @@ _PRONOUN_START = re.compile(
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]")
 _YEAR = re.compile(r"\b1\d{3}\b|\b20\d{2}\b|\d{2,4}年|世纪")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
-_ASKS_NUMBER = re.compile(
-    r"\bhow (?:many|much|long|far|old|large|big|tall|high)\b|\bwhat (?:percent|percentage|"
-    r"amount|number|size)\b|多少|几|多大|多长|多高|多久|比例|百分",
-    re.IGNORECASE,
-)
-_ASKS_TIME = re.compile(
-    r"\bwhen\b|\bwhat (?:year|date|century|decade|time)\b|\bin which year\b|哪一?年|何时|"
-    r"什么时候|哪个世纪|时间",
-    re.IGNORECASE,
-)
-# "What were Apple's net sales?" asks for an amount as surely as "how much"
-_ASKS_AMOUNT = re.compile(
-    r"\b(?:sales|revenues?|income|profits?|earnings|margins?|costs?|expenses?|prices?|amount|"
-    r"total|rates?|dividends?|debt|cash|assets|liabilities|population|salary|budget)\b|"
-    r"收入|利润|营收|金额|人口|价格|费用",
-    re.IGNORECASE,
-)
-_ASKS_WHO = re.compile(r"\bwho(?:m|se)?\b|谁", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +112,13 @@ def term_share(sentence: str, weights: Mapping[str, float]) -> float:
 
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A little credit when the sentence holds the kind of thing the question asks for."""
-    if _ASKS_TIME.search(question):
+    if qk.ASKS_TIME.search(question):
         return 0.1 if _YEAR.search(sentence) else 0.0
-    if _ASKS_NUMBER.search(question) or (
-        _ASKS_AMOUNT.search(question) and not _ASKS_WHO.search(question)
+    if qk.ASKS_NUMBER.search(question) or (
+        qk.ASKS_AMOUNT.search(question) and not qk.ASKS_WHO.search(question)
     ):
         return 0.1 if _NUMBER.search(sentence) else 0.0
-    if _ASKS_WHO.search(question):
+    if qk.ASKS_WHO.search(question):
         qwords = set(re.findall(r"[A-Z][a-z]+", question))
         names = {m.group(0) for m in _NAME.finditer(sentence)} - qwords
         return 0.1 if names or not question.isascii() else 0.0

@@ -1,0 +1,43 @@
+"""What kind of answer a question asks for, read from its wording.
+
+Two strengths, for two uses:
+- loose (`ASKS_NUMBER`, `ASKS_TIME`, `ASKS_AMOUNT`, `ASKS_WHO`): the words anywhere in the
+  question. `ragchat.evidence` uses them to favour sentences with a number, a year or a name;
+  a wrong guess only reorders evidence.
+- anchored (`OPENS_AMOUNT`, `OPENS_TIME`, `OPENS_PERSON` and the Chinese `ZH_ASKS_*`): the
+  question's opening form. `ragchat.answer_type` uses them to overrule an answer, so only
+  unambiguous forms count.
+"""
+
+from __future__ import annotations
+
+import re
+
+ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|far|old|large|big|tall|high)\b|\bwhat (?:percent|percentage|"
+    r"amount|number|size)\b|多少|几|多大|多长|多高|多久|比例|百分",
+    re.IGNORECASE,
+)
+ASKS_TIME = re.compile(
+    r"\bwhen\b|\bwhat (?:year|date|century|decade|time)\b|\bin which year\b|哪一?年|何时|"
+    r"什么时候|哪个世纪|时间",
+    re.IGNORECASE,
+)
+# "What were Apple's net sales?" asks for an amount as surely as "how much"
+ASKS_AMOUNT = re.compile(
+    r"\b(?:sales|revenues?|income|profits?|earnings|margins?|costs?|expenses?|prices?|amount|"
+    r"total|rates?|dividends?|debt|cash|assets|liabilities|population|salary|budget)\b|"
+    r"收入|利润|营收|金额|人口|价格|费用",
+    re.IGNORECASE,
+)
+ASKS_WHO = re.compile(r"\bwho(?:m|se)?\b|谁", re.IGNORECASE)
+
+OPENS_AMOUNT = re.compile(
+    r"^\s*(?:how (?:many|much|long|old|far|large|big|tall|high|often|wide|deep|heavy)"
+    r"|what (?:percentage|percent|proportion|number|amount))\b",
+    re.IGNORECASE,
+)
+OPENS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decade|date))\b", re.I)
+OPENS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
+ZH_ASKS_AMOUNT = re.compile(r"多少|几[个位名次年天岁]|多[大长高远久重]")
+ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世纪|时期|年代)")
