@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from typing import Any
 
 from ingestion.layout import BBox, Line, Region, join_lines
+from ingestion.table_header import columns, header_above
 
 _NUMERIC = re.compile(r"\d")
 
@@ -179,6 +180,11 @@ def ruled_tables(page: Any, lines: list[Line]) -> tuple[list[Region], set[int]]:
         filled = [r for r in cells if sum(1 for c in r if c) >= 2]
         if len(filled) < 2:
             continue
+        head = header_above(lines, bbox, columns([list(r.cells) for r in tab.rows]), cells)
+        if head is not None:
+            cells = head.rows + cells
+            bbox = (bbox[0], head.top, bbox[2], bbox[3])
+            used |= head.line_ids
         md = table_markdown(cells)  # type: ignore[arg-type]
         if md:
             tables.append(Region("table", md, bbox, n_lines=len(cells)))  # type: ignore[arg-type]

@@ -197,3 +197,38 @@ def multi_page(path: Path, pages: list[list[tuple[str, float]]], *, footer: bool
     doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
+
+
+def statement_table(path: Path) -> Path:
+    """A financial statement as filings draw it: the grid holds only the rows of numbers; the
+    column headings ("Three Months Ended" over "June 25," over "2022") and a section label sit
+    as loose text above it, under a caption line."""
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((40, 80), "Statements of Operations", fontsize=16)
+    p.insert_text(
+        (40, 110), "(In millions, except number of shares and per share amounts)", fontsize=9
+    )
+    p.insert_text((236, 152), "Three Months Ended", fontsize=9)
+    p.insert_text((416, 152), "Nine Months Ended", fontsize=9)
+    for k, (day, year) in enumerate([("June 25,", "2022"), ("June 26,", "2021")] * 2):
+        x = 190 + 90 * k + 24
+        p.insert_text((x, 163), day, fontsize=9)
+        p.insert_text((x + 6, 174), year, fontsize=9)
+    p.insert_text((40, 185), "Net sales:", fontsize=9)
+    draw_ruled_table(
+        p,
+        [
+            ("Products", "63,355", "63,948", "245,241", "232,309"),
+            ("Services", "19,604", "17,486", "58,941", "50,148"),
+            ("Total net sales", "82,959", "81,434", "304,182", "282,457"),
+        ],
+        x=40,
+        y=190,
+        widths=(150, 90, 90, 90, 90),
+        row_height=20,
+    )
+    p.insert_textbox(pymupdf.Rect(40, 290, 550, 330), "See accompanying notes.", fontsize=10)
+    doc.save(path, no_new_id=True)
+    doc.close()
+    return path

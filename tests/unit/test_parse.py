@@ -180,6 +180,27 @@ def test_ruled_table_cells_keep_wrapped_text(tmp_path):
     assert table.heading_path == ("Spare parts",)
 
 
+def test_a_statement_grid_gets_the_column_headings_drawn_above_it(tmp_path):
+    doc = parse_pdf(pdfgen.statement_table(tmp_path / "statement.pdf"), S)
+    (table,) = [b for b in doc.pages[0].blocks if b.kind == "table"]
+    rows = table.text.split("\n")
+    assert rows[0] == (
+        "|  | Three Months Ended June 25, 2022 | Three Months Ended June 26, 2021"
+        " | Nine Months Ended June 25, 2022 | Nine Months Ended June 26, 2021 |"
+    )
+    assert rows[2] == "| Net sales: |  |  |  |  |"
+    assert rows[3].startswith("| Products | 63,355 |")
+    body = [b.text for b in doc.pages[0].blocks if b.kind != "table"]
+    assert body == [
+        "Statements of Operations",
+        "(In millions, except number of shares and per share amounts)",
+        "See accompanying notes.",
+    ], "the headings moved into the table; the caption above them did not"
+    from ragchat.evidence import table_rows
+
+    assert "Total net sales; Three Months Ended June 25, 2022: 82,959" in table_rows(table.text)[3]
+
+
 def test_ruled_cjk_table_joins_wrapped_cells_without_spaces(tmp_path):
     import pymupdf
 
