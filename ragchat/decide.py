@@ -6,7 +6,8 @@
    "who").
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
-   sentence ("[2]"), that sentence.
+   sentence ("[2]"), that sentence. A table row is quoted with only the cells whose column
+   headings the question names (`ragchat.evidence.focus_row`).
 3. Otherwise a refusal. When the model itself said the evidence does not answer, quoting needs
    stronger evidence (`QUOTE_OVER_REFUSAL`).
 
@@ -18,9 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ragchat.answer_type import fits_question
+from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import extractive_answer, verify
@@ -57,7 +59,8 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)
     if best.score >= needed:
         chosen = pointed_at(draft, evidence) or best
-        return Decision(extractive_answer([chosen], lang), False, True, (chosen.n,), checks)
+        shown = replace(chosen, text=focus_row(chosen.text, question))  # a row: the asked cells
+        return Decision(extractive_answer([shown], lang), False, True, (chosen.n,), checks)
     return Decision("", refused=True, checks=checks)
 
 

@@ -92,6 +92,24 @@ def table_rows(text: str) -> list[str]:
     return out or ["; ".join(c for c in header if c)]
 
 
+def focus_row(row: str, question: str) -> str:
+    """A table row as `table_rows` writes it ("label; header: value; ..."), cut to its label and
+    the cells whose headers the question names most: "Total net sales; Three Months Ended June
+    25, 2022: $82,959" for a question about that quarter, not all eight columns. Rows whose
+    headers the question does not name, and sentences, come back whole."""
+    cells = row.split("; ")
+    headed = [(i, c.rsplit(": ", 1)[0]) for i, c in enumerate(cells) if ": " in c]
+    if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 for c in cells):
+        return row  # a sentence with semicolons, not a row of cells
+    asked = set(lexical_tokens(question))
+    score = {i: len(asked & set(lexical_tokens(h))) for i, h in headed}
+    best = max(score.values())
+    keep = {i for i, v in score.items() if v == best}
+    if best == 0 or len(keep) == len(headed):
+        return row
+    return "; ".join(c for i, c in enumerate(cells) if i in keep or (i == 0 and ": " not in c))
+
+
 def _prose_grid(rows: list[list[str]]) -> bool:
     """A "table" whose cells are mostly single lowercase words is running text that a two-column
     layout cut into cells, not data: as rows it would read "science: between; are: analysis"."""

@@ -1,0 +1,37 @@
+"""A quoted table row shows the cells the question asks about, not every column."""
+
+from __future__ import annotations
+
+from ragchat.decide import decide
+from ragchat.evidence import focus_row
+from ragchat.types import Evidence
+
+ROW = (
+    "Total net sales; Three Months Ended June 25, 2022: $82,959; Three Months Ended June 26,"
+    " 2021: $81,434; Nine Months Ended June 25, 2022: $304,182; Nine Months Ended June 26,"
+    " 2021: $282,457"
+)
+
+
+def test_the_row_keeps_its_label_and_the_column_the_question_names():
+    q = "What was Apple's total net sales for the three months ended June 25, 2022?"
+    assert focus_row(ROW, q) == "Total net sales; Three Months Ended June 25, 2022: $82,959"
+    assert focus_row(ROW, "What were net sales in the nine months ended June 26, 2021?") == (
+        "Total net sales; Nine Months Ended June 26, 2021: $282,457"
+    )
+
+
+def test_rows_the_question_does_not_narrow_and_sentences_stay_whole():
+    assert focus_row(ROW, "What were total net sales?") == ROW
+    sentence = "Rollo was a Viking leader; his heirs ruled Normandy; the duchy grew."
+    assert focus_row(sentence, "Who ruled Normandy?") == sentence
+    zh = "营业收入; 2022年: 120亿元; 2021年: 98亿元"
+    assert focus_row(zh, "2022年营业收入是多少？") == "营业收入; 2022年: 120亿元"
+
+
+def test_a_quoted_row_shows_only_the_asked_cells():
+    ev = [Evidence(1, ROW, "c1", "10q.pdf", 4, ("Statements",), 0.9)]
+    q = "What was total net sales for the three months ended June 25, 2022?"
+    d = decide("Rollo [1]", q, ev, "en")  # the example name: supported by nothing
+    assert d.fallback and d.cited == (1,)
+    assert "$82,959" in d.text and "$304,182" not in d.text
