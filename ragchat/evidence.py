@@ -26,6 +26,7 @@ from ragchat.text import lexical_tokens, split_sentences, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
+HEADING_CREDIT = 0.75  # a question term found only in the headings counts this much
 EVIDENCE_CHARS = {"en": 900, "zh": 400}  # budget for the numbered sentences in the prompt
 MAX_SENTENCE_CHARS = {"en": 400, "zh": 160}
 DENSE_WEIGHT = {"en": 0.45, "zh": 0.0}
@@ -166,8 +167,14 @@ def select_evidence(
         return []
     # the question's terms are looked for in the sentence and in what names its document (file,
     # running title, headings): "Intel's Q1 2023 R&D" picks the sentence of the right filing
+    # ...at a discount: where two sentences of a section both fit, the one that itself names
+    # the section's subject ("广茂铁路全长364.6公里" over "广三铁路全长49公里") is the answer
     lexical = np.array(
-        [term_share(f"{_where(hit)}\n{s}", weights) for s, hit in pool],
+        [
+            HEADING_CREDIT * term_share(f"{_where(hit)}\n{s}", weights)
+            + (1 - HEADING_CREDIT) * term_share(s, weights)
+            for s, hit in pool
+        ],
         dtype=np.float32,
     )
     # a sentence that only introduces a table ("... were as follows (in millions):") states no

@@ -1,10 +1,13 @@
-"""A quoted table row shows the cells the question asks about, not every column."""
+"""What a quote shows: of a table row, the cells the question asks about; of a section, the
+sentence that itself names what the question asks about."""
 
 from __future__ import annotations
 
 from ragchat.decide import decide
-from ragchat.evidence import focus_row
+from ragchat.evidence import focus_row, select_evidence
+from ragchat.text import lexical_tokens
 from ragchat.types import Evidence
+from tests.fakes import make_hit
 
 ROW = (
     "Total net sales; Three Months Ended June 25, 2022: $82,959; Three Months Ended June 26,"
@@ -35,3 +38,19 @@ def test_a_quoted_row_shows_only_the_asked_cells():
     d = decide("Rollo [1]", q, ev, "en")  # the example name: supported by nothing
     assert d.fallback and d.cited == (1,)
     assert "$82,959" in d.text and "$304,182" not in d.text
+
+
+def test_the_sentence_naming_the_subject_beats_one_that_leans_on_the_heading():
+    # both sentences sit under the heading "广茂铁路"; only one is about it
+    q = "广茂铁路全长多少公里？"
+    hits = [
+        make_hit("广三铁路于1903年筑成，全长49公里。", heading=("百科", "3. 广茂铁路")),
+        make_hit(
+            "广茂铁路起自广州西站，至茂名站，全长364.6公里。",
+            1,
+            heading=("百科", "3. 广茂铁路"),
+        ),
+    ]
+    weights = {t: 1.0 for t in lexical_tokens(q)}
+    evidence = select_evidence(q, hits, lang="zh", weights=weights)
+    assert "364.6" in evidence[0].text
