@@ -1,8 +1,8 @@
 """What the user sees: the verified draft, a quote of the best evidence, or a refusal.
 
 1. The model's draft, sentence by sentence verified (`ragchat.verify`): what is supported is
-   the answer, cited — if it rests on the best evidence sentence and has the type the question
-   asks for (`ragchat.answer_type`: a number for "how many", a time for "when", a name for
+   the answer, cited — if it rests on the best evidence sentence (or the best sentence states
+   it word for word too: then it is cited to that one) and has the type the question asks for (`ragchat.answer_type`: a number for "how many", a time for "when", a name for
    "who").
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
@@ -25,7 +25,7 @@ from ragchat.answer_type import fits_question
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
 from ragchat.types import Evidence, SentenceCheck
-from ragchat.verify import extractive_answer, verify
+from ragchat.verify import MARKER, extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
 QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.75}
@@ -48,12 +48,11 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
     checks: tuple[SentenceCheck, ...] = ()
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
-        if (
-            verified.text
-            and _from_the_best(verified.cited, evidence)
-            and fits_question(verified.text, question, lang)
-        ):
-            return Decision(verified.text, False, False, verified.cited, verified.checks)
+        if verified.text and fits_question(verified.text, question, lang):
+            if _from_the_best(verified.cited, evidence):
+                return Decision(verified.text, False, False, verified.cited, verified.checks)
+            if recited := _stated_by_the_best(verified.text, evidence):
+                return Decision(recited, False, False, (evidence[0].n,), verified.checks)
         checks = verified.checks
     best = evidence[0]
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)
@@ -80,6 +79,17 @@ def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     top = evidence[0].score
     by_n = {e.n: e for e in evidence}
     return any(n in by_n and by_n[n].score >= top - BEST_MARGIN for n in cited)
+
+
+def _stated_by_the_best(answer: str, evidence: Sequence[Evidence]) -> str:
+    """A short answer cited to a lower-ranked sentence that the best sentence states word for
+    word too ("$82,959 [2]" when [1] holds "$82,959" as well), cited to the best; else ""."""
+    body = MARKER.sub("", answer).strip().rstrip(".。").strip()
+    if len(body) < 2 or len(body) > 80 or "\n" in body:
+        return ""
+    if body.lower() not in evidence[0].text.lower():
+        return ""
+    return f"{body} [{evidence[0].n}]"
 
 
 def pointed_at(draft: str, evidence: Sequence[Evidence]) -> Evidence | None:

