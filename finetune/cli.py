@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -273,6 +274,7 @@ def run(
     root = chat.kb.root
     _build(opts, root / "adapter-data", 420, 0, writer_minutes)
     _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len, minutes)
+    gc.collect()  # free the training copy of the model before the evaluation loads one
     click.echo(f"adapter saved to {root / 'adapter'}")
     verdict = None
     if not no_evaluate:

@@ -142,14 +142,22 @@ def compare(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     import dataclasses
+    import gc
 
+    from ragchat.generation import unload_generator
     from ragchat.pipeline import NO_ADAPTER, RagChat
 
     results: dict[str, Any] = {}
     for name, adapter_dir in (("base", None), ("adapter", adapter)):
         s = dataclasses.replace(settings, adapter=adapter_dir)
         chat = RagChat.open(s, kb, adapter=adapter_dir or NO_ADAPTER)  # base: really no adapter
-        results[name] = score(chat, questions, progress)
+        try:
+            results[name] = score(chat, questions, progress)
+        finally:
+            chat.kb.close()
+            del chat
+            unload_generator(s, adapter_dir)  # one model in memory at a time, not two
+            gc.collect()
     results["examples"] = examples(results)
     return results
 

@@ -34,6 +34,7 @@ from ragchat.generation.registry import (
     GeneratorFactory,
     clear_generator_cache,
     load_generator,
+    unload_generator,
 )
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "refusal_threshold_for",
     "render_chat",
     "resolve_generator_dir",
+    "unload_generator",
 ]

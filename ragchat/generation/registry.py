@@ -65,15 +65,31 @@ _CACHE_LOCK = threading.Lock()
 def load_generator(settings: Settings, adapter: Path | None = None) -> Generator:
     """The generator for these settings, loaded once per process. `kind:name` specs pick a
     registered factory (e.g. a test fake); anything else is a transformers model."""
-    kind = settings.generator.split(":", 1)[0] if ":" in settings.generator else "hf"
+    kind = _kind(settings)
     factory = GENERATORS.get(kind, GENERATORS["hf"])
-    key = (settings.generator, str(adapter or ""))
-    if kind == "openai":  # the same model name on another server is another generator
-        key = (f"{settings.generator}@{settings.openai_base_url}", key[1])
+    key = _key(settings, adapter)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = factory(settings, adapter)
         return _CACHE[key]
+
+
+def unload_generator(settings: Settings, adapter: Path | None = None) -> None:
+    """Forget this one loaded generator, so that its memory is freed once nothing else holds
+    it: an evaluation that answers with the base model and then with an adapter keeps one
+    model in memory, not two. The next load_generator for it loads afresh."""
+    with _CACHE_LOCK:
+        _CACHE.pop(_key(settings, adapter), None)
+
+
+def _kind(settings: Settings) -> str:
+    return settings.generator.split(":", 1)[0] if ":" in settings.generator else "hf"
+
+
+def _key(settings: Settings, adapter: Path | None) -> tuple[str, str]:
+    if _kind(settings) == "openai":  # the same model name on another server is another one
+        return (f"{settings.generator}@{settings.openai_base_url}", str(adapter or ""))
+    return (settings.generator, str(adapter or ""))
 
 
 def clear_generator_cache() -> None:

@@ -344,6 +344,41 @@ def test_build_data_with_writer_minutes_asks_the_base_generator(fake_generator, 
     assert fake_generator.adapters == [None], "questions come from the base model"
 
 
+def test_the_evaluation_holds_one_model_in_memory_at_a_time(chat, tmp_path, monkeypatch):
+    """Base model, then adapter: the base is released before the adapter's model loads (two
+    0.5B models side by side took `ragchat-finetune run` past its 8 GB budget)."""
+    import weakref
+
+    from finetune.evaluate import compare
+    from ragchat.generation import registry
+    from tests.fakes import FakeGenerator
+
+    loaded: list[weakref.ref] = []
+    earlier_alive: list[bool] = []
+
+    def load(settings: object, adapter: Path | None = None) -> FakeGenerator:
+        earlier_alive.append(any(r() is not None for r in loaded))
+        model = FakeGenerator()
+        loaded.append(weakref.ref(model))
+        return model
+
+    monkeypatch.setitem(registry.GENERATORS, "counting", load)
+    settings = chat.settings.replace(generator="counting:one-at-a-time")
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    question = {
+        "question": "In what year was the hall number 3 of Rouen founded?",
+        "kind": "answerable",
+        "answers": ["1013"],
+        "lang": "en",
+    }
+    results = compare(settings, "ft", adapter, [question])
+    assert results["base"]["n"]["answerable"] == results["adapter"]["n"]["answerable"] == 1
+    assert len(loaded) == 2, "one load for the base model, one for the adapter"
+    assert earlier_alive == [False, False], "the base model was still in memory"
+    assert all(r() is None for r in loaded), "nothing stays loaded after the evaluation"
+
+
 def test_an_adapter_that_does_worse_does_not_become_the_default():
     from finetune.evaluate import better_than_base
 
