@@ -3,9 +3,10 @@
 The model gets one source sentence and the answer span and writes one question in its own
 words. A question is kept only if it ends with a question mark, does not contain the answer,
 does not copy its sentence (`copy_overlap`), is a plausible length, and its answer occurs
-verbatim in the source chunk. Writing costs a generation per question (about 2.5 s with the
-0.5B default on 2 CPU cores, and about half the questions pass the checks), so it runs within a
-time budget and is off by default on a CPU (`build-data --writer-minutes N`).
+verbatim in the source chunk, and the answer has the type the question asks for
+(`ragchat.answer_type`: no "When ...?" for the answer "Manakin Town"). Writing costs a
+generation per question (about 2.5 s with the 0.5B default on 2 CPU cores, and about half the
+questions pass the checks), so it runs within a time budget (`build-data --writer-minutes N`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from finetune.questions import COPY_THRESHOLD, QA, copy_overlap
+from ragchat.answer_type import fits_question
 
 PROMPT = {
     "en": (
@@ -52,6 +54,8 @@ def checked(qa: QA, lang: str) -> QA | None:
         return None
     if copy_overlap(q, qa.sentence) > COPY_THRESHOLD:
         return None
+    if not fits_question(qa.answer, q, lang):
+        return None  # "When did ...?" written for the answer "Manakin Town"
     return qa
 
 

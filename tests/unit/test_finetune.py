@@ -197,6 +197,7 @@ def test_generator_written_questions_are_kept_only_when_they_pass_the_checks():
         "What does the sentence say?",  # about the sentence, not the document
         sentence.replace("in 1189", "when") + "?",  # a copy of the sentence
         "When was it done",  # not a question
+        "Who built the tower of Rouen?",  # "1189" does not answer "Who ...?"
     ]
     pairs = [(qa, sentence, f"c{i}") for i in range(len(replies))]
     kept = list(written(Writer(replies), pairs, minutes=1))
