@@ -262,11 +262,14 @@ def build_examples(
     examples: list[Example] = []
     sources: list[tuple[QA, Chunk, str]] = []  # grounded questions, for the writer
     copies = 0
+    seen: set[str] = set()  # overlapping chunks share sentences: each question once
     for i, chunk in enumerate(chunks):
         if sum(1 for e in examples if e.kind in ("grounded", "followup")) >= config.max_grounded:
             break
         split = "val" if chunk.doc_id in val_docs else "train"
         qas = questions_for(chunk.text, rng, config.questions_per_chunk, chunk.kind == "table")
+        qas = [qa for qa in qas if qa.question not in seen]
+        seen.update(qa.question for qa in qas)
         for qa in qas:
             if copy_overlap(qa.question, qa.sentence) > 0.7:
                 if copies + 1 > config.max_copy_share * (len(examples) + 10):

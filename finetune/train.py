@@ -176,6 +176,7 @@ def train(
     batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
     val_rows = val_rows[:48]  # enough for a loss estimate; calibration reads every example
     val_before = evaluate_loss(model, val_rows, pad)
+    clock["start"] = time.time()  # the budget is for training steps, not the loss estimate
     model.train()
     losses: list[float] = []
     step, resumed_spent = start, clock["spent"]

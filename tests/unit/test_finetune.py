@@ -41,10 +41,11 @@ def facts(i: int) -> str:
     t, p = TOWNS[i], PEOPLE[i]
     lines = []
     for k in range(14):
-        lines.append(
-            f"The hall number {k} of {t} was founded in {1010 + 7 * i + k}. "
-            f"Tower {k} of {t} was built by {p} the Builder{k}. "
-            f"The market {k} of {t} had {300 + 11 * i + k} stalls."
+        lines.append(  # two clauses each: a question asks about one and does not copy both
+            f"The hall number {k} of {t} was founded in {1010 + 7 * i + k}, long before the"
+            f" river changed its course. Tower {k} of {t} was built by {p} Builder, while the"
+            f" monks paved the roads. The market {k} of {t} had {300 + 11 * i + k} stalls, and"
+            " traders came from the coast every week."
         )
     return " ".join(lines)
 
@@ -111,6 +112,58 @@ def test_dates_and_names_give_when_and_what_questions():
     assert by_answer.get("Vestland") == "What is the northern province known as?"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "question", "answer"),
+    [
+        (  # no auxiliary: "did" + the verb's base form, not "In what year William invaded"
+            "William invaded Scotland in 1072 with a small army, and the king fled north.",
+            "In what year did William invade Scotland with a small army?",
+            "1072",
+        ),
+        (  # a person's name that opens the sentence
+            "Denis Papin conceptualized the piston in 1690, and the idea was ignored.",
+            "Who conceptualized the piston in 1690?",
+            "Denis Papin",
+        ),
+        (  # the object of a past-tense verb
+            "The Edict reaffirmed Catholicism as the state religion of France, and churches closed.",
+            "What did the Edict reaffirm as the state religion of France?",
+            "Catholicism",
+        ),
+        (  # the unit moves into the question
+            "The strong men would often walk three miles on Saturday evening.",
+            "How many miles would the strong men often walk on Saturday evening?",
+            "three miles",
+        ),
+        (  # an amount that opens its clause is asked about as the subject
+            "20% of American gasoline stations had no fuel in the last week of February.",
+            "What percentage of American gasoline stations had no fuel in the last week of"
+            " February?",
+            "20%",
+        ),
+    ],
+)
+def test_english_questions_are_grammatical(sentence, question, answer):
+    by_answer = {qa.answer: qa.question for qa in questions_for(sentence, random.Random(0), 5)}
+    assert by_answer.get(answer) == question, by_answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "not_an_answer"),
+    [
+        ("The price of oil had risen from US$3 per barrel to nearly $12 globally.", "$3"),
+        ("Another 4,000 Huguenots settled in the German territories of Baden.", "the German"),
+        ("Typical speeds are 3600 revolutions per minute in the USA.", "3600 revolutions"),
+        ("Harvard College accepted 5.3% of applicants for the class of 2019.", "5.3%"),
+    ],
+)
+def test_answers_cut_out_of_a_phrase_make_no_question(sentence, not_an_answer):
+    """"US$3" is not "$3", "the German territories" is no place "the German", and "accepted of
+    applicants" is no question."""
+    qas = questions_for(sentence, random.Random(0), 5)
+    assert not_an_answer not in {qa.answer for qa in qas}, qas
+
+
 def test_chinese_questions_in_chinese():
     text = "广茂铁路于1997年11月批复立项，全长364公里，由广东省铁路建设投资集团主持修建。"
     qas = questions_for(text, random.Random(0), limit=3)
@@ -130,7 +183,7 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
         k: [e for e in examples if e.kind == k]
         for k in ("grounded", "no_oracle", "swapped", "out_of_domain")
     }
-    assert all(kinds[k] for k in ("grounded", "no_oracle", "out_of_domain")), kinds
+    assert all(kinds[k] for k in ("grounded", "no_oracle", "out_of_domain")), {k: len(v) for k, v in kinds.items()}
     # every town here has the same halls and markets: a question with its town swapped for
     # another is answered by that town's document, so it must never become a refusal target
     assert kinds["swapped"] == [], [e.question for e in kinds["swapped"]]
