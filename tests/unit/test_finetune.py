@@ -158,8 +158,8 @@ def test_english_questions_are_grammatical(sentence, question, answer):
     ],
 )
 def test_answers_cut_out_of_a_phrase_make_no_question(sentence, not_an_answer):
-    """"US$3" is not "$3", "the German territories" is no place "the German", and "accepted of
-    applicants" is no question."""
+    """No "$3" from "US$3", no place "the German" from "the German territories", and no
+    question "... accepted of applicants"."""
     qas = questions_for(sentence, random.Random(0), 5)
     assert not_an_answer not in {qa.answer for qa in qas}, qas
 
@@ -183,7 +183,9 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
         k: [e for e in examples if e.kind == k]
         for k in ("grounded", "no_oracle", "swapped", "out_of_domain")
     }
-    assert all(kinds[k] for k in ("grounded", "no_oracle", "out_of_domain")), {k: len(v) for k, v in kinds.items()}
+    assert all(kinds[k] for k in ("grounded", "no_oracle", "out_of_domain")), {
+        k: len(v) for k, v in kinds.items()
+    }
     # every town here has the same halls and markets: a question with its town swapped for
     # another is answered by that town's document, so it must never become a refusal target
     assert kinds["swapped"] == [], [e.question for e in kinds["swapped"]]
