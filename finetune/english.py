@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from finetune.grammar import PARTICLES, common_lower, invert, main_verb, verb_form
+from finetune.grammar import AUXILIARIES, PARTICLES, common_lower, invert, main_verb, verb_form
 from ragchat.text import EN_STOP
 
 
@@ -24,7 +24,6 @@ class Asked(NamedTuple):
     kind: str
 
 
-_AUX = {"is", "was", "are", "were", "has", "had", "have", "can", "could", "will", "would"}
 _PRONOUNS = {"this", "that", "it", "he", "she", "they", "these", "those", "there", "its", "his"}
 _PRONOUNS |= {"her", "their", "such", "which", "who"}
 _JOINERS = {"and", "or", "but", "where", "which", "who", "that", "while", "when", "as", "of"}
@@ -236,7 +235,7 @@ def _what_object(s: str) -> Asked | None:
     obj, tail = rest[:end], rest[end:]
     if not 1 <= len(obj) <= 8 or not _noun_phrase(obj):
         return None
-    if words[0].lower().endswith("ly") or any(w.lower() in _FRONTED_ALL for w in words):
+    if words[0].lower().endswith("ly") or any(w.lower() in AUXILIARIES for w in words):
         return None  # "Initially the Normans ...", a clause with an auxiliary elsewhere
     if any(w.lower() in ("in", "on", "at", "during") for w in subject):
         return None
@@ -254,9 +253,6 @@ def _what_object(s: str) -> Asked | None:
     return Asked(question + "?", answer, "object")
 
 
-_FRONTED_ALL = _AUX | {"do", "does", "did", "should", "may", "might", "must"}
-
-
 def _noun_phrase(words: list[str]) -> bool:
     """Do `words` look like a noun phrase: no verb inside, a noun (or name, or number) last?"""
     from lemminflect import getAllLemmas
@@ -267,7 +263,7 @@ def _noun_phrase(words: list[str]) -> bool:
     ):
         return False
     if any(
-        w.lower() in _FRONTED_ALL or (verb_form(w) or ("", ""))[1] in ("VBD", "VBZ")
+        w.lower() in AUXILIARIES or (verb_form(w) or ("", ""))[1] in ("VBD", "VBZ")
         for w in words[1:]
     ):
         return False

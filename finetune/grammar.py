@@ -11,6 +11,7 @@ from functools import lru_cache
 _FRONTED = {"is", "was", "are", "were", "can", "could", "will", "would", "should", "may"}
 _FRONTED |= {"might", "must", "does", "did", "do"}
 _HAVE = {"has": "does", "have": "do", "had": "did"}
+AUXILIARIES = _FRONTED | set(_HAVE)
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her"}
 _DETERMINERS |= {"of", "to", "for", "with", "by", "in", "on", "at", "from", "other", "many"}
 _DETERMINERS |= {"some", "several", "most", "all", "both", "each", "every", "two", "three"}
