@@ -101,6 +101,7 @@ def _train(
     resume: bool,
     max_len: int | None = None,
     minutes: float | None = None,
+    finish_by: float | None = None,
 ) -> dict[str, Any]:
     import dataclasses
 
@@ -125,7 +126,7 @@ def _train(
         bar.refresh()
 
     with fail_cleanly():
-        card = train(settings, data, out, config, resume=resume, progress=step)
+        card = train(settings, data, out, config, resume=resume, progress=step, finish_by=finish_by)
     bar.close()
     return card
 
@@ -180,39 +181,70 @@ def _evaluate(
     n: dict[str, int],
     out: Path | None,
 ) -> dict[str, Any]:
-    from tqdm import tqdm
-
-    from finetune.evaluate import chart, compare, held_out_questions, sample_questions, table
-
     settings = settings_from(opts)
     with fail_cleanly():
         require_kb(settings, opts["kb"])  # before any model loads
         adapter = adapter or _kb_adapter(settings, opts["kb"])
-        if questions:
-            qs, source = sample_questions(questions, n), str(questions)
-        else:
-            data = _training_data(adapter)
-            if data is None:
-                from ragchat.errors import AdapterError
+        qs, source = _questions(questions, n, _training_data(adapter), adapter)
+    results = _compare(settings, opts["kb"], adapter, qs)
+    return _report(opts["kb"], results, source, bool(questions), out or adapter / "evaluation")
 
-                raise AdapterError(
-                    f"{adapter}: its training data is gone, so there are no held-out questions;"
-                    " pass --questions FILE"
-                )
-            qs, source = held_out_questions(data, n), "held-out generated questions"
-    bar = tqdm(total=2 * len(qs), desc="evaluate", unit="q", file=sys.stderr)
+
+def _questions(
+    questions: Path | None, n: dict[str, int], data: Path | None, adapter: Path
+) -> tuple[list[dict[str, Any]], str]:
+    """The questions to compare on and where they come from."""
+    from finetune.evaluate import held_out_questions, sample_questions
+
+    if questions:
+        return sample_questions(questions, n), str(questions)
+    if data is None:
+        from ragchat.errors import AdapterError
+
+        raise AdapterError(
+            f"{adapter}: its training data is gone, so there are no held-out questions;"
+            " pass --questions FILE"
+        )
+    return held_out_questions(data, n), "held-out generated questions"
+
+
+def _compare(
+    settings: Any,
+    kb: str,
+    adapter: Path | None,
+    qs: list[dict[str, Any]],
+    base: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Both models' answers (with `adapter` None: the base model's scores alone)."""
+    from tqdm import tqdm
+
+    from finetune.evaluate import compare, score_model
+
+    total = (1 if base is not None or adapter is None else 2) * len(qs)
+    bar = tqdm(total=total, desc="evaluate", unit="q", file=sys.stderr)
     with fail_cleanly():
-        results = compare(settings, opts["kb"], adapter, qs, progress=bar.update)
+        if adapter is None:
+            results = score_model(settings, kb, None, qs, progress=bar.update)
+        else:
+            results = compare(settings, kb, adapter, qs, progress=bar.update, base=base)
     bar.close()
+    return results
+
+
+def _report(
+    kb: str, results: dict[str, Any], source: str, labelled: bool, out: Path
+) -> dict[str, Any]:
+    """Write the comparison as JSON and a PNG chart in `out`, and print its table."""
+    from finetune.evaluate import chart, table
+
     results["questions"] = source
-    results["labelled"] = bool(questions)
-    out = out or adapter / "evaluation"
+    results["labelled"] = labelled
     out.mkdir(parents=True, exist_ok=True)
-    name = "labelled" if questions else "report"
+    name = "labelled" if labelled else "report"
     tmp = out / f".{name}.json.tmp"
     tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(out / f"{name}.json")
-    chart(results, out / f"{name}.png", title=f"{opts['kb']}: {source}")
+    chart(results, out / f"{name}.png", title=f"{kb}: {source}")
     click.echo(table(results))
     click.echo(f"report: {out / (name + '.json')}, chart: {out / (name + '.png')}")
     return results
@@ -251,14 +283,25 @@ def _training_data(adapter: Path) -> Path | None:
     default=None,
     help="Labelled questions for the evaluation (default: held-out generated ones).",
 )
+@click.option(
+    "--budget",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Minutes for the whole run: training gets what building the data and the report leave"
+    " (0 = no limit; training then stops after --minutes, default 18).",
+)
 @click.option("--steps", type=int, default=None, help="Most optimizer steps (default 100).")
-@click.option("--minutes", type=float, default=None, help="Most training minutes (default 18).")
+@click.option(
+    "--minutes", type=float, default=None, help="Most training minutes [default: see --budget]"
+)
 @click.option("--max-len", type=int, default=None, help="Longest example in tokens (default 512).")
 @click.option("--no-evaluate", is_flag=True, help="Skip the base-vs-adapter report.")
 @click.option("--writer-minutes", type=float, default=0.0, help="See build-data.")
 @common_options
 def run(
     questions: Path | None,
+    budget: float,
     steps: int | None,
     minutes: float | None,
     max_len: int | None,
@@ -267,29 +310,61 @@ def run(
     **opts: Any,
 ) -> None:
     """build-data, train and evaluate; then make the adapter the KB's default if it did no
-    worse than the base model (always, with --no-evaluate)."""
+    worse than the base model (always, with --no-evaluate).
+
+    Within --budget, the base model answers the report's questions before training, and the
+    time that took is kept back for the adapter's answers after it."""
+    import time
+
     from finetune.evaluate import better_than_base
 
-    _, chat = _chat(opts)
+    start = time.time()
+    settings, chat = _chat(opts)
     root = chat.kb.root
-    _build(opts, root / "adapter-data", 420, 0, writer_minutes)
-    _train(opts, root / "adapter-data", root / "adapter", steps, True, max_len, minutes)
-    gc.collect()  # free the training copy of the model before the evaluation loads one
-    click.echo(f"adapter saved to {root / 'adapter'}")
-    verdict = None
+    data, adapter = root / "adapter-data", root / "adapter"
+    _build(opts, data, 420, 0, writer_minutes)
+    finish_by = start + budget * 60 if budget > 0 else None
+    qs, source, base = [], "", None
     if not no_evaluate:
         n = {"answerable": 30, "unanswerable": 15, "out_of_domain": 15}
         if questions:
             n = {"answerable": 80, "unanswerable": 50, "out_of_domain": 50}
-        verdict = better_than_base(_evaluate(opts, root / "adapter", questions, n, None))
+        with fail_cleanly():
+            qs, source = _questions(questions, n, data, adapter)
+        t = time.time()
+        base = _compare(settings, opts["kb"], None, qs)
+        if finish_by is not None:  # the adapter answers the same questions, a little slower
+            finish_by -= REPORT_MARGIN * (time.time() - t)
+    if finish_by is not None and minutes is None:
+        minutes = 0.0  # no cap of its own: training takes what the budget leaves
+        if (left := (finish_by - time.time()) / 60) < 5:
+            click.echo(
+                f"the {budget:g}-minute budget leaves {max(left, 0):.0f} min for training and"
+                " calibration; raise --budget for a better adapter",
+                err=True,
+            )
+    _train(opts, data, adapter, steps, True, max_len, minutes, finish_by)
+    gc.collect()  # free the training copy of the model before the evaluation loads one
+    click.echo(f"adapter saved to {adapter}")
+    verdict = None
+    if not no_evaluate:
+        results = _compare(settings, opts["kb"], adapter, qs, base=base)
+        verdict = better_than_base(
+            _report(opts["kb"], results, source, bool(questions), adapter / "evaluation")
+        )
+    click.echo(f"whole run: {(time.time() - start) / 60:.1f} min")
     if verdict is None or verdict[0]:
-        chat.kb.update_manifest(default_adapter=str(root / "adapter"))
+        chat.kb.update_manifest(default_adapter=str(adapter))
         click.echo(f"set as the default for KB {chat.kb.name!r}")
     else:
         click.echo(
             f"not set as the default for KB {chat.kb.name!r}: {verdict[1]}. Use it with"
-            f" --adapter {root / 'adapter'} to try it anyway"
+            f" --adapter {adapter} to try it anyway"
         )
+
+
+# the adapter's half of the report takes about this much longer than the base model's (LoRA)
+REPORT_MARGIN = 1.15
 
 
 if __name__ == "__main__":

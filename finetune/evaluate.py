@@ -140,26 +140,42 @@ def compare(
     adapter: Path,
     questions: list[dict[str, Any]],
     progress: Callable[[int], None] | None = None,
+    *,
+    base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Both models' scores on `questions` (`base`: the base model's, when already measured)."""
+    results: dict[str, Any] = {
+        "base": base if base is not None else score_model(settings, kb, None, questions, progress),
+        "adapter": score_model(settings, kb, adapter, questions, progress),
+    }
+    results["examples"] = examples(results)
+    return results
+
+
+def score_model(
+    settings: Any,
+    kb: str,
+    adapter: Path | None,
+    questions: list[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """One model's scores (`adapter` None: the base model), then the model is unloaded: one
+    model in memory at a time, not two."""
     import dataclasses
     import gc
 
     from ragchat.generation import unload_generator
     from ragchat.pipeline import NO_ADAPTER, RagChat
 
-    results: dict[str, Any] = {}
-    for name, adapter_dir in (("base", None), ("adapter", adapter)):
-        s = dataclasses.replace(settings, adapter=adapter_dir)
-        chat = RagChat.open(s, kb, adapter=adapter_dir or NO_ADAPTER)  # base: really no adapter
-        try:
-            results[name] = score(chat, questions, progress)
-        finally:
-            chat.kb.close()
-            del chat
-            unload_generator(s, adapter_dir)  # one model in memory at a time, not two
-            gc.collect()
-    results["examples"] = examples(results)
-    return results
+    s = dataclasses.replace(settings, adapter=adapter)
+    chat = RagChat.open(s, kb, adapter=adapter or NO_ADAPTER)  # base: really no adapter
+    try:
+        return score(chat, questions, progress)
+    finally:
+        chat.kb.close()
+        del chat
+        unload_generator(s, adapter)
+        gc.collect()
 
 
 def better_than_base(results: dict[str, Any]) -> tuple[bool, str]:

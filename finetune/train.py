@@ -27,6 +27,13 @@ from finetune.data import load_split
 from ragchat.errors import ModelError
 from ragchat.settings import Settings
 
+# With a deadline (`finish_by`): the calibration pass costs about this much more per token than
+# the batched validation loss it is estimated from (batch 1), plus saving; and training gets
+# at least MIN_TRAIN_SECONDS however late it starts.
+AFTER_MARGIN = 1.5
+SAVE_SECONDS = 20.0
+MIN_TRAIN_SECONDS = 120.0
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -102,7 +109,12 @@ def train(
     *,
     resume: bool = True,
     progress: Callable[[int, int, float], None] | None = None,
+    finish_by: float | None = None,
 ) -> dict[str, Any]:
+    """Train, calibrate and save the adapter in `out`; returns the training card. `finish_by`
+    (a `time.time()` value) ends training early enough that the validation loss, calibration
+    and saving after it also finish by then (their cost estimated from the first validation
+    pass)."""
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file, save_file
@@ -174,14 +186,23 @@ def train(
         clock["spent"] = float(state.get("spent", 0.0))
         rng.setstate(_tuple_state(state["rng"]))
     batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
+    val_tokens = sum(len(ids) for ids, _ in val_rows)  # calibration reads about these
     val_rows = val_rows[:48]  # enough for a loss estimate; calibration reads every example
+    t_val = time.time()
     val_before = evaluate_loss(model, val_rows, pad)
+    t_val = time.time() - t_val
+    after = None
+    if finish_by is not None:  # leave time for what follows training
+        per_token = t_val / max(1, sum(len(ids) for ids, _ in val_rows))
+        after = t_val + AFTER_MARGIN * per_token * val_tokens + SAVE_SECONDS
+        left = clock["spent"] + max(MIN_TRAIN_SECONDS, finish_by - time.time() - after)
+        budget = min(budget, left) if budget is not None else left
     clock["start"] = time.time()  # the budget is for training steps, not the loss estimate
     model.train()
     losses: list[float] = []
     step, resumed_spent = start, clock["spent"]
     for step in range(start, config.steps):
-        if budget and clock["spent"] >= budget:
+        if budget is not None and clock["spent"] >= budget:
             break
         loss = answer_loss(model, _collate(next(batches), pad))
         loss.backward()
@@ -193,12 +214,13 @@ def train(
         clock["spent"] = resumed_spent + time.time() - clock["start"]
         if progress:
             per_step = (clock["spent"] - resumed_spent) / max(1, step + 1 - start)
-            left = budget - clock["spent"] if budget else float("inf")
+            left = budget - clock["spent"] if budget is not None else float("inf")
             total = min(config.steps, step + 1 + int(max(0.0, left) // max(per_step, 1e-9)))
             progress(step + 1, total, losses[-1])
         if (step + 1) % config.save_every == 0 and step + 1 < config.steps:
             _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file, clock["spent"])
     steps_done = step + 1 if losses else start
+    t_after = time.time()
     val_after = evaluate_loss(model, val_rows, pad)
     from finetune.calibrate import calibrate
 
@@ -223,6 +245,11 @@ def train(
         },
         "steps_done": steps_done,
         "train_seconds": round(clock["spent"], 1),
+        "train_budget_seconds": round(budget, 1) if budget is not None else None,
+        "after_training_seconds": {
+            "estimated": round(after, 1) if after is not None else None,
+            "measured": round(time.time() - t_after, 1),
+        },
         "seconds": round(time.time() - t0, 1),
         "peak_rss_mb": _peak_rss_mb(),
         "resumed_from_step": start,

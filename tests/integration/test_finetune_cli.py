@@ -77,3 +77,16 @@ def test_finetune_run_makes_the_kb_default_adapter_that_ask_loads(tmp_path, monk
     assert saved["labelled"] is False and (adapter / "evaluation" / "report.png").is_file()
     assert saved["base"]["n"]["answerable"] >= 1 and "answerable_f1" in saved["adapter"]
     assert len(saved["examples"]) >= 1 and {"base", "adapter"} <= set(saved["examples"][0])
+
+    # the whole run within a budget: the base model answers the report's questions before
+    # training, which is bounded by what is left (the card records both times)
+    budgeted = runner.invoke(
+        finetune_main, ["run", "--kb", "ft", "--steps", "2", "--max-len", "2048", "--budget", "30"]
+    )
+    assert budgeted.exit_code == 0, budgeted.output
+    card = json.loads((adapter / "training_card.json").read_text())
+    assert 0 < card["train_budget_seconds"] < 30 * 60
+    assert card["after_training_seconds"]["estimated"] > 0
+    saved = json.loads((adapter / "evaluation" / "report.json").read_text())
+    assert saved["base"]["n"] == saved["adapter"]["n"] and saved["base"]["n"]["answerable"] >= 1
+    assert "whole run:" in budgeted.output

@@ -335,3 +335,31 @@ def test_an_adapter_that_does_worse_does_not_become_the_default():
         {"base": base, "adapter": {"answerable_f1": 0.6, "over_refusal": 0.2}}
     )
     assert not refuses[0] and "20%" in refuses[1]
+
+
+@pytest.mark.slow
+def test_a_deadline_leaves_time_for_what_follows_training(chat, tmp_path, monkeypatch):
+    """`finish_by` bounds training so that validation, calibration and saving still fit: a
+    deadline already reached trains nothing (with the floor set to 0), a far one trains every
+    step, and the card records the estimate next to the measured time."""
+    import time
+
+    from finetune import train as train_module
+
+    settings = Settings.load({"generator": str(tiny_llama(tmp_path / "tiny"))})
+    examples = build_examples(chat, DataConfig(max_grounded=12, seed=2, val_share=0.4))
+    write_dataset(examples, tmp_path / "d", DataConfig())
+    config = TrainConfig(steps=3, batch=2, max_len=2048, minutes=None)
+    monkeypatch.setattr(train_module, "MIN_TRAIN_SECONDS", 0.0)
+    late = train(settings, tmp_path / "d", tmp_path / "late", config, finish_by=time.time())
+    assert late["steps_done"] == 0 and late["train_budget_seconds"] == 0.0
+    assert late["after_training_seconds"]["estimated"] > 0
+    assert late["after_training_seconds"]["measured"] > 0
+    early = train(
+        settings, tmp_path / "d", tmp_path / "early", config, finish_by=time.time() + 3600
+    )
+    assert early["steps_done"] == 3 and early["train_budget_seconds"] > 3000
+    free = train(settings, tmp_path / "d", tmp_path / "free", config)
+    assert (
+        free["train_budget_seconds"] is None and free["after_training_seconds"]["estimated"] is None
+    )
