@@ -84,6 +84,26 @@ def test_dates_and_names_give_when_and_what_questions():
             "What did the Edict reaffirm as the state religion of France?",
             "Catholicism",
         ),
+        (  # the object of a present-tense verb: "does"
+            "Harvard Yard contains the central administrative offices of the university.",
+            "What does Harvard Yard contain?",
+            "the central administrative offices of the university",
+        ),
+        (  # the object of a later clause with its own subject
+            "The league banned cartels, and the Court rejected the German arguments.",
+            "What did the Court reject?",
+            "the German arguments",
+        ),
+        (  # the named subject of a passive clause
+            "The French Protestant Church of London was established by Royal Charter in 1550.",
+            "What was established by Royal Charter in 1550?",
+            "The French Protestant Church of London",
+        ),
+        (  # ... and a person's name: "Who"
+            "Henry Ware was elected to the chair in 1805, and the liberal Samuel Webber followed.",
+            "Who was elected to the chair in 1805?",
+            "Henry Ware",
+        ),
         (  # the unit moves into the question
             "The strong men would often walk three miles on Saturday evening.",
             "How many miles would the strong men often walk on Saturday evening?",
@@ -123,3 +143,39 @@ def test_chinese_questions_in_chinese():
     qas = questions_for(text, random.Random(0), limit=3)
     assert qas and all(qa.question.endswith("？") for qa in qas)
     assert all(qa.answer in text and qa.answer not in qa.question for qa in qas)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Steam acts upon these blades, producing rotary motion.",  # no object: "upon ..."
+        "Routing a packet requires the node to look up the connection id.",  # not the object
+        "Harvard operates several arts, cultural, and scientific museums.",  # a list cut short
+        "The treaty offered Rollo and his men the French lands.",  # a coordinated object
+        "Most Norman knights remained poor for a generation.",  # a linking verb
+        "Harvard College reduced the number of students who receive Latin honors.",
+        "Having obtained the consent of the pope, Robert continued his campaign.",
+    ],
+)
+def test_no_what_question_from_a_partial_object(sentence):
+    """The "What did/does X <verb>?" rule asks only for a whole object: not a preposition's
+    phrase, the first item of a list or of "X and Y", or a noun a relative clause continues."""
+    asked = [qa for qa in questions_for(sentence, random.Random(0), 5) if qa.kind == "object"]
+    assert asked == [], asked
+
+
+@pytest.mark.parametrize(
+    ("sentence", "not_an_answer"),
+    [
+        ("Steam was used in the mines of Cornwall for pumping.", "Steam"),  # not a name
+        ("ARPANET and SITA HLN became operational in 1969.", "SITA HLN"),  # half the subject
+        ("Harvard was formed in 1636 by vote of the Great and General Court.", "Harvard"),
+        (
+            "Initially the Normans maintained a distinct culture and ethnicity.",
+            "Initially the Normans",
+        ),
+    ],
+)
+def test_no_subject_question_from_a_partial_subject_or_a_common_word(sentence, not_an_answer):
+    qas = questions_for(sentence, random.Random(0), 5)
+    assert not_an_answer not in {qa.answer for qa in qas}, qas
