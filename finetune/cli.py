@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 
 import ragchat.runtime_env  # noqa: F401  (sets OMP_WAIT_POLICY before anything loads torch)
 from ragchat.cli_common import common_options, fail_cleanly, kb_option, require_kb, settings_from
+from ragchat.runtime_env import release_freed_memory
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -344,7 +344,7 @@ def run(
                 err=True,
             )
     _train(opts, data, adapter, steps, True, max_len, minutes, finish_by)
-    gc.collect()  # free the training copy of the model before the evaluation loads one
+    release_freed_memory()  # free the training copy of the model before the evaluation loads one
     click.echo(f"adapter saved to {adapter}")
     verdict = None
     if not no_evaluate:

@@ -162,10 +162,10 @@ def score_model(
     """One model's scores (`adapter` None: the base model), then the model is unloaded: one
     model in memory at a time, not two."""
     import dataclasses
-    import gc
 
     from ragchat.generation import unload_generator
     from ragchat.pipeline import NO_ADAPTER, RagChat
+    from ragchat.runtime_env import release_freed_memory
 
     s = dataclasses.replace(settings, adapter=adapter)
     chat = RagChat.open(s, kb, adapter=adapter or NO_ADAPTER)  # base: really no adapter
@@ -175,7 +175,7 @@ def score_model(
         chat.kb.close()
         del chat
         unload_generator(s, adapter)
-        gc.collect()
+        release_freed_memory()
 
 
 def better_than_base(results: dict[str, Any]) -> tuple[bool, str]:
