@@ -74,12 +74,25 @@ def _f(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
+def _budget(card: dict[str, Any]) -> str:
+    """The training budget the whole-run --budget left, and the time after training estimated
+    against measured (cards written before the budget have neither)."""
+    after = card.get("after_training_seconds") or {}
+    if card.get("train_budget_seconds") is None or after.get("estimated") is None:
+        return ""
+    return (
+        f"; the budget left {card['train_budget_seconds'] / 60:.1f} min for training, and the"
+        f" time after training was estimated at {after['estimated'] / 60:.1f} min"
+        f" (measured {after['measured'] / 60:.1f})"
+    )
+
+
 def card_line(kb: str, card: dict[str, Any], data: dict[str, Any] | None) -> str:
     cal = card.get("calibration", {})
     parts = [
         f"**{kb}**: {card['examples']['train']} training examples",
         f"{card.get('steps_done')} steps in {card.get('train_seconds', 0) / 60:.1f} min of training"
-        f" ({card.get('seconds', 0) / 60:.1f} min with loading and calibration)",
+        f" ({card.get('seconds', 0) / 60:.1f} min with loading and calibration)" + _budget(card),
         f"peak RSS {card.get('peak_rss_mb', 0) / 1024:.1f} GB",
         f"refusal threshold {card.get('refusal_threshold')} (validation: answerable wrongly refused"
         f" {cal.get('val_answerable_wrongly_refused')}, unanswerable refused"
