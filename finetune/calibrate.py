@@ -54,13 +54,18 @@ def choose_threshold(
     return min(0.99, max(0.02, above + 1e-4))
 
 
+def calibration_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The validation examples calibration reads: at most MAX_EXAMPLES of each group."""
+    answerable = [r for r in rows if r["kind"] in ANSWERABLE][:MAX_EXAMPLES]
+    return answerable + [r for r in rows if r["kind"] in UNANSWERABLE][:MAX_EXAMPLES]
+
+
 def calibrate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Threshold and the validation rates it gives (rows: validation examples as dicts)."""
     was_training = model.training
     model.eval()
     probs: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
-    answerable = [r for r in rows if r["kind"] in ANSWERABLE][:MAX_EXAMPLES]
-    for r in answerable + [r for r in rows if r["kind"] in UNANSWERABLE][:MAX_EXAMPLES]:
+    for r in calibration_rows(rows):
         group = "answerable" if r["kind"] in ANSWERABLE else "unanswerable"
         probs[group].append(marker_probability(model, tokenizer, r["messages"]))
     if was_training:

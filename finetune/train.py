@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finetune.calibrate import calibrate, calibration_rows
 from finetune.data import load_split
 from ragchat.errors import ModelError
 from ragchat.settings import Settings
@@ -134,10 +135,9 @@ def train(
     train_rows = [
         x for r in train_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
     ]
+    val_raw = load_split(data, "val")
     val_rows = [
-        x
-        for r in load_split(data, "val")
-        if (x := encode(tok, r["messages"], r["target"], config.max_len))
+        x for r in val_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
     ]
     if len(train_rows) < config.batch:
         why = (
@@ -187,7 +187,11 @@ def train(
         clock["spent"] = float(state.get("spent", 0.0))
         rng.setstate(_tuple_state(state["rng"]))
     batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
-    val_tokens = sum(len(ids) for ids, _ in val_rows)  # calibration reads about these
+    cal_tokens = sum(  # what calibration will read after training
+        len(x[0])
+        for r in calibration_rows(val_raw)
+        if (x := encode(tok, r["messages"], r["target"], config.max_len))
+    )
     # enough for a loss estimate (each pass over 48 took 3 of the 30 minutes on a slow 2-core
     # CPU); calibration reads every example
     val_rows = val_rows[:VAL_LOSS_EXAMPLES]
@@ -197,7 +201,7 @@ def train(
     after = None
     if finish_by is not None:  # leave time for what follows training
         per_token = t_val / max(1, sum(len(ids) for ids, _ in val_rows))
-        after = t_val + AFTER_MARGIN * per_token * val_tokens + SAVE_SECONDS
+        after = t_val + AFTER_MARGIN * per_token * cal_tokens + SAVE_SECONDS
         left = clock["spent"] + max(MIN_TRAIN_SECONDS, finish_by - time.time() - after)
         budget = min(budget, left) if budget is not None else left
     clock["start"] = time.time()  # the budget is for training steps, not the loss estimate
@@ -225,9 +229,7 @@ def train(
     steps_done = step + 1 if losses else start
     t_after = time.time()
     val_after = evaluate_loss(model, val_rows, pad)
-    from finetune.calibrate import calibrate
-
-    calibration = calibrate(model, tok, load_split(data, "val"))
+    calibration = calibrate(model, tok, val_raw)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out), safe_serialization=True)
     cfg_path = out / "adapter_config.json"

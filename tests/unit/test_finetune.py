@@ -363,3 +363,16 @@ def test_a_deadline_leaves_time_for_what_follows_training(chat, tmp_path, monkey
     assert (
         free["train_budget_seconds"] is None and free["after_training_seconds"]["estimated"] is None
     )
+
+
+def test_calibration_reads_at_most_max_examples_per_group(monkeypatch):
+    """The rows calibration reads are the ones training's deadline budgets for: a KB with a
+    large validation split (cmrc-zh: 160 examples) must not make the estimate read them all."""
+    from finetune import calibrate
+
+    monkeypatch.setattr(calibrate, "MAX_EXAMPLES", 2)
+    rows = [{"kind": k, "i": i} for i in range(5) for k in ("grounded", "swapped", "followup")]
+    picked = calibrate.calibration_rows(rows)
+    kinds = [r["kind"] for r in picked]
+    assert len(picked) == 4 and kinds.count("swapped") == 2
+    assert set(kinds[:2]) <= set(calibrate.ANSWERABLE)
