@@ -136,9 +136,10 @@ def train(
         x for r in train_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
     ]
     val_raw = load_split(data, "val")
-    val_rows = [
-        x for r in val_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
-    ]
+    encoded = {  # each validation example encoded once: the loss and the time estimate use it
+        id(r): x for r in val_raw if (x := encode(tok, r["messages"], r["target"], config.max_len))
+    }
+    val_rows = list(encoded.values())
     if len(train_rows) < config.batch:
         why = (
             f"only {len(train_rows)} of {len(train_raw)} training examples fit in"
@@ -187,13 +188,9 @@ def train(
         clock["spent"] = float(state.get("spent", 0.0))
         rng.setstate(_tuple_state(state["rng"]))
     batches = _batches(train_rows, config.batch, rng)  # resumed runs continue from the saved RNG
-    cal_tokens = sum(  # what calibration will read after training
-        len(x[0])
-        for r in calibration_rows(val_raw)
-        if (x := encode(tok, r["messages"], r["target"], config.max_len))
-    )
-    # enough for a loss estimate (each pass over 48 took 3 of the 30 minutes on a slow 2-core
-    # CPU); calibration reads every example
+    # what calibration will read after training (at most 60 examples per group)
+    cal_tokens = sum(len(encoded[id(r)][0]) for r in calibration_rows(val_raw) if id(r) in encoded)
+    # enough for a loss estimate (each pass over 48 took 3 of the 30 minutes on a slow 2-core CPU)
     val_rows = val_rows[:VAL_LOSS_EXAMPLES]
     t_val = time.time()
     val_before = evaluate_loss(model, val_rows, pad)
