@@ -32,8 +32,24 @@ _DEFINITION = re.compile(
     r"^(?P<art>The |An? )?(?P<x>[A-Z][\w'\-]*(?: [\w'\-]+){0,5}) (?P<v>is|was|are|were) "
     r"(?P<y>(?:a|an|the) [^,;.]{3,80})"
 )
+# "A computational problem is understood to be a task ...", "a problem refers to the abstract
+# question ...", "Other complexity measures ... include communication complexity, ...": a
+# common-noun subject of two or more words (after its article) and a defining verb
+_DEFINE = re.compile(
+    r"^(?P<art>The |An? )?(?P<x>[a-z][\w'\-]*(?: [\w'\-]+){1,6}) "
+    r"(?P<v>(?:is|are|was|were) (?:understood to be|defined as|referred to as|known as|called"
+    r"|considered|regarded as)|refers to|refer to|includes?|included|consists? of|is|are|was|were) "
+    r"(?P<y>[^,;.()]{3,90})"
+)
+_DISCOURSE = re.compile(
+    r"^(?:For (?:example|instance)|In contrast|However|Thus|In particular|Usually|In general"
+    r"|Similarly|Formally|Today|Informally|By contrast|In practice),? (?=\S)"
+)
 _YEAR = re.compile(
     r"\b(?:in|In|since|Since|by|By|until|Until|from|From) (?P<a>1[0-9]{3}|20[0-9]{2})\b"
+)
+_PERIOD = re.compile(
+    r"\b(?:in|In|during|During) (?P<a>the (?:(?:early|late|mid-?) )?(?:1[0-9]{3}s|[1-9][0-9]?(?:st|nd|rd|th) century))\b"
 )
 _AMOUNT = re.compile(
     r"(?P<a>\$\s?\d+(?:[,.]\d+)*(?: (?:million|billion|thousand))?|\b\d[\d,.]*(?:%| percent| million|"
@@ -68,14 +84,18 @@ def english_questions(s: str) -> list[Asked]:
     """Every question the rules can write from one English sentence, best kind first."""
     out: list[Asked] = []
     first = s.split()[0].lower() if s.split() else ""
-    if (m := _DEFINITION.match(s)) and first not in PRONOUNS | SUBORDINATORS:
+    if (m := _DEFINITION.match(s)) and first not in PRONOUNS | SUBORDINATORS | JOINERS:
         answer = _trimmed(m["y"].split()[:10])
+        answer = "" if re.search(r"\b[A-Z]$", answer) else answer  # "an Australian public X"
         subject = (m["art"] or "").lower() + _lower_first(m["x"])
         if answer and _named(m["x"]) and not (m["art"] and len(m["x"].split()) == 1):
             out.append(Asked(f"What {m['v']} {subject}?", answer, "definition"))
+    if not out and (qa := _defined(s)):
+        out.append(qa)
     for pattern, wh, kind in (
         (_DATE, "When", "date"),
         (_YEAR, "In what year", "year"),
+        (_PERIOD, "When", "date"),
         (_AMOUNT, "How much or how many", "amount"),
         (_COUNT, "How many", "amount"),
         (_BY_NAME, "By whom", "name"),
@@ -93,6 +113,50 @@ def english_questions(s: str) -> list[Asked]:
         if qa := what_object(part):
             out.append(qa)
     return out
+
+
+def _defined(s: str) -> Asked | None:
+    """ "A computational problem is understood to be a task ..." -> "What is a computational
+    problem understood to be?"; "In computational complexity theory, a problem refers to the
+    abstract question ..." keeps no leading phrase, so it gives no question; "For example, ..."
+    drops the marker."""
+    s = _DISCOURSE.sub("", s)
+    s = s[:1].upper() + s[1:]
+    first, _, rest_of_s = s.partition(" ")
+    if first not in ("The", "A", "An"):
+        s = common_lower(first) + " " + rest_of_s  # "Decision problems"; "Harvard's" stays
+    m = _DEFINE.match(s)
+    if not m or m["x"].split()[0] in PRONOUNS | SUBORDINATORS | JOINERS | EN_STOP:
+        return None
+    subject = (m["art"] or "").lower() + m["x"]
+    words = m["x"].split()
+    participle = ("in", "by", "with", "for", "to", "on", "at", "as", "from", "of")
+    nexts = [*words[2:], ""]
+    if not _named(subject) or any(
+        verb_form(w) and nexts[i] not in participle for i, w in enumerate(words[1:])
+    ):
+        return None  # "the machine makes ...": a clause; "measures used in X" is a name
+    verb, rest = m["v"], m["y"].split()
+    if verb in ("is", "are", "was", "were") and (
+        rest[0].lower() not in ("a", "an", "the", "one")
+        or verb_form(rest[1] if len(rest) > 1 else "")
+    ):
+        return None  # "is usually taken", "is interested in": not a definition
+    answer = _trimmed(rest[:12])
+    if not answer or re.search(r"\b[A-Z]$", answer):
+        return None  # cut at an abbreviation's dot: "eight U" of "eight U.S. presidents"
+    aux = verb.split()[0]
+    if aux in ("is", "are", "was", "were"):
+        tail = verb[len(aux) :].strip()
+        q = f"What {aux} {subject}{' ' + tail if tail else ''}?"
+    else:
+        do = "does" if verb.endswith("s") else ("did" if verb.endswith("ed") else "do")
+        base = {"refers to": "refer to", "includes": "include", "included": "include"}.get(
+            verb, verb
+        )
+        base = base.replace("consists", "consist")
+        q = f"What {do} {subject} {base}?"
+    return Asked(q, answer, "definition")
 
 
 def _question_at(s: str, m: re.Match[str], wh: str, kind: str, pattern: re.Pattern[str]):
@@ -205,7 +269,9 @@ def _ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     if inverted is None:
         return None  # no verb the question could ask about
     words = inverted
-    words[1] = common_lower(words[1])  # "did Some Huguenots" -> "did some Huguenots"
+    if words[1].lower() in PARTICLES or not words[2:3] or not words[2][:1].isupper():
+        words[1] = common_lower(words[1])  # "did Some Huguenots" -> "did some Huguenots";
+        # a title before a name keeps its capital: "did Duke William II"
     last = words[-1].lower()
     if last in JOINERS | EN_STOP and not (wh == "What" and last == "as") and last != "have":
         return None  # cut mid-phrase ("... the royal army and?")
@@ -224,6 +290,8 @@ def clause(s: str, span: tuple[int, int], splitter: re.Pattern[str]) -> tuple[in
     end = min((c for c in cuts if c >= span[1]), default=len(s))
     if len(s[start:end].split()) < 6 and start > 0:  # too short: keep the clause before too
         start = max((c for c in cuts if c < start), default=0)
+    elif len(s[start:end].split()) < 4 and start == 0:  # "In 1066, William conquered England"
+        end = min((c for c in cuts if c > end), default=len(s))
     return start, end
 
 

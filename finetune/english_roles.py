@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from finetune.grammar import AUXILIARIES, common_lower, main_verb, verb_form
+from finetune.grammar import AUXILIARIES, PARTICLES, common_lower, main_verb, verb_form
 from ragchat.text import EN_STOP
 
 
@@ -167,7 +167,9 @@ def what_object(s: str) -> Asked | None:
     answer = " ".join(obj)
     if answer.lower() in ("place", "suit", "part", "effect", "action", "hold", "a role", "use"):
         return None  # "took place", "followed suit": a fixed phrase, no object to ask about
-    subject[0] = common_lower(subject[0])
+    keep = len(subject) > 1 and subject[1][:1].isupper() and subject[0].lower() not in PARTICLES
+    if not keep:
+        subject[0] = common_lower(subject[0])  # a title before a name keeps it: "King Malcolm"
     question = " ".join(["What", aux, *subject, lemma, *tail]).strip()
     if tail and tail[-1].lower() in JOINERS | EN_STOP:
         return None

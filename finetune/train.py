@@ -60,8 +60,10 @@ class TrainConfig:
     max_len: int = 512
     seed: int = 0
     save_every: int = 20
-    # Recompute activations in the backward pass: ~1/3 more compute, several GB less memory.
-    grad_checkpointing: bool = True
+    # Recompute activations in the backward pass. Off: on a 2-core CPU with Qwen2.5-0.5B a
+    # step (4 x ~290 tokens) took 9.6 s without it and 18 s with it, for 1.3 GB more memory
+    # (peak 5.9 GB on the longest batches, LoRA on the top 8 layers only).
+    grad_checkpointing: bool = False
 
     def __post_init__(self) -> None:
         if self.r < 1 or self.steps < 1 or self.batch < 1:
