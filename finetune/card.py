@@ -11,8 +11,13 @@ from typing import Any
 
 from finetune.questions import COPY_THRESHOLD, copy_overlap
 
+_ASKED = ("grounded", "followup")
 
-def data_card(examples: list[Any], config: Any) -> dict[str, Any]:
+
+def data_card(
+    examples: list[Any], config: Any, pages: dict[str, tuple[str, int]] | None = None
+) -> dict[str, Any]:
+    """`pages`: doc_id -> (file name, pages), for the grounded questions per 10 pages."""
     asked = [e for e in examples if e.source_sentence and e.kind in ("grounded", "no_oracle")]
     overlaps = [copy_overlap(e.question, e.source_sentence) for e in asked]
     counts = Counter((e.split, e.kind, e.lang) for e in examples)
@@ -37,12 +42,32 @@ def data_card(examples: list[Any], config: Any) -> dict[str, Any]:
             )
             for split in ("train", "val")
         },
+        "per_document": _per_document(examples, pages or {}),
         "examples": [
             {"kind": e.kind, "question": e.question, "target": e.target}
             for kind in ("grounded", "followup", "no_oracle", "swapped", "out_of_domain")
             for e in [x for x in examples if x.kind == kind][:3]
         ],
     }
+
+
+def _per_document(examples: list[Any], pages: dict[str, tuple[str, int]]) -> dict[str, Any]:
+    """Grounded questions (distinct, with follow-ups) per document and per 10 pages of it."""
+    asked = Counter(
+        e.doc_id for e in {(e.doc_id, e.question): e for e in examples if e.kind in _ASKED}.values()
+    )
+    out = {}
+    for doc, (name, n_pages) in sorted(pages.items(), key=lambda kv: kv[1][0]):
+        n = asked.get(doc, 0)
+        out[name] = {
+            "questions": n,
+            "pages": n_pages,
+            "per_10_pages": round(10 * n / max(1, n_pages), 1),
+        }
+    if out:
+        n, p = sum(d["questions"] for d in out.values()), sum(d["pages"] for d in out.values())
+        out["(all)"] = {"questions": n, "pages": p, "per_10_pages": round(10 * n / max(1, p), 1)}
+    return out
 
 
 def write_card(card: dict[str, Any], out: Path) -> None:
@@ -61,6 +86,16 @@ def write_card(card: dict[str, Any], out: Path) -> None:
         "|---|---|",
     ]
     lines += [f"| {k} | {n} |" for k, n in card["counts"].items()]
+    if docs := card.get("per_document"):
+        lines += [
+            "",
+            "| document | pages | grounded questions | per 10 pages |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {k} | {d['pages']} | {d['questions']} | {d['per_10_pages']} |"
+            for k, d in docs.items()
+        ]
     lines += ["", "## Examples", ""] + [
         f"- **{x['kind']}**: {x['question']} → `{x['target']}`" for x in card["examples"]
     ]

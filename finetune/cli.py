@@ -66,7 +66,8 @@ def _build(
 
         examples = build_examples(chat, config, progress=step)
         bar.close()
-        return write_dataset(examples, out, config)
+        pages = {f.doc_id: (f.name, f.pages) for f in chat.kb.files()}
+        return write_dataset(examples, out, config, pages)
 
 
 @main.command(short_help="Train a LoRA adapter.")
@@ -333,6 +334,7 @@ def run(
             qs, source = _questions(questions, n, data, adapter)
         t = time.time()
         base = _compare(settings, opts["kb"], None, qs)
+        release_freed_memory()  # the base model's pages, before training loads its own copy
         if finish_by is not None:  # the adapter answers the same questions, a little slower
             finish_by -= REPORT_MARGIN * (time.time() - t)
     if finish_by is not None and minutes is None:

@@ -51,7 +51,7 @@ class Example:
 
 @dataclass(frozen=True)
 class DataConfig:
-    questions_per_chunk: int = 3
+    questions_per_chunk: int = 4
     max_grounded: int = 420
     no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
     swapped_share: float = 0.20
@@ -357,8 +357,14 @@ def _out_of_domain(
     return out
 
 
-def write_dataset(examples: list[Example], out: Path, config: DataConfig) -> dict[str, Any]:
-    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`, atomically."""
+def write_dataset(
+    examples: list[Example],
+    out: Path,
+    config: DataConfig,
+    pages: dict[str, tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`, atomically.
+    `pages` (doc_id -> file name, pages) adds the questions per 10 pages to the card."""
     from finetune.card import data_card, write_card
 
     out.mkdir(parents=True, exist_ok=True)
@@ -369,7 +375,7 @@ def write_dataset(examples: list[Example], out: Path, config: DataConfig) -> dic
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
         tmp.replace(out / f"{split}.jsonl")
-    card = data_card(examples, config)
+    card = data_card(examples, config, pages)
     write_card(card, out)
     return card
 

@@ -36,11 +36,12 @@ _DEFINITION = re.compile(
 # question ...", "Other complexity measures ... include communication complexity, ...": a
 # common-noun subject of two or more words (after its article) and a defining verb
 _DEFINE = re.compile(
-    r"^(?P<art>The |An? )?(?P<x>[a-z][\w'\-]*(?: [\w'\-]+){1,6}) "
+    r"^(?P<art>The |An? )?(?P<x>[a-z][\w'\-]*(?: [\w'\-]+){1,6}?) "
     r"(?P<v>(?:is|are|was|were) (?:understood to be|defined as|referred to as|known as|called"
     r"|considered|regarded as)|refers to|refer to|includes?|included|consists? of|is|are|was|were) "
     r"(?P<y>[^,;.()]{3,90})"
 )
+_LIST = re.compile(r"[\w'\- ]+(?:, [\w'\- ]+)*,? and [\w'\- ]+")
 _DISCOURSE = re.compile(
     r"^(?:For (?:example|instance)|In contrast|However|Thus|In particular|Usually|In general"
     r"|Similarly|Formally|Today|Informally|By contrast|In practice),? (?=\S)"
@@ -137,6 +138,9 @@ def _defined(s: str) -> Asked | None:
     ):
         return None  # "the machine makes ...": a clause; "measures used in X" is a name
     verb, rest = m["v"], m["y"].split()
+    listed = s[m.start("y") :].rstrip(" .")
+    if verb in ("are", "were") and _LIST.fullmatch(listed) and len(listed.split()) <= 12:
+        return Asked(f"What {verb} {subject}?", listed, "definition")  # "are A, B and C."
     if verb in ("is", "are", "was", "were") and (
         rest[0].lower() not in ("a", "an", "the", "one")
         or verb_form(rest[1] if len(rest) > 1 else "")

@@ -7,6 +7,10 @@ it. This check catches only the clearest mismatches — a description for "Who .
 instead (the reader sees the answer in its context rather than a wrong fragment). A wrong span
 of the right type ("1763" for "When did ... finish?", gold 1775) passes. Only unambiguous
 question forms are checked; everything else passes.
+
+An answer made only of the question's own words ("Edgar [1]" for "Who married Edgar's sister
+Margaret?") says nothing the reader did not know: it fails too, unless the question offers a
+choice ("... in 911 or 912?").
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 
 from ragchat import question_kind as qk
+from ragchat.text import lexical_tokens
 from ragchat.verify import MARKER
 
 _NUMBER_WORDS = (
@@ -41,6 +46,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     body = MARKER.sub("", answer).strip()
     if not body:
         return True
+    if repeats_question(body, question):
+        return False
     if lang == "zh":
         if qk.ZH_ASKS_AMOUNT.search(question):
             return bool(_ZH_NUMBER.search(body))
@@ -54,3 +61,16 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_PERSON.search(question):
         return bool(_HAS_NAME.search(body))
     return True
+
+
+_CHOICE = re.compile(r"\bor\b|还是|或者|或", re.IGNORECASE)
+
+
+def repeats_question(body: str, question: str) -> bool:
+    """Is every content word of the answer already in the question (and no choice offered)?"""
+    said, asked = _words(body), _words(question)
+    return bool(said) and said <= asked and not _CHOICE.search(question)
+
+
+def _words(text: str) -> set[str]:
+    return {re.sub(r"['’]s$", "", w) for w in lexical_tokens(text)}  # "Edgar's" is "Edgar"

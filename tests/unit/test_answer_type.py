@@ -24,6 +24,11 @@ from ragchat.types import Evidence
         ("广茂铁路全长多少公里？", "364公里 [1]", True),
         ("广茂铁路哪一年立项？", "1997年 [1]", True),
         ("广茂铁路由谁修建？", "广东省铁路建设投资集团 [1]", True),
+        # only the question's own words: no answer
+        ("Who married Edgar's sister Margaret?", "Edgar [1]", False),
+        ("Who married Edgar's sister Margaret?", "King Malcolm III of Scotland [1]", True),
+        ("Was the treaty signed in 911 or in 912?", "911 [1]", True),
+        ("广茂铁路由谁修建？", "广茂铁路 [1]", False),
     ],
 )
 def test_an_answer_must_have_the_type_its_question_asks_for(question, answer, fits):

@@ -95,8 +95,14 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
     train_docs = {e.doc_id for e in examples if e.split == "train" and e.kind != "out_of_domain"}
     val_docs = {e.doc_id for e in examples if e.split == "val" and e.kind != "out_of_domain"}
     assert val_docs and not (train_docs & val_docs), "no document in both splits"
-    card = write_dataset(examples, tmp_path / "data", config)
+    pages = {f.doc_id: (f.name, f.pages) for f in chat.kb.files()}
+    card = write_dataset(examples, tmp_path / "data", config, pages)
     assert (tmp_path / "data" / "card.md").is_file() and card["counts"]
+    per_doc = card["per_document"]
+    asked = {(e.doc_id, e.question) for e in examples if e.kind in ("grounded", "followup")}
+    assert per_doc["(all)"]["questions"] == len(asked) > 0
+    assert sum(d["questions"] for k, d in per_doc.items() if k != "(all)") == len(asked)
+    assert "per 10 pages" in (tmp_path / "data" / "card.md").read_text()
     lines = (tmp_path / "data" / "train.jsonl").read_text().splitlines()
     assert len(lines) == sum(1 for e in examples if e.split == "train")
 

@@ -137,6 +137,17 @@ def test_dates_and_names_give_when_and_what_questions():
             "What is the input string for a problem referred to as?",
             "a problem instance",
         ),
+        (  # a list after "are"
+            "The three sources of European Union law are primary law, secondary law and"
+            " supplementary law.",
+            "What are the three sources of European Union law?",
+            "primary law, secondary law and supplementary law",
+        ),
+        (  # "include": the first verb of the sentence, not a later "are"
+            "Secondary sources include regulations and directives which are based on the Treaties.",
+            "What do secondary sources include?",
+            "regulations and directives which are based on the Treaties",
+        ),
         (  # a title before a name keeps its capital ("King", not "king")
             "King Malcolm III of Scotland built a church in 1070.",
             "In what year did King Malcolm III of Scotland build a church?",
@@ -156,7 +167,10 @@ def test_english_questions_are_grammatical(sentence, question, answer):
         ("Another 4,000 Huguenots settled in the German territories of Baden.", "the German"),
         ("Typical speeds are 3600 revolutions per minute in the USA.", "3600 revolutions"),
         ("Harvard College accepted 5.3% of applicants for the class of 2019.", "5.3%"),
-        ("AUSTPAC was an Australian public X.25 network operated by Telstra.", "an Australian public X"),
+        (
+            "AUSTPAC was an Australian public X.25 network operated by Telstra.",
+            "an Australian public X",
+        ),
         ("Harvard's alumni include eight U.S. presidents and many others.", "eight U"),
     ],
 )
