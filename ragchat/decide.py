@@ -50,7 +50,8 @@ def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -
         verified = verify(draft, question, evidence, lang)
         if verified.text and fits_question(verified.text, question, lang):
             if _from_the_best(verified.cited, evidence):
-                return Decision(verified.text, False, False, verified.cited, verified.checks)
+                text = whole_list(verified.text, evidence)
+                return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
                 return Decision(recited, False, False, (evidence[0].n,), verified.checks)
         checks = verified.checks
@@ -69,6 +70,51 @@ def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:
     quote: a model trained to refuse (an adapter) otherwise turns right short answers into
     sentence quotes."""
     return bool(evidence) and evidence[0].score >= QUOTE_OVER_REFUSAL.get(lang, 0.5)
+
+
+_ITEM = r"(?:(?!\b(?:and|or)\b)[^,])+"  # a list item holds no "and" of its own
+_LIST_TAIL = re.compile(rf"(?:, {_ITEM})*,? (?:and|or) {_ITEM}")
+_CLAUSE_END = re.compile(
+    r"[.;:(]| (?:which|who|that|whose|where)\b|, (?!and |or )[^,]+ (?:is|are|was|were)\b"
+)
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|did|does|do|will|would|can|could|may|might)\b"
+)
+
+
+def whole_list(text: str, evidence: Sequence[Evidence]) -> str:
+    """A short answer that is the first item of a list in its sentence, widened to the whole
+    list: "the courts of member states [1]" when [1] says "... applied by the courts of member
+    states and the Court of Justice of the European Union." A small model copies the first item
+    and stops; the reader needs them all. Numbers and answers of a clause are left alone."""
+    m = re.fullmatch(r"(?P<body>[^\[\]]+?)\s*(?P<refs>(?:\[\d{1,2}\])+)", text.strip())
+    if not m or re.search(r"\d", m["body"]) or len(m["body"].split()) > 10:
+        return text
+    body, cited = m["body"].rstrip(" ."), [int(n) for n in re.findall(r"\d+", m["refs"])]
+    source = next((e.text for e in evidence if e.n == cited[0]), "")
+    at = source.lower().find(body.lower())
+    if at < 0 or len(body) < 3:
+        return text
+    rest = source[at + len(body) :]
+    tail = rest[: m2.start()] if (m2 := _CLAUSE_END.search(rest)) else rest
+    tail = tail.rstrip()
+    if not _LIST_TAIL.fullmatch(tail) or len(tail.split()) > 16 or _VERBISH.search(tail):
+        return text
+    if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
+        return text  # "Scotland and the king fled north": a new clause, not a list
+    return f"{source[at : at + len(body)]}{tail} {m['refs']}"
+
+
+def _tensed(word: str) -> bool:
+    """A past-tense or third-person verb form that is not also a noun or adjective (lemminflect's
+    dictionary: "fled", "provides"; not "enhanced", "open", "states")."""
+    from lemminflect import getAllInflections, getAllLemmas
+
+    lemmas = getAllLemmas(word)
+    if "VERB" not in lemmas or "NOUN" in lemmas or "ADJ" in lemmas:
+        return False
+    forms = getAllInflections(lemmas["VERB"][0], upos="VERB")
+    return word in forms.get("VBD", ()) or word in forms.get("VBZ", ())
 
 
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:

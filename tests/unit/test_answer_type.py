@@ -54,3 +54,51 @@ def test_a_supported_answer_of_the_wrong_type_gives_way_to_the_quote():
     assert d.fallback and "Denis Papin" in d.text
     d = decide("Denis Papin [1]", "Who conceptualized the piston?", evidence, "en")
     assert not d.fallback and d.text.startswith("Denis Papin")
+
+
+def _one(text: str) -> list[Evidence]:
+    return [Evidence(1, text, "c:0", "a.pdf", 1, (), 0.8)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "shown"),
+    [
+        (  # the first item of a list: the whole list
+            "the courts of member states [1]",
+            "European Union law is applied by the courts of member states and the Court of"
+            " Justice of the European Union.",
+            "the courts of member states and the Court of Justice of the European Union [1]",
+        ),
+        (
+            "primary law [1]",
+            "The three sources are primary law, secondary law and supplementary law.",
+            "primary law, secondary law and supplementary law [1]",
+        ),
+        # a new clause after "and", a double object, a number: left alone
+        ("Scotland [1]", "William invaded Scotland and the king fled north.", "Scotland [1]"),
+        (
+            "Rollo [1]",
+            "The treaty offered Rollo and his men the French lands between the Epte and the sea.",
+            "Rollo [1]",
+        ),
+        ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+    ],
+)
+def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown):
+    from ragchat.decide import whole_list
+
+    assert whole_list(answer, _one(sentence)) == shown
+
+
+def test_the_shown_answer_holds_the_whole_list():
+    sentence = (
+        "European Union law is applied by the courts of member states and the Court of Justice"
+        " of the European Union."
+    )
+    d = decide(
+        "the courts of member states [1]", "Which courts apply EU law?", _one(sentence), "en"
+    )
+    assert not d.fallback and not d.refused
+    assert (
+        d.text == "the courts of member states and the Court of Justice of the European Union [1]"
+    )
