@@ -3,7 +3,7 @@
 A small model that answers from the right sentence still often copies the wrong span of it (the
 right sentence, the wrong part). The evidence supports such a span, so the support check keeps
 it. This check catches only the clearest mismatches — a description for "Who ...?", a name for
-"How many ...?", no time at all for "When ...?" — and `ragchat.decide` then quotes the sentence
+"How many ...?", no time at all for "When ...?", a bare noun phrase for "Why ...?" — and `ragchat.decide` then quotes the sentence
 instead (the reader sees the answer in its context rather than a wrong fragment). A wrong span
 of the right type ("1763" for "When did ... finish?", gold 1775) passes. Only unambiguous
 question forms are checked; everything else passes.
@@ -35,6 +35,11 @@ _HAS_TIME = re.compile(
     r"mid|modern|ancient|medieval)\b",
     re.IGNORECASE,
 )
+_HAS_REASON = re.compile(
+    r"\b(?:because|due|since|as|so|to|for|order|response|result|owing|thanks|reason|caused|"
+    r"led|after|lack|fear|need|avoid|prevent|allow|help)\b",
+    re.IGNORECASE,
+)
 _HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital somewhere
 _ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
 _ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
@@ -60,6 +65,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
         return bool(_HAS_TIME.search(body))
     if qk.OPENS_PERSON.search(question):
         return bool(_HAS_NAME.search(body))
+    if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
+        return bool(_HAS_REASON.search(body)) or len(body.split()) >= 6
     return True
 
 

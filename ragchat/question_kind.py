@@ -4,7 +4,7 @@ Two strengths, for two uses:
 - loose (`ASKS_NUMBER`, `ASKS_TIME`, `ASKS_AMOUNT`, `ASKS_WHO`): the words anywhere in the
   question. `ragchat.evidence` uses them to favour sentences with a number, a year or a name;
   a wrong guess only reorders evidence.
-- anchored (`OPENS_AMOUNT`, `OPENS_TIME`, `OPENS_PERSON` and the Chinese `ZH_ASKS_*`): the
+- anchored (`OPENS_AMOUNT`, `OPENS_TIME`, `OPENS_PERSON`, `OPENS_REASON` and the Chinese `ZH_ASKS_*`): the
   question's opening form. `ragchat.answer_type` uses them to overrule an answer, so only
   unambiguous forms count.
 """
@@ -39,5 +39,6 @@ OPENS_AMOUNT = re.compile(
 )
 OPENS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decade|date))\b", re.I)
 OPENS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
+OPENS_REASON = re.compile(r"^\s*why\b", re.IGNORECASE)
 ZH_ASKS_AMOUNT = re.compile(r"多少|几[个位名次年天岁]|多[大长高远久重]")
 ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世纪|时期|年代)")

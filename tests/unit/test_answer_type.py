@@ -24,6 +24,9 @@ from ragchat.types import Evidence
         ("广茂铁路全长多少公里？", "364公里 [1]", True),
         ("广茂铁路哪一年立项？", "1997年 [1]", True),
         ("广茂铁路由谁修建？", "广东省铁路建设投资集团 [1]", True),
+        ("Why did OPEC raise the price of oil to $5.11?", "the posted price of oil [1]", False),
+        ("Why did OPEC raise the price of oil?", "in response to American aid to Israel [1]", True),
+        ("Why could the forces not take part?", "it had started before their arrival [1]", True),
         # only the question's own words: no answer
         ("Who married Edgar's sister Margaret?", "Edgar [1]", False),
         ("Who married Edgar's sister Margaret?", "King Malcolm III of Scotland [1]", True),
