@@ -3,8 +3,9 @@
 A small model that answers from the right sentence still often copies the wrong span of it (the
 right sentence, the wrong part). The evidence supports such a span, so the support check keeps
 it. This check catches only the clearest mismatches — a description for "Who ...?", a name for
-"How many ...?", no time at all for "When ...?", a bare noun phrase for "Why ...?" — and `ragchat.decide` then quotes the sentence
-instead (the reader sees the answer in its context rather than a wrong fragment). A wrong span
+"How many ...?", no time at all for "When ...?", a bare noun phrase with no reason in it for
+"Why ...?" — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
+in its context rather than a wrong fragment). A wrong span
 of the right type ("1763" for "When did ... finish?", gold 1775) passes. Only unambiguous
 question forms are checked; everything else passes.
 
