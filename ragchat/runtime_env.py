@@ -26,3 +26,20 @@ def release_freed_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+# glibc's mallopt parameter for the size from which a block is mmapped (freed straight back to
+# the OS) rather than carved from the heap
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 8 << 20
+
+
+def map_large_blocks() -> None:
+    """Fix glibc's mmap threshold at 8 MB (a no-op elsewhere). By default the threshold grows
+    with every large block freed, so training's activations of ever-changing shapes end up in
+    the heap, which fragments: one training run measured 7.0 GB peak by default and 5.4 GB with
+    the fixed threshold (Qwen2.5-0.5B, batches of 4 x ~290 tokens, 2 cores)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
