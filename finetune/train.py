@@ -126,7 +126,7 @@ def train(
     from ragchat.generation import base_model_identity, inference_dtype, load_causal_lm
     from ragchat.runtime_env import map_large_blocks
 
-    map_large_blocks()  # activations of changing shapes otherwise fragment the heap (+1.6 GB)
+    map_large_blocks()  # activations of changing shapes otherwise fragment the heap (+1.7 GB)
     t0 = time.time()
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
