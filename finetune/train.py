@@ -183,8 +183,9 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     ckpt = out / "checkpoint"
     start = 0
-    if resume and (ckpt / "state.json").is_file():
-        state = json.loads((ckpt / "state.json").read_text())
+    data_sha = {s: _sha(data / f"{s}.jsonl") for s in ("train", "val")}
+    state = json.loads((ckpt / "state.json").read_text()) if (ckpt / "state.json").is_file() else {}
+    if resume and state and state.get("data_sha256") == data_sha:  # not on data rebuilt since
         set_peft_model_state_dict(model, load_file(ckpt / "adapter.safetensors"))
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
         sched.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
@@ -226,7 +227,7 @@ def train(
             total = min(config.steps, step + 1 + int(max(0.0, left) // max(per_step, 1e-9)))
             progress(step + 1, total, losses[-1])
         if (step + 1) % config.save_every == 0 and step + 1 < config.steps:
-            _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file, clock["spent"])
+            _checkpoint(ckpt, model, opt, sched, step + 1, rng, save_file, clock["spent"], data_sha)
     steps_done = step + 1 if losses else start
     t_after = time.time()
     val_after = evaluate_loss(model, val_rows, pad)
@@ -241,7 +242,7 @@ def train(
         "config": asdict(config),
         "base_model": base_model_identity(settings),
         "data": str(data),
-        "data_sha256": {s: _sha(data / f"{s}.jsonl") for s in ("train", "val")},
+        "data_sha256": data_sha,
         "examples": {"train": len(train_rows), "val": len(val_rows)},
         "metrics": {
             "train_loss_first10": sum(losses[:10]) / max(1, len(losses[:10])),
@@ -315,6 +316,7 @@ def _checkpoint(
     rng: random.Random,
     save_file: Any,
     spent: float = 0.0,
+    data_sha: dict[str, str] | None = None,
 ) -> None:
     import torch
     from peft import get_peft_model_state_dict
@@ -328,7 +330,14 @@ def _checkpoint(
     torch.save(opt.state_dict(), tmp / "optimizer.pt")
     torch.save(sched.state_dict(), tmp / "scheduler.pt")
     (tmp / "state.json").write_text(
-        json.dumps({"step": step, "spent": spent, "rng": _jsonable(rng.getstate())})
+        json.dumps(
+            {
+                "step": step,
+                "spent": spent,
+                "rng": _jsonable(rng.getstate()),
+                "data_sha256": data_sha or {},
+            }
+        )
     )
     if ckpt.exists():
         import shutil

@@ -263,6 +263,13 @@ def test_a_few_steps_on_a_tiny_model_save_a_loadable_adapter_that_changes_output
     assert not (tmp_path / "adapter2" / "checkpoint").exists(), (
         "a finished run drops its checkpoint"
     )
+    # ... but not from a checkpoint of data that was rebuilt since
+    with pytest.raises(Interrupted):
+        train(settings, tmp_path / "data", tmp_path / "adapter3", config, progress=stop_at_4)
+    rows = (tmp_path / "data" / "train.jsonl").read_text().splitlines()
+    (tmp_path / "data" / "train.jsonl").write_text("\n".join(rows[1:]) + "\n")
+    card3 = train(settings, tmp_path / "data", tmp_path / "adapter3", config)
+    assert card3["resumed_from_step"] == 0
 
 
 @pytest.mark.slow
