@@ -105,6 +105,11 @@ def card_line(kb: str, card: dict[str, Any], data: dict[str, Any] | None) -> str
             f"questions copying their sentence: {ov['share_over_threshold']:.1%} of"
             f" {ov['questions']}; kinds {data['by_kind']}"
         )
+        if every := data.get("per_document", {}).get("(all)"):
+            parts.append(
+                f"grounded questions {every['questions']} from {every['pages']} pages"
+                f" ({every['per_10_pages']} per 10 pages)"
+            )
     return "; ".join(parts) + "."
 
 
