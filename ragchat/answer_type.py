@@ -5,9 +5,9 @@ right sentence, the wrong part). The evidence supports such a span, so the suppo
 it. This check catches only the clearest mismatches — a description for "Who ...?", a name for
 "How many ...?", no time at all for "When ...?", a bare noun phrase with no reason in it for
 "Why ...?" — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
-in its context rather than a wrong fragment). A wrong span
-of the right type ("1763" for "When did ... finish?", gold 1775) passes. Only unambiguous
-question forms are checked; everything else passes.
+in its context rather than a wrong fragment). A wrong span of the right type ("1763" for "When
+did ... finish?", gold 1775) passes. Only unambiguous question forms are checked; everything
+else passes.
 
 An answer made only of the question's own words ("Edgar [1]" for "Who married Edgar's sister
 Margaret?") says nothing the reader did not know: it fails too, unless the question offers a
