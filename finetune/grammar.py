@@ -1,12 +1,12 @@
 """Turning an English clause into a question: front its auxiliary verb, or add "did"/"does" when
 it has none ("William invaded Scotland" -> "did William invade Scotland"). Verb forms come from
-lemminflect's dictionary (no model, no download): a word counts as a verb only when the
-dictionary knows it as one, so an unknown clause gives no question rather than a wrong one.
+`ragchat.verbs` (lemminflect's dictionary): a word counts as a verb only when the dictionary
+knows it as one, so an unknown clause gives no question rather than a wrong one.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from ragchat.verbs import verb_form
 
 _FRONTED = {"is", "was", "are", "were", "can", "could", "will", "would", "should", "may"}
 _FRONTED |= {"might", "must", "does", "did", "do"}
@@ -16,26 +16,6 @@ _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "thei
 _DETERMINERS |= {"of", "to", "for", "with", "by", "in", "on", "at", "from", "other", "many"}
 _DETERMINERS |= {"some", "several", "most", "all", "both", "each", "every", "two", "three"}
 PARTICLES = _DETERMINERS | {"and", "or", "but", "as", "than", "into"}
-
-
-@lru_cache(maxsize=8192)
-def verb_form(word: str) -> tuple[str, str] | None:
-    """(lemma, tag) when `word` is a past-tense (VBD), third-person present (VBZ) or past
-    participle (VBN) verb form that is not also a noun; else None."""
-    from lemminflect import getAllInflections, getAllLemmas
-
-    w = word.lower()
-    lemmas = getAllLemmas(w)
-    if "VERB" not in lemmas:
-        return None
-    lemma = lemmas["VERB"][0]
-    forms = getAllInflections(lemma, upos="VERB")
-    for tag in ("VBD", "VBZ", "VBN"):
-        if w in forms.get(tag, ()) and w != lemma:
-            if tag == "VBZ" and "NOUN" in lemmas:  # "states", "works": a noun as often
-                return None
-            return lemma, tag
-    return None
 
 
 def main_verb(words: list[str]) -> tuple[int, str] | None:

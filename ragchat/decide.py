@@ -22,9 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ragchat.answer_type import fits_question
+from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
 from ragchat.types import Evidence, SentenceCheck
+from ragchat.verbs import verb_form
 from ragchat.verify import MARKER, extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
@@ -41,14 +43,22 @@ class Decision:
     checks: tuple[SentenceCheck, ...] = ()
 
 
-def decide(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> Decision:
+def decide(
+    draft: str,
+    question: str,
+    evidence: Sequence[Evidence],
+    lang: str,
+    *,
+    confidence: float | None = None,
+) -> Decision:
     if not evidence:
         return Decision("", refused=True)
     model_refused = bool(draft.strip()) and is_refusal(draft)
     checks: tuple[SentenceCheck, ...] = ()
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
-        if verified.text and fits_question(verified.text, question, lang):
+        sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
+        if verified.text and sure and fits_question(verified.text, question, lang):
             if _from_the_best(verified.cited, evidence):
                 text = whole_list(verified.text, evidence)
                 return Decision(text, False, False, verified.cited, verified.checks)
@@ -106,15 +116,10 @@ def whole_list(text: str, evidence: Sequence[Evidence]) -> str:
 
 
 def _tensed(word: str) -> bool:
-    """A past-tense or third-person verb form that is not also a noun or adjective (lemminflect's
-    dictionary: "fled", "provides"; not "enhanced", "open", "states")."""
-    from lemminflect import getAllInflections, getAllLemmas
-
-    lemmas = getAllLemmas(word)
-    if "VERB" not in lemmas or "NOUN" in lemmas or "ADJ" in lemmas:
-        return False
-    forms = getAllInflections(lemmas["VERB"][0], upos="VERB")
-    return word in forms.get("VBD", ()) or word in forms.get("VBZ", ())
+    """A past-tense or third-person verb form that is not also a noun or adjective ("fled",
+    "provides"; not "enhanced", "open", "states")."""
+    form = verb_form(word, only_verb=True)
+    return form is not None and form[1] in ("VBD", "VBZ")
 
 
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:

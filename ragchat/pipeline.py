@@ -15,6 +15,7 @@ stream.answer.citations
 from __future__ import annotations
 
 import enum
+import inspect
 import re
 import threading
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ragchat.citations import citations_for, distinct_places, locate_evidence
+from ragchat.confidence import answer_confidence
 from ragchat.decide import decide, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
@@ -169,15 +171,20 @@ class RagChat:
         if not evidence:  # everything retrieved was addressed to the assistant, or empty
             timings["total"] = time.perf_counter() - t0
             return refuse(base, timings)
-        draft, first = "", None
+        draft, first, confidence = "", None, None
         if self.settings.answer_mode != "extractive":
-            draft, first = self._draft(standalone, evidence, base.lang, t0)
-        result = decide(draft, standalone, evidence, base.lang)
+            draft, first, confidence = self._draft(standalone, evidence, base.lang, t0)
+        result = decide(draft, standalone, evidence, base.lang, confidence=confidence)
         timings["first_token"] = first if first is not None else 0.0
         timings["total"] = time.perf_counter() - t0
         if result.refused:
             return refuse(
-                base, timings, evidence=tuple(evidence), checks=result.checks, draft=draft
+                base,
+                timings,
+                evidence=tuple(evidence),
+                checks=result.checks,
+                draft=draft,
+                confidence=confidence,
             )
         located = locate_evidence(self.kb, evidence)
         return replace(
@@ -190,6 +197,7 @@ class RagChat:
             checks=result.checks,
             fallback=result.fallback,
             draft=draft,
+            confidence=confidence,
         )
 
     def _evidence(self, question: str, hits: Sequence[Hit], lang: str) -> list[Evidence]:
@@ -205,9 +213,10 @@ class RagChat:
 
     def _draft(
         self, question: str, evidence: Sequence[Evidence], lang: str, t0: float
-    ) -> tuple[str, float | None]:
+    ) -> tuple[str, float | None, float | None]:
         """The model's short answer over the evidence (stopped early once it refuses or starts
-        reciting its rules)."""
+        reciting its rules), when its first token came, and how sure the model was of it (local
+        models: `ragchat.confidence`)."""
         messages = build_evidence_messages(question, evidence, lang)
         gate = refusal_gate(
             self.generator,
@@ -216,6 +225,9 @@ class RagChat:
             may_refuse=not refusal_overridden(evidence, lang),
         )
         kwargs: dict[str, Any] = {} if gate is None else {"refusal_gate": gate}
+        trace = _token_trace(self.generator)
+        if trace is not None:
+            kwargs["trace"] = trace
         stream = iter(
             self.generator.stream(
                 messages,
@@ -235,7 +247,10 @@ class RagChat:
                 if close:
                     close()  # stops the generation thread
                 break
-        return settle_draft(text, gate), first
+        confidence = None
+        if trace is not None:
+            confidence = answer_confidence(trace.steps, self.generator.tokenizer)
+        return settle_draft(text, gate), first, confidence
 
     def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:
         """The table that follows a hit ending in "...as follows (in millions):" or a header
@@ -254,6 +269,15 @@ class RagChat:
             for c in finder([i for i in wanted if i not in have])
             if c.kind == "table" or c.text.lstrip().startswith("|")
         ]
+
+
+def _token_trace(generator: Any) -> Any:
+    """A TokenTrace for a local generator that takes one (else None)."""
+    if "trace" not in inspect.signature(generator.stream).parameters:
+        return None
+    from ragchat.generation import TokenTrace
+
+    return TokenTrace()
 
 
 def _unanswered(question: str, standalone: str, retrieval: Retrieval) -> Answer:

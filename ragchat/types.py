@@ -140,3 +140,4 @@ class Answer:
     checks: tuple[SentenceCheck, ...] = ()  # per sentence of the model's draft
     fallback: bool = False  # the text is a quote of the best evidence, not the model's words
     draft: str = ""  # what the model wrote, before verification
+    confidence: float | None = None  # the model's confidence in its draft (ragchat.confidence)

@@ -82,6 +82,28 @@ class RefusalGate:
         return _Gate()
 
 
+class TokenTrace:
+    """Records, at each generated token, the token and its probability (after the other logits
+    processors: the repetition penalty, the refusal gate). `ragchat.confidence` reads how sure the
+    model was of the answer it wrote from this."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[int, float]] = []
+
+    def processor(self) -> Any:
+        from transformers import LogitsProcessor
+
+        trace = self
+
+        class _Trace(LogitsProcessor):
+            def __call__(self, input_ids: Any, scores: Any) -> Any:
+                p, i = scores[0].float().softmax(-1).max(-1)
+                trace.steps.append((int(i), float(p)))
+                return scores
+
+        return _Trace()
+
+
 class HFGenerator:
     """A transformers causal LM and its tokenizer, behind the Generator protocol."""
 
@@ -107,10 +129,12 @@ class HFGenerator:
         stop: Sequence[str] = (),
         repetition_penalty: float = 1.1,
         refusal_gate: RefusalGate | None = None,
+        trace: TokenTrace | None = None,
     ) -> Iterator[str]:
         """Stream the answer. With a `refusal_gate`, the probability of the refusal marker at
         the first answer token decides: at or over the threshold the model refuses, below it
-        the marker is masked and the model answers (one forward pass, no second prompt)."""
+        the marker is masked and the model answers (one forward pass, no second prompt). A
+        `trace` records each generated token with its probability."""
         import torch
         from transformers import (
             LogitsProcessorList,
@@ -145,7 +169,8 @@ class HFGenerator:
             "repetition_penalty": repetition_penalty,
             "stopping_criteria": StoppingCriteriaList([_Halt()]),
             "logits_processor": LogitsProcessorList(
-                [refusal_gate.processor(self.tokenizer, ids.shape[1])] if refusal_gate else []
+                ([refusal_gate.processor(self.tokenizer, ids.shape[1])] if refusal_gate else [])
+                + ([trace.processor()] if trace is not None else [])
             ),
             "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
         }

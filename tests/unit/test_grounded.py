@@ -368,3 +368,41 @@ def test_answer_settings_are_checked(bad):
 
     with pytest.raises(ConfigError, match=next(iter(bad))):
         Settings(**bad)
+
+
+# ------------------------------------------------------------------ answer confidence
+def test_the_trace_records_every_generated_token_with_its_probability(tiny_generator):
+    from ragchat.generation import TokenTrace
+
+    msgs = build_evidence_messages("Who?", NORMANS, "en")
+    trace = TokenTrace()
+    "".join(tiny_generator.stream(msgs, max_new_tokens=4, trace=trace))
+    assert len(trace.steps) == 4
+    assert all(isinstance(t, int) and 0.0 < p <= 1.0 for t, p in trace.steps)
+
+
+class _Pieces:
+    """A tokenizer whose token i decodes to PIECES[i]."""
+
+    PIECES = ["Ro", "llo", " [", "1", "]"]
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.PIECES[i] for i in ids)
+
+
+def test_confidence_is_the_geometric_mean_before_the_first_marker():
+    from ragchat.confidence import answer_confidence
+
+    steps = [(0, 0.9), (1, 0.4), (2, 0.01), (3, 0.99), (4, 0.99)]
+    assert answer_confidence(steps, _Pieces()) == pytest.approx((0.9 * 0.4) ** 0.5)
+    assert answer_confidence([(2, 0.5)], _Pieces()) is None
+
+
+def test_an_unsure_short_answer_gives_way_to_a_quote_of_its_sentence():
+    from ragchat.confidence import CONFIDENCE_THRESHOLD
+
+    q = "Who was the Norse leader?"
+    sure = decide("Rollo [1]", q, NORMANS, "en", confidence=min(1.0, CONFIDENCE_THRESHOLD + 0.1))
+    assert sure.text == "Rollo [1]" and not sure.fallback
+    unsure = decide("Rollo [1]", q, NORMANS, "en", confidence=CONFIDENCE_THRESHOLD - 0.01)
+    assert unsure.fallback and unsure.cited == (1,) and "Norse raiders" in unsure.text
