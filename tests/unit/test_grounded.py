@@ -384,7 +384,7 @@ def test_the_trace_records_every_generated_token_with_its_probability(tiny_gener
 class _Pieces:
     """A tokenizer whose token i decodes to PIECES[i]."""
 
-    PIECES = ["Ro", "llo", " [", "1", "]"]
+    PIECES = ("Ro", "llo", " [", "1", "]")
 
     def decode(self, ids: list[int]) -> str:
         return "".join(self.PIECES[i] for i in ids)
