@@ -93,7 +93,7 @@ def card_line(kb: str, card: dict[str, Any], data: dict[str, Any] | None) -> str
         f"**{kb}**: {card['examples']['train']} training examples",
         f"{card.get('steps_done')} steps in {card.get('train_seconds', 0) / 60:.1f} min of training"
         f" ({card.get('seconds', 0) / 60:.1f} min with loading and calibration)" + _budget(card),
-        f"peak RSS {card.get('peak_rss_mb', 0) / 1024:.1f} GB",
+        f"peak RSS {card.get('peak_rss_mb', 0) / 1024:.2f} GiB",
         f"refusal threshold {card.get('refusal_threshold')} (validation: answerable wrongly refused"
         f" {cal.get('val_answerable_wrongly_refused')}, unanswerable refused"
         f" {cal.get('val_unanswerable_refused')}, n = {cal.get('n')})",
