@@ -2,9 +2,10 @@
 
 A small model that answers from the right sentence still often copies the wrong span of it (the
 right sentence, the wrong part). The evidence supports such a span, so the support check keeps
-it. This check catches only the clearest mismatches — a description for "Who ...?", a name for
-"How many ...?", no time at all for "When ...?", a bare noun phrase with no reason in it for
-"Why ...?" — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
+it. This check catches only the clearest mismatches — a description for "Who ...?" (no name:
+a capital inside a hyphenated modifier, "the first FCC-licensed network", names nobody), a name
+for "How many ...?", no time at all for "When ...?", a noun phrase with no reason and no verb
+in it for "Why ...?" ("the posted price of oil by 70%") — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
 in its context rather than a wrong fragment). A wrong span of the right type ("1763" for "When
 did ... finish?", gold 1775) passes. Only unambiguous question forms are checked; everything
 else passes.
@@ -20,6 +21,7 @@ import re
 
 from ragchat import question_kind as qk
 from ragchat.text import lexical_tokens
+from ragchat.verbs import verb_form
 from ragchat.verify import MARKER
 
 _NUMBER_WORDS = (
@@ -64,11 +66,52 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
         return bool(_HAS_NUMBER.search(body))
     if qk.OPENS_TIME.search(question):
         return bool(_HAS_TIME.search(body))
-    if qk.OPENS_PERSON.search(question):
-        return bool(_HAS_NAME.search(body))
+    if qk.OPENS_PERSON.search(question):  # a capital outside "FCC-licensed"-like modifiers
+        return bool(_HAS_NAME.search(_HYPHENATED.sub(" ", body)))
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
-        return bool(_HAS_REASON.search(body)) or len(body.split()) >= 6
+        return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))
     return True
+
+
+_HYPHENATED = re.compile(r"\S+-\S+")
+_AUXILIARY = re.compile(
+    r"^(?:is|are|was|were|be|been|being|has|have|had|do|does|did|can|could|will|would|may|"
+    r"might|must|should)$",
+    re.IGNORECASE,
+)
+_DETERMINER = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "its",
+        "their",
+        "his",
+        "her",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "your",
+    ]
+)
+
+
+def has_clause(text: str) -> bool:
+    """Does `text` hold a verb (an auxiliary, or a past or third-person form that is not after a
+    determiner)? "the posted price of oil by 70%" and "the Michigan Educational Research
+    Information Triad" are noun phrases; "demand fell as prices rose" is a clause."""
+    words = re.findall(r"[A-Za-z]+", text)
+    for i, w in enumerate(words):
+        if _AUXILIARY.match(w):
+            return True
+        if i and words[i - 1].lower() in _DETERMINER:
+            continue
+        form = verb_form(w.lower())
+        if form is not None and form[1] in ("VBD", "VBZ"):
+            return True
+    return False
 
 
 _CHOICE = re.compile(r"\bor\b|还是|或者|或", re.IGNORECASE)

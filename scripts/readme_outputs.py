@@ -42,6 +42,7 @@ from tests.ui import browser_helpers as ui  # noqa: E402
 KB = "samples"
 QUESTIONS = (
     "Who was the Norse leader?",
+    "When did the Normans conquer England?",
     "What was Apple's total net sales for the three months ended June 25, 2022?",
     "广茂铁路全长多少公里？",
     "《战国无双3》是由哪两个公司开发的？",

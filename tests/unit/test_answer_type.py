@@ -26,6 +26,15 @@ from ragchat.types import Evidence
         ("广茂铁路由谁修建？", "广东省铁路建设投资集团 [1]", True),
         ("Why did OPEC raise the price of oil to $5.11?", "the posted price of oil [1]", False),
         ("Why did OPEC raise the price of oil?", "in response to American aid to Israel [1]", True),
+        (
+            "Why did OPEC raise the price of oil to $5.11?",
+            "the posted price of oil by 70% [1]",
+            False,
+        ),
+        ("Why was Merit formed?", "the Michigan Educational Research Information Triad [1]", False),
+        ("Why did sales fall?", "demand fell sharply across every region [1]", True),
+        ("Who founded Telnet?", "the first FCC-licensed public data network [1]", False),
+        ("Who founded Telnet?", "ARPA IPTO director Larry Roberts [1]", True),
         ("Why could the forces not take part?", "it had started before their arrival [1]", True),
         # only the question's own words: no answer
         ("Who married Edgar's sister Margaret?", "Edgar [1]", False),
