@@ -22,7 +22,7 @@ QUESTION = "What is the operating pressure of the boiler?"
 
 
 def test_packaged_model_answers_through_the_server_as_it_does_locally(
-    tmp_path: Path, cached_home: Path
+    tmp_path: Path, cached_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = start_server(tmp_path, PACKAGED_GENERATOR)  # loads while the KB is built
     try:
@@ -48,12 +48,18 @@ def test_packaged_model_answers_through_the_server_as_it_does_locally(
         assert "".join(pieces) == direct
         assert remote.complete(messages, **kw) == direct
 
-        # The whole pipeline, selected by settings, gives the in-process answer too.
+        # The whole pipeline, selected by settings, gives the in-process answer too: the same
+        # draft, and the same answer once the in-process one is decided without the confidence
+        # check (a server sends no token probabilities, so over the wire there is none).
         over_wire = RagChat(
             settings.replace(generator=f"openai:{local.name}", openai_base_url=server.url), kb, emb
         )
         answer = over_wire.ask(QUESTION)
         assert isinstance(over_wire.generator, OpenAIGenerator)
+        assert answer.confidence is None
+        in_process = chat.ask(QUESTION)
+        assert answer.draft == in_process.draft and in_process.confidence is not None
+        monkeypatch.setattr("ragchat.decide.CONFIDENCE_THRESHOLD", 0.0)
         assert answer.text == chat.ask(QUESTION).text and answer.text
 
         # The estimate never under-counts the real tokenizer on this material.
