@@ -6,7 +6,7 @@
    "who").
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
-   sentence ("[2]"), that sentence. A table row is quoted with only the cells whose column
+   sentence ("[2]") that scores as well as the best, that sentence. A table row is quoted with only the cells whose column
    headings the question names (`ragchat.evidence.focus_row`).
 3. Otherwise a refusal. When the model itself said the evidence does not answer, quoting needs
    stronger evidence (`QUOTE_OVER_REFUSAL`).
@@ -144,11 +144,16 @@ def _stated_by_the_best(answer: str, evidence: Sequence[Evidence]) -> str:
 
 
 def pointed_at(draft: str, evidence: Sequence[Evidence]) -> Evidence | None:
-    """The evidence sentence a draft points at without saying anything ("[2]", "3"): the
-    model's choice of sentence is worth keeping even when it wrote no answer."""
+    """The evidence sentence a draft points at without saying anything ("[2]", "3"), if it
+    scores as well as the best (within BEST_MARGIN): between two equally good sentences the
+    model's choice is worth keeping, but a pointer to a weaker one is as often wrong as an
+    answer cited to it (`_from_the_best`) — "4" for "When did the Normans conquer England?"
+    pointed at the Canary Islands expedition, while [1] tells of the conquest in 1066."""
     text = draft.strip().rstrip(".。")
     m = re.fullmatch(r"\[?(\d{1,2})\]?", text)
-    if m is None:
+    if m is None or not evidence:
         return None
-    by_n = {e.n: e for e in evidence}
-    return by_n.get(int(m.group(1)))
+    chosen = {e.n: e for e in evidence}.get(int(m.group(1)))
+    if chosen is None or chosen.score < evidence[0].score - BEST_MARGIN:
+        return None
+    return chosen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ragchat.decide import decide
@@ -234,9 +236,18 @@ def test_an_unsupported_draft_falls_back_to_a_cited_quote():
 
 
 def test_a_draft_that_only_points_at_a_sentence_quotes_that_sentence():
-    d = decide("[2]", "When was England conquered?", NORMANS, "en")
+    tied = [replace(e, score=0.8) for e in NORMANS]  # both sentences score as the best
+    d = decide("[2]", "When was England conquered?", tied, "en")
     assert d.fallback and d.cited == (2,) and "1066" in d.text and d.text.endswith("[2]")
-    assert decide("9", "When was England conquered?", NORMANS, "en").cited == (1,)
+    assert decide("9", "When was England conquered?", tied, "en").cited == (1,)
+
+
+def test_a_pointer_to_a_weaker_sentence_quotes_the_best_one():
+    best_first = list(reversed([replace(e, n=2 - i) for i, e in enumerate(NORMANS)]))
+    best_first = [replace(e, score=0.9 - 0.3 * i) for i, e in enumerate(best_first)]
+    assert "1066" in best_first[0].text and best_first[1].score == pytest.approx(0.6)
+    d = decide("2", "When was England conquered?", best_first, "en")
+    assert d.fallback and d.cited == (1,) and "1066" in d.text
 
 
 def test_weak_evidence_and_nothing_supported_is_a_refusal():
