@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 from typing import Any
 
@@ -32,11 +33,22 @@ def dev_rows(kb: str, kind: str, n: int, seed: int = 1) -> list[dict[str, Any]]:
     return pool[:n]
 
 
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_NOT_NAMES = {"I", "The", "A", "An", "In", "On", "Of"}
+
+
+def names(question: str) -> list[str]:
+    """The question's capitalised words after the first (a rough list of the names it asks about)."""
+    words = _WORD.findall(question)[1:]
+    return [w for w in words if w[0].isupper() and w not in _NOT_NAMES]
+
+
 def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, float]:
     from ragchat.decide import QUOTE_OVER_REFUSAL
     from ragchat.evidence import term_share
 
-    gated, strong, shares = 0, 0, []
+    gated, strong, shares, no_name, no_number = 0, 0, [], 0, 0
     for r in rows:
         found = chat.search(r["question"])
         if not found.covered or not found.hits:
@@ -47,6 +59,9 @@ def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, float
             gated += 1
             continue
         strong += evidence[0].score >= QUOTE_OVER_REFUSAL[lang]
+        seen = " ".join(e.text + " " + " ".join(e.heading_path) for e in evidence).lower()
+        no_name += any(w.lower() not in seen for w in names(r["question"]))
+        no_number += any(x not in evidence[0].text for x in _NUMBER.findall(r["question"]))
         shares.append(term_share(evidence[0].text, chat.retriever.term_weights(r["question"])))
     n = max(1, len(rows))
     return {
@@ -54,6 +69,8 @@ def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, float
         "gate_refused": round(gated / n, 3),
         "best_evidence_overrules_refusal": round(strong / n, 3),
         "median_question_words_in_best": round(statistics.median(shares), 3) if shares else 0.0,
+        "name_missing_from_evidence": round(no_name / n, 3),
+        "number_missing_from_best": round(no_number / n, 3),
     }
 
 
@@ -80,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"unanswerable-{args.kb}.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result))
     print(f"\n{'':34} {'answerable':>11} {'unanswerable':>13} {'x answerable':>13}")
-    for key in ("gate_refused", "best_evidence_overrules_refusal", "median_question_words_in_best"):
+    for key in (
+        "gate_refused",
+        "best_evidence_overrules_refusal",
+        "median_question_words_in_best",
+        "name_missing_from_evidence",
+        "number_missing_from_best",
+    ):
         ratio = u[key] / a[key] if a[key] else float("nan")
         print(f"{key:34} {a[key]:11.3f} {u[key]:13.3f} {ratio:13.2f}")
     print(f"unanswerable questions refusable at most: {result['refusable_at_most']:.3f}")
