@@ -124,7 +124,7 @@ def train(
     from safetensors.torch import load_file, save_file
 
     from ragchat.generation import base_model_identity, inference_dtype, load_causal_lm
-    from ragchat.runtime_env import map_large_blocks
+    from ragchat.runtime_env import map_large_blocks, release_freed_memory
 
     map_large_blocks()  # activations of changing shapes otherwise fragment the heap (+1.7 GB)
     t0 = time.time()
@@ -220,6 +220,9 @@ def train(
         sched.step()
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        # each batch has its own shapes: without handing the freed activations back, the heap
+        # creeps up step by step (bf16 CPU, squad-en: 3.7 -> 5.6 GiB in 28 steps; 4.5 with this)
+        release_freed_memory()
         clock["spent"] = resumed_spent + time.time() - clock["start"]
         if progress:
             per_step = (clock["spent"] - resumed_spent) / max(1, step + 1 - start)
