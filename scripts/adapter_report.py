@@ -113,8 +113,10 @@ def card_line(kb: str, card: dict[str, Any], data: dict[str, Any] | None) -> str
     return "; ".join(parts) + "."
 
 
-def build(home: Path, kbs: list[str]) -> tuple[str, str, dict[str, Path]]:
+def build(home: Path, kbs: list[str], provenance: str = "") -> tuple[str, str, dict[str, Path]]:
     readme, doc, files = [], ["# Domain adapter results", ""], {}
+    if provenance:  # which commits and which machine the runs come from
+        doc += [provenance, ""]
     for kb in kbs:
         adapter = home / "kb" / kb / "adapter"
         card = load(adapter / "training_card.json")
@@ -177,8 +179,11 @@ def main() -> None:
     ap.add_argument("--home", type=Path, required=True)
     ap.add_argument("--kbs", default="squad-en,cmrc-zh")
     ap.add_argument("--write", action="store_true", help="write docs/ and the README table")
+    ap.add_argument(
+        "--provenance", default="", help="a paragraph under the title: commits, date, machine"
+    )
     args = ap.parse_args()
-    readme, doc, files = build(args.home, args.kbs.split(","))
+    readme, doc, files = build(args.home, args.kbs.split(","), args.provenance)
     print(readme)
     if not args.write:
         return

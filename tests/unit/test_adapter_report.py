@@ -64,3 +64,7 @@ def test_table_reads_the_reports_and_judges_each_goal(tmp_path):
     assert "60 answerable / 40 unanswerable / 40 out-of-domain" in readme
     assert "refusal threshold 0.5" in doc
     assert "results/adapter-squad-en-labelled.json" in files
+    provenance = "Trained at abc1234 on a 2-core CPU."
+    _, with_note, _ = _script().build(tmp_path, ["squad-en"], provenance)
+    assert with_note.startswith(f"# Domain adapter results\n\n{provenance}\n\n")
+    assert provenance not in doc
