@@ -25,8 +25,8 @@ from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
+from ragchat.span import whole_phrase
 from ragchat.types import Evidence, SentenceCheck
-from ragchat.verbs import verb_form
 from ragchat.verify import MARKER, extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
@@ -60,7 +60,7 @@ def decide(
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
         if verified.text and sure and fits_question(verified.text, question, lang):
             if _from_the_best(verified.cited, evidence):
-                text = whole_list(verified.text, evidence)
+                text = whole_phrase(verified.text, evidence, lang)
                 return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
                 return Decision(recited, False, False, (evidence[0].n,), verified.checks)
@@ -80,46 +80,6 @@ def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:
     quote: a model trained to refuse (an adapter) otherwise turns right short answers into
     sentence quotes."""
     return bool(evidence) and evidence[0].score >= QUOTE_OVER_REFUSAL.get(lang, 0.5)
-
-
-_ITEM = r"(?:(?!\b(?:and|or)\b)[^,])+"  # a list item holds no "and" of its own
-_LIST_TAIL = re.compile(rf"(?:, {_ITEM})*,? (?:and|or) {_ITEM}")
-_CLAUSE_END = re.compile(
-    r"[.;:(]| (?:which|who|that|whose|where)\b|, (?!and |or )[^,]+ (?:is|are|was|were)\b"
-)
-_VERBISH = re.compile(
-    r"\b(?:is|are|was|were|be|been|has|have|had|did|does|do|will|would|can|could|may|might)\b"
-)
-
-
-def whole_list(text: str, evidence: Sequence[Evidence]) -> str:
-    """A short answer that is the first item of a list in its sentence, widened to the whole
-    list: "the courts of member states [1]" when [1] says "... applied by the courts of member
-    states and the Court of Justice of the European Union." A small model copies the first item
-    and stops; the reader needs them all. Numbers and answers of a clause are left alone."""
-    m = re.fullmatch(r"(?P<body>[^\[\]]+?)\s*(?P<refs>(?:\[\d{1,2}\])+)", text.strip())
-    if not m or re.search(r"\d", m["body"]) or len(m["body"].split()) > 10:
-        return text
-    body, cited = m["body"].rstrip(" ."), [int(n) for n in re.findall(r"\d+", m["refs"])]
-    source = next((e.text for e in evidence if e.n == cited[0]), "")
-    at = source.lower().find(body.lower())
-    if at < 0 or len(body) < 3:
-        return text
-    rest = source[at + len(body) :]
-    tail = rest[: m2.start()] if (m2 := _CLAUSE_END.search(rest)) else rest
-    tail = tail.rstrip()
-    if not _LIST_TAIL.fullmatch(tail) or len(tail.split()) > 16 or _VERBISH.search(tail):
-        return text
-    if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
-        return text  # "Scotland and the king fled north": a new clause, not a list
-    return f"{source[at : at + len(body)]}{tail} {m['refs']}"
-
-
-def _tensed(word: str) -> bool:
-    """A past-tense or third-person verb form that is not also a noun or adjective ("fled",
-    "provides"; not "enhanced", "open", "states")."""
-    form = verb_form(word, only_verb=True)
-    return form is not None and form[1] in ("VBD", "VBZ")
 
 
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:

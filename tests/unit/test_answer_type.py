@@ -97,9 +97,55 @@ def _one(text: str) -> list[Evidence]:
     ],
 )
 def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown):
-    from ragchat.decide import whole_list
+    from ragchat.span import whole_phrase
 
-    assert whole_list(answer, _one(sentence)) == shown
+    assert whole_phrase(answer, _one(sentence), "en") == shown
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "shown"),
+    [
+        ("650 [1]", "牠们接近灭绝，只余下650头栖息在伊朗。", "650头 [1]"),  # a number's unit
+        ("2.38 [1]", "机场总投资2.38亿元人民币。", "2.38亿元人民币 [1]"),
+        ("396年 [1]", "396年五月初九，慕容宝任命余蔚为太傅。", "396年五月初九 [1]"),  # a date
+        ("2008年 [1]", "他在2008年11月12日首次登场。", "2008年11月12日 [1]"),
+        (  # a list: "、" items up to the verb phrase
+            "472路、763路 [1]",
+            "高铁余杭站，472路、763路、786区间在此始发。",
+            "472路、763路、786区间 [1]",
+        ),
+        (  # "和" closed by "等": the whole enumeration
+            "特快列车 [1]",
+            "他的射球为他赢得了特快列车和雷电射等绰号。",
+            "特快列车和雷电射 [1]",
+        ),
+        (  # spaces the model added do not hide the answer
+            "里奇 (Lionel Richie) [1]",
+            "影响来自里奇(Lionel Richie)、乔尔(Billy Joel)等人。",
+            "里奇(Lionel Richie)、乔尔(Billy Joel) [1]",
+        ),
+        (
+            "保罗·塞里诺 [1]",
+            "在2008年由保罗·塞里诺与Stephen Brusatte所命名。",
+            "保罗·塞里诺与Stephen Brusatte [1]",
+        ),
+        # a new clause after "和", a number cut short, a year without a date: left alone
+        ("张三 [1]", "张三和她结婚了。", "张三 [1]"),
+        ("65 [1]", "共有650头。", "65 [1]"),
+        ("1959年 [1]", "最早出现在1959年的一篇文章中。", "1959年 [1]"),
+        ("无关 [1]", "这句话没有答案。", "无关 [1]"),
+    ],
+)
+def test_a_chinese_answer_is_widened_to_its_whole_phrase(answer, sentence, shown):
+    from ragchat.span import whole_phrase
+
+    assert whole_phrase(answer, _one(sentence), "zh") == shown
+
+
+def test_the_shown_chinese_answer_holds_the_unit():
+    d = decide("650 [1]", "波斯黇鹿现存多少头？", _one("现存650头，栖息在伊朗。"), "zh")
+    assert not d.fallback and not d.refused
+    assert d.text == "650头 [1]"
 
 
 def test_the_shown_answer_holds_the_whole_list():

@@ -1,0 +1,181 @@
+"""A short answer widened to the whole phrase its sentence states.
+
+A small model copies the start of an answer and stops: the first item of a list ("the courts
+of member states" when the sentence names two courts; "472路" of "472路、763路、786区间"), a
+number without its unit ("650" of "650头"), a year without its month and day ("396年" of
+"396年五月初九"). The reader needs the whole phrase. `whole_phrase` widens a verified short
+answer along the sentence it cites when what follows is plainly more of the same phrase, and
+leaves it alone otherwise (a new clause, a verb, a second object).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ragchat.text import _jieba
+from ragchat.types import Evidence
+from ragchat.verbs import verb_form
+
+_ANSWER = re.compile(r"(?P<body>[^\[\]]+?)\s*(?P<refs>(?:\[\d{1,2}\])+)")
+
+
+def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
+    """`text` ("650 [1]") widened along its first cited sentence, or unchanged."""
+    m = _ANSWER.fullmatch(text.strip())
+    if not m:
+        return text
+    body = m["body"].strip().rstrip(" .。")
+    cited = int(re.search(r"\d+", m["refs"])[0])  # type: ignore[index]
+    source = next((e.text for e in evidence if e.n == cited), "")
+    span = _locate(body, source)
+    if span is None:
+        return text
+    start, end = span
+    end = _zh_widen(source, end) if lang == "zh" else _en_list(source, start, end)
+    if end == span[1]:
+        return text
+    return f"{source[start:end]} {m['refs']}"
+
+
+def _locate(body: str, source: str) -> tuple[int, int] | None:
+    """Where the answer stands in its sentence, whatever the spaces ("里奇 (Lionel" finds
+    "里奇(Lionel"); None when it is not there word for word or is too short to place."""
+    chars = [c for c in body if not c.isspace()]
+    if len(chars) < 2 or len(chars) > 120:
+        return None
+    pattern = r"\s*".join(re.escape(c) for c in chars)
+    found = re.search(pattern, source, flags=re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
+
+
+# --- English: the first item of a list -------------------------------------------------------
+
+_ITEM = r"(?:(?!\b(?:and|or)\b)[^,])+"  # a list item holds no "and" of its own
+_LIST_TAIL = re.compile(rf"(?:, {_ITEM})*,? (?:and|or) {_ITEM}")
+_CLAUSE_END = re.compile(
+    r"[.;:(]| (?:which|who|that|whose|where)\b|, (?!and |or )[^,]+ (?:is|are|was|were)\b"
+)
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|did|does|do|will|would|can|could|may|might)\b"
+)
+
+
+def _en_list(source: str, start: int, end: int) -> int:
+    """A short answer that is the first item of a list, widened to the whole list: "the
+    courts of member states" when the sentence says "... applied by the courts of member states
+    and the Court of Justice of the European Union." Numbers and answers of a clause are left
+    alone."""
+    body = source[start:end]
+    if re.search(r"\d", body) or len(body.split()) > 10 or len(body) < 3:
+        return end
+    rest = source[end:]
+    tail = rest[: m.start()] if (m := _CLAUSE_END.search(rest)) else rest
+    tail = tail.rstrip()
+    if not _LIST_TAIL.fullmatch(tail) or len(tail.split()) > 16 or _VERBISH.search(tail):
+        return end
+    if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
+        return end  # "Scotland and the king fled north": a new clause, not a list
+    return end + len(tail)
+
+
+def _tensed(word: str) -> bool:
+    """A past-tense or third-person verb form that is not also a noun or adjective ("fled",
+    "provides"; not "enhanced", "open", "states")."""
+    form = verb_form(word, only_verb=True)
+    return form is not None and form[1] in ("VBD", "VBZ")
+
+
+# --- Chinese: units, dates and lists ---------------------------------------------------------
+
+_DIGITS = "0123456789０１２３４５６７８９"
+_NUMERAL = _DIGITS + "零〇一二三四五六七八九十百千万亿两"
+_UNIT = re.compile(
+    r"[万亿]?(?:平方公里|平方千米|平方米|公里|千米|千克|公斤|公顷|厘米|毫米|英里|英哩|英尺"
+    r"|美元|港元|欧元|日元|小时|分钟|号线|米|克|吨|元|头|只|匹|个|人|名|位|座|家|条|项|次|岁"
+    r"|天|周|年|倍|层|户|所|部|本|种|场|届|期|辆|艘|架|门|件|册|卷|篇|首|集|枚|颗|%|％|‰)"
+    r"(?:人民币)?"
+)
+_DAY = r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]|初[一二三四五六七八九十]{1,2})"
+_MONTH_DAY = re.compile(rf"(?:[0-9]{{1,2}}|[一二三四五六七八九十正冬腊闰]{{1,3}})月{_DAY}?")
+_SEP = re.compile(r"、|以及|和|与|及|或")
+_ITEM_STOP = set("、，。；：！？,;:等")
+_FUNCTION = set("所的在被把将于对从向是为")  # a word that ends a noun phrase ("与B所命名")
+_MAX_ITEM = 24
+
+
+def _zh_widen(source: str, end: int) -> int:
+    end = _unit(source, end)
+    end = _date(source, end)
+    return _zh_list(source, end)
+
+
+def _unit(source: str, end: int) -> int:
+    """ "650" → "650头", "2.38" → "2.38亿元人民币": a whole number followed by its unit."""
+    if end == 0 or source[end - 1] not in _NUMERAL:
+        return end
+    if end < len(source) and source[end] in _DIGITS + ".,":
+        return end  # the number itself goes on: not the model's answer
+    m = _UNIT.match(source, end)
+    return m.end() if m else end
+
+
+def _date(source: str, end: int) -> int:
+    """ "396年" → "396年五月初九", "2008年" → "2008年11月12日"."""
+    before = source[max(0, end - 2) : end]
+    if len(before) == 2 and before[1] == "年" and before[0] in _NUMERAL + "元":
+        m = _MONTH_DAY.match(source, end)
+        return m.end() if m else end
+    if before.endswith("月"):
+        m = re.compile(_DAY).match(source, end)
+        return m.end() if m else end
+    return end
+
+
+def _zh_list(source: str, end: int) -> int:
+    """The first items of a list widened to all of it: "、" items always, "和/与/及/或" items
+    only while they stay noun phrases ("他和她结婚": not a list); up to a verb, a preposition
+    or a particle that ends the phrase ("、786区间在此始发" → "、786区间"). A list closed by
+    "等" ("X、Y等") is taken whole."""
+    items: list[tuple[str, int, int]] = []  # (separator, item start, item end)
+    pos = end
+    while (sep := _SEP.match(source, pos)) is not None:
+        k = sep.end()
+        while k < len(source) and source[k] not in _ITEM_STOP and not _SEP.match(source, k):
+            k += 1
+        if k == sep.end() or k - sep.end() > _MAX_ITEM:
+            break
+        items.append((sep.group(), sep.end(), k))
+        pos = k
+    if not items:
+        return end
+    if source.startswith("等", pos):
+        return pos
+    widened = end
+    for separator, start, stop in items:
+        cut = _phrase_end(source[start:stop])
+        if cut == stop - start:
+            widened = stop
+            continue
+        if cut > 0 and (separator == "、" or source[start + cut] in _FUNCTION):
+            widened = start + cut
+        break
+    return widened
+
+
+def _phrase_end(item: str) -> int:
+    """Where a list item's noun phrase ends: at the first verb, preposition or adverb word,
+    or at a particle after its first character; len(item) when it runs to the end."""
+    at = 0
+    for word, flag in _posseg(item):
+        if at > 0 and (flag.startswith("v") or flag in ("p", "d") or word[0] in _FUNCTION):
+            return at
+        at += len(word)
+    return len(item)
+
+
+def _posseg(text: str) -> list[tuple[str, str]]:
+    import jieba.posseg
+
+    _jieba()  # initialised quietly
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
