@@ -62,7 +62,8 @@ def answer_all(settings: Any, kb: str, adapter: Path | None, rows: list[dict[str
             a = chat.ask(r["question"])
             lang = r.get("lang", "en")
             text = re.sub(r"\[\d+\]", "", a.text).strip()
-            quote = re.sub(r"\[\d+\]", "", extractive_answer(a.evidence, lang)).strip()
+            quote = extractive_answer(a.evidence, lang) if a.evidence else ""
+            quote = re.sub(r"\[\d+\]", "", quote).strip()
             golds = r["answers"]
             out.append(
                 {

@@ -5,7 +5,8 @@ of member states" when the sentence names two courts; "472路" of "472路、763�
 number without its unit ("650" of "650头"), a year without its month and day ("396年" of
 "396年五月初九"). The reader needs the whole phrase. `whole_phrase` widens a verified short
 answer along the sentence it cites when what follows is plainly more of the same phrase, and
-leaves it alone otherwise (a new clause, a verb, a second object).
+leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
+from keeps its "since".
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
     if span is None:
         return text
     start, end = span
-    end = _zh_widen(source, end) if lang == "zh" else _en_list(source, start, end)
-    if end == span[1]:
+    if lang == "zh":
+        end = _zh_widen(source, end)
+    else:
+        start, end = _since(source, start), _en_list(source, start, end)
+    if (start, end) == span:
         return text
     return f"{source[start:end]} {m['refs']}"
 
@@ -77,6 +81,13 @@ def _en_list(source: str, start: int, end: int) -> int:
     if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
         return end  # "Scotland and the king fled north": a new clause, not a list
     return end + len(tail)
+
+
+def _since(source: str, start: int) -> int:
+    """A time an answer dates from keeps its "since": "since the 1960s", not "the 1960s"
+    (which says when, not how long)."""
+    m = re.search(r"\bsince\s+$", source[:start], flags=re.IGNORECASE)
+    return m.start() if m else start
 
 
 def _tensed(word: str) -> bool:

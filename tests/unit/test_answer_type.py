@@ -94,6 +94,11 @@ def _one(text: str) -> list[Evidence]:
             "Rollo [1]",
         ),
         ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+        (  # a time the answer dates from keeps its "since"
+            "the 1960s [1]",
+            "The principle has been recognised by the Court since the 1960s.",
+            "since the 1960s [1]",
+        ),
     ],
 )
 def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown):
