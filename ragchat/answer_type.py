@@ -5,7 +5,8 @@ right sentence, the wrong part). The evidence supports such a span, so the suppo
 it. This check catches only the clearest mismatches — a description for "Who ...?" (no name:
 a capital inside a hyphenated modifier, "the first FCC-licensed network", names nobody), a name
 for "How many ...?", no time at all for "When ...?", a noun phrase with no reason and no verb
-in it for "Why ...?" ("the posted price of oil by 70%") — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
+in it for "Why ...?" ("the posted price of oil by 70%"), a bare date for a Chinese question
+that asks where, who, why or which thing ("2012年" for "在哪里") — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
 in its context rather than a wrong fragment). A wrong span of the right type ("1763" for "When
 did ... finish?", gold 1775) passes. Only unambiguous question forms are checked; everything
 else passes.
@@ -46,11 +47,23 @@ _HAS_REASON = re.compile(
 _HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital somewhere
 _ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
 _ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
+# A question that asks for a place, a person, a reason, a way or a thing, and not for a time.
+_ZH_ASKS_OTHER = re.compile(
+    r"哪里|哪儿|在哪|何处|何地|什么地方|谁|何人|为什么|为何|原因|什么样|怎么|如何|怎样"
+    r"|哪[个些家位部本所座条](?![年月日天]|时|朝|世纪)|什么(?!时|年|月|日|朝|世纪)"
+)
+_ZH_ASKS_SOME_TIME = re.compile(
+    r"何年|年份|日期|时间|年代|时期|朝代|世纪|哪天|哪一天|几月|几号|多久"
+)
+_ZH_BARE_TIME = re.compile(
+    r"(?=.*[年月日纪])[\d零〇一二三四五六七八九十百千年月日号初旬起至到前后间约末中上下半叶世纪代\s-]+"
+)
 
 
 def fits_question(answer: str, question: str, lang: str) -> bool:
     """False when `answer` clearly lacks what `question` asks for (a number for "how many", a
-    time for "when", a name for "who"); True otherwise."""
+    time for "when", a name for "who"; in Chinese, not a bare date for a question that asks a
+    place, a person, a reason or a thing); True otherwise."""
     body = MARKER.sub("", answer).strip()
     if not body:
         return True
@@ -61,6 +74,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
             return bool(_ZH_NUMBER.search(body))
         if qk.ZH_ASKS_TIME.search(question):
             return bool(_ZH_TIME.search(body))
+        if _ZH_ASKS_OTHER.search(question) and not _ZH_ASKS_SOME_TIME.search(question):
+            return not is_bare_time(body)  # "2012年" for "在哪里", "1981年" for "哪个杂志"
         return True
     if qk.OPENS_AMOUNT.search(question):
         return bool(_HAS_NUMBER.search(body))
@@ -71,6 +86,12 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
         return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))
     return True
+
+
+def is_bare_time(body: str) -> bool:
+    """Is a Chinese answer nothing but a date or time ("2012年10月18日起", "1981年（昭和56年）")?"""
+    core = re.sub(r"[（(][^）)]*[）)]", "", body).strip()
+    return bool(core) and _ZH_BARE_TIME.fullmatch(core) is not None
 
 
 _HYPHENATED = re.compile(r"\S+-\S+")

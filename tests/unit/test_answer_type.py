@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ragchat.answer_type import fits_question
 from ragchat.decide import decide
 from ragchat.types import Evidence
 
@@ -165,3 +166,21 @@ def test_the_shown_answer_holds_the_whole_list():
     assert (
         d.text == "the courts of member states and the Court of Justice of the European Union [1]"
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "fits"),
+    [
+        ("2012年 [1]", "隐面龙属被发现的地点在哪里?", False),  # a date for a place
+        ("1981年（昭和56年） [1]", "《停止！！云雀》在哪个杂志上连载？", False),  # for a thing
+        ("2012年10月18日起 [1]", "2012年10月18日，珠江台为什么被勒令停播？", False),  # a reason
+        ("尼日 [1]", "隐面龙属被发现的地点在哪里?", True),
+        ("1959年 [1]", "这个词在什么年代出现？", True),  # the question asks a time
+        ("清朝 [1]", "吴音是在哪朝传入日本的？", True),
+        ("1753年 [1]", "这个庙建于哪一年？", True),
+    ],
+)
+def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
+    answer, question, fits
+):
+    assert fits_question(answer, question, "zh") is fits
