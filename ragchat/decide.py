@@ -31,7 +31,7 @@ from ragchat.verify import MARKER, extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
 # zh 0.75 -> 0.6 (measured on cmrc-zh dev questions outside the adapter evaluation's samples):
-# the squad/cmrc adapters refused 12 of 100 answerable Chinese questions on evidence scored
+# the cmrc-zh adapter refused 12 of 100 answerable Chinese questions on evidence scored
 # 0.52-0.75, 9 of them at >= 0.6, while of 182 off-topic questions 2.7 % reach 0.6 (1.6 % 0.75).
 QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.6}
 BEST_MARGIN = 0.02  # evidence scored within this of the best counts as the best

@@ -34,7 +34,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
         return text
     start, end = span
     if lang == "zh":
-        end = _zh_widen(source, end)
+        start, end = _zh_list_back(source, start), _zh_widen(source, end)
     else:
         start, end = _since(source, start), _en_list(source, start, end)
     if (start, end) == span:
@@ -112,12 +112,18 @@ _MONTH_DAY = re.compile(rf"(?:[0-9]{{1,2}}|[一二三四五六七八九十正冬
 _SEP = re.compile(r"、|以及|和|与|及|或")
 _ITEM_STOP = set("、，。；：！？,;:等")
 _FUNCTION = set("所的在被把将于对从向是为")  # a word that ends a noun phrase ("与B所命名")
+_NAMING = {"又名", "又称", "亦称", "别名", "别称", "简称", "俗称", "名为", "称为", "叫做"}
 _MAX_ITEM = 24
 
 
+_RANGE = re.compile(rf"(?:至|到|～|~|—|－|-)[{_NUMERAL}]+")
+_AMOUNT_END = re.compile(rf"(?:[{_NUMERAL}月日号]|{_UNIT.pattern})$")
+
+
 def _zh_widen(source: str, end: int) -> int:
-    end = _unit(source, end)
-    end = _date(source, end)
+    end = _date(source, _unit(source, end))
+    if _AMOUNT_END.search(source[:end]) and (m := _RANGE.match(source, end)):
+        end = _date(source, _unit(source, m.end()))  # "475年" → "475年至477年"
     return _zh_list(source, end)
 
 
@@ -164,25 +170,52 @@ def _zh_list(source: str, end: int) -> int:
         return pos
     widened = end
     for separator, start, stop in items:
-        cut = _phrase_end(source[start:stop])
+        cut, noun = _phrase_end(source[start:stop])
         if cut == stop - start:
             widened = stop
             continue
-        if cut > 0 and (separator == "、" or source[start + cut] in _FUNCTION):
+        if cut > 0 and (separator == "、" or noun or source[start + cut] in _FUNCTION):
             widened = start + cut
         break
     return widened
 
 
-def _phrase_end(item: str) -> int:
+def _zh_list_back(source: str, start: int) -> int:
+    """Earlier "、" items of the list an answer ends ("拟黑雀鲷" of "又名黑褐副雀鲷、拟黑雀鲷"
+    → "黑褐副雀鲷、拟黑雀鲷"), back to the verb or particle before the list."""
+    while start > 1 and source[start - 1] == "、":
+        k = start - 1
+        while k > 0 and source[k - 1] not in _ITEM_STOP and start - 1 - (k - 1) <= _MAX_ITEM:
+            k -= 1
+        words = _posseg(source[k : start - 1])
+        keep = 0  # the words after the last verb, preposition or particle
+        for i, (word, flag) in enumerate(words):
+            if _ends_phrase(word, flag) or word in _NAMING:
+                keep = i + 1
+        item = "".join(w for w, _ in words[keep:])
+        if len(item) < 2:
+            break
+        start = start - 1 - len(item)
+    return start
+
+
+def _phrase_end(item: str) -> tuple[int, bool]:
     """Where a list item's noun phrase ends: at the first verb, preposition or adverb word,
-    or at a particle after its first character; len(item) when it runs to the end."""
-    at = 0
+    or at a particle after its first character (len(item) when it runs to the end); and
+    whether the phrase ends in a noun ("鹿地塘河" of "和鹿地塘河提供", not the "她" of
+    "和她结婚")."""
+    at, noun = 0, False
     for word, flag in _posseg(item):
-        if at > 0 and (flag.startswith("v") or flag in ("p", "d") or word[0] in _FUNCTION):
-            return at
+        if at > 0 and _ends_phrase(word, flag):
+            return at, noun
         at += len(word)
-    return len(item)
+        noun = (flag.startswith("n") and not flag.startswith("nr")) or flag == "eng"
+    return len(item), noun
+
+
+def _ends_phrase(word: str, flag: str) -> bool:
+    """A verb, preposition or adverb word, or a particle: no part of a noun phrase."""
+    return flag.startswith("v") or flag in ("p", "d") or word[0] in _FUNCTION
 
 
 def _posseg(text: str) -> list[tuple[str, str]]:

@@ -135,6 +135,17 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
             "在2008年由保罗·塞里诺与Stephen Brusatte所命名。",
             "保罗·塞里诺与Stephen Brusatte [1]",
         ),
+        ("475年 [1]", "文周王于475年至477年在位。", "475年至477年 [1]"),  # a range
+        (  # earlier items of the list, back to the naming word
+            "拟黑雀鲷 [1]",
+            "黑褐新箭雀鲷，又名黑褐副雀鲷、拟黑雀鲷，是雀鲷科的鱼类。",
+            "黑褐副雀鲷、拟黑雀鲷 [1]",
+        ),
+        (  # a "和" item that ends in a noun before the verb
+            "白银乡河 [1]",
+            "银河的主要水量由白银乡河和鹿地塘河提供。",
+            "白银乡河和鹿地塘河 [1]",
+        ),
         # a new clause after "和", a number cut short, a year without a date: left alone
         ("张三 [1]", "张三和她结婚了。", "张三 [1]"),
         ("65 [1]", "共有650头。", "65 [1]"),
