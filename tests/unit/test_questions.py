@@ -189,6 +189,30 @@ def test_chinese_questions_in_chinese():
 
 
 @pytest.mark.parametrize(
+    ("sentence", "question", "answer"),
+    [
+        (  # a date with its month: 什么时候, the whole date; led by the sentence's subject
+            "广茂铁路于1997年11月批复立项，全长364公里。",
+            "广茂铁路于什么时候批复立项？",
+            "1997年11月",
+        ),
+        (
+            "杜老志的国籍是英国，生于1841年的印度孟加拉。",
+            "杜老志生于哪一年的印度孟加拉？",
+            "1841年",
+        ),
+        ("截止2010年底，一汽拥有职能部门18个。", "一汽拥有职能部门多少个？", "18个"),  # its unit
+        ("总投资70.39亿元，于2015年通车。", "总投资多少亿元？", "70.39亿元"),
+    ],
+)
+def test_chinese_questions_ask_for_the_whole_phrase(sentence, question, answer):
+    from finetune.chinese import chinese_questions
+
+    asked = {(q, a) for q, a, _ in chinese_questions(sentence)}
+    assert (question, answer) in asked, asked
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "Steam acts upon these blades, producing rotary motion.",  # no object: "upon ..."
