@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from ragchat.span import _UNIT, _posseg
+from ragchat.span import UNIT, pos_tags
 
 _IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
 _DATE = re.compile(r"(?<![\d.])(?P<a>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日)?)?)(?!代)")
-_AMOUNT = re.compile(rf"(?<![\d.])(?P<n>\d[\d.,]*)(?P<u>{_UNIT.pattern})")
+_AMOUNT = re.compile(rf"(?<![\d.])(?P<n>\d[\d.,]*)(?P<u>{UNIT.pattern})")
 _BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
 PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
 _SPLIT = re.compile(r"[，；、]")
@@ -76,7 +76,7 @@ def _clause(s: str, span: tuple[int, int]) -> tuple[int, int]:
 def _tail_words(text: str, limit: int) -> str:
     """The last whole words of `text` within `limit` characters."""
     kept = ""
-    for word, _ in reversed(_posseg(text)):
+    for word, _ in reversed(pos_tags(text)):
         if len(kept) + len(word) > limit:
             break
         kept = word + kept
@@ -85,7 +85,7 @@ def _tail_words(text: str, limit: int) -> str:
 
 def _head_words(text: str, limit: int) -> str:
     kept = ""
-    for word, _ in _posseg(text):
+    for word, _ in pos_tags(text):
         if len(kept) + len(word) > limit:
             break
         kept += word
@@ -97,7 +97,7 @@ def _subject(s: str) -> str:
     characters and ended by a verb, a preposition, an adverb, a particle or a comma; "" when
     the sentence opens otherwise."""
     kept, ended = "", False
-    for word, flag in _posseg(s[:24]):
+    for word, flag in pos_tags(s[:24]):
         if flag.startswith("n") or flag in ("eng", "j"):
             if len(kept + word) > 12:
                 break

@@ -101,7 +101,7 @@ def _tensed(word: str) -> bool:
 
 _DIGITS = "0123456789０１２３４５６７８９"
 _NUMERAL = _DIGITS + "零〇一二三四五六七八九十百千万亿两"
-_UNIT = re.compile(
+UNIT = re.compile(
     r"[万亿]?(?:平方公里|平方千米|平方米|公里|千米|千克|公斤|公顷|厘米|毫米|英里|英哩|英尺"
     r"|美元|港元|欧元|日元|小时|分钟|号线|米|克|吨|元|头|只|匹|个|人|名|位|座|家|条|项|次|岁"
     r"|天|周|年|倍|层|户|所|部|本|种|场|届|期|辆|艘|架|门|件|册|卷|篇|首|集|枚|颗|%|％|‰)"
@@ -117,7 +117,7 @@ _MAX_ITEM = 24
 
 
 _RANGE = re.compile(rf"(?:至|到|～|~|—|－|-)[{_NUMERAL}]+")
-_AMOUNT_END = re.compile(rf"(?:[{_NUMERAL}月日号]|{_UNIT.pattern})$")
+_AMOUNT_END = re.compile(rf"(?:[{_NUMERAL}月日号]|{UNIT.pattern})$")
 
 
 def _zh_widen(source: str, end: int) -> int:
@@ -133,7 +133,7 @@ def _unit(source: str, end: int) -> int:
         return end
     if end < len(source) and source[end] in _DIGITS + ".,":
         return end  # the number itself goes on: not the model's answer
-    m = _UNIT.match(source, end)
+    m = UNIT.match(source, end)
     return m.end() if m else end
 
 
@@ -187,7 +187,7 @@ def _zh_list_back(source: str, start: int) -> int:
         k = start - 1
         while k > 0 and source[k - 1] not in _ITEM_STOP and start - 1 - (k - 1) <= _MAX_ITEM:
             k -= 1
-        words = _posseg(source[k : start - 1])
+        words = pos_tags(source[k : start - 1])
         keep = 0  # the words after the last verb, preposition or particle
         for i, (word, flag) in enumerate(words):
             if _ends_phrase(word, flag) or word in _NAMING:
@@ -205,7 +205,7 @@ def _phrase_end(item: str) -> tuple[int, bool]:
     whether the phrase ends in a noun ("鹿地塘河" of "和鹿地塘河提供", not the "她" of
     "和她结婚")."""
     at, noun = 0, False
-    for word, flag in _posseg(item):
+    for word, flag in pos_tags(item):
         if at > 0 and _ends_phrase(word, flag):
             return at, noun
         at += len(word)
@@ -218,7 +218,7 @@ def _ends_phrase(word: str, flag: str) -> bool:
     return flag.startswith("v") or flag in ("p", "d") or word[0] in _FUNCTION
 
 
-def _posseg(text: str) -> list[tuple[str, str]]:
+def pos_tags(text: str) -> list[tuple[str, str]]:
     import jieba.posseg
 
     _jieba()  # initialised quietly
