@@ -14,26 +14,32 @@ import re
 from ragchat.span import UNIT, pos_tags
 
 _IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
-_DATE = re.compile(r"(?<![\d.])(?P<a>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日)?)?)(?!代)")
+_DATE = re.compile(  # not a decade ("1980年代") nor one end of a range ("1847年至1862年")
+    r"(?<![\d.至到])(?P<a>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日(?:\d{1,2}时)?)?)?)(?![代至到—－~-])"
+)
 _AMOUNT = re.compile(rf"(?<![\d.])(?P<n>\d[\d.,]*)(?P<u>{UNIT.pattern})")
-_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
+# after a year: its Chinese month, a range, or a duration ("200年前"): not asked as 哪一年
+_NOT_A_DATE = re.compile(r"\d{1,2}月|[一二三四五六七八九十正冬腊闰]{1,3}月|[至到—－~\-前后间内多]")
+_BY = re.compile(
+    r"由(?!于)(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)"
+)
 PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
 _SPLIT = re.compile(r"[，；、]")
-_BEFORE, _AFTER = 16, 12  # characters of context kept around the answer
+_BEFORE, _AFTER = 20, 20  # characters of context kept around the answer
 
 
 def chinese_questions(s: str) -> list[tuple[str, str, str]]:
     """(question, answer, kind) for every Chinese rule that fires on sentence `s`."""
     out: list[tuple[str, str, str]] = []
-    if (m := _IS.match(s)) and not m["x"].startswith(PRONOUN_START):
+    if (m := _IS.match(s)) and _names_a_thing(s, m["x"]):
         out.append((f"{m['x']}是什么？", m["y"], "zh-definition"))
-    if m := _DATE.search(s):
+    if (m := _DATE.search(s)) and not _NOT_A_DATE.match(s[m.end() :]):
         wh, kind = ("什么时候", "zh-date") if "月" in m["a"] else ("哪一年", "zh-year")
         if q := ask(s, m.span("a"), wh):
             out.append((q, m["a"], kind))
     for m in _AMOUNT.finditer(s):
-        if re.fullmatch(r"\d{3,4}年", m[0]):
-            continue  # a year, asked above
+        if re.fullmatch(r"\d{3,4}年", m[0]) or m["u"] in ("号", "号线"):
+            continue  # a year (asked above), a line's number
         unit = m["u"]  # the question keeps the unit: "全长多少公里", "总投资多少亿元"
         asked = m.end() if unit in ("%", "％", "‰") or "人民币" in unit else m.end("n")
         if q := ask(s, (m.start(), asked), "多少"):
@@ -49,9 +55,12 @@ def ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     by the sentence's subject; None when what is left is too short, starts with a pronoun or
     cuts a bracket or quote."""
     start, end = _clause(s, span)
-    before = _tail_words(s[start : span[0]], _BEFORE)
+    before = s[start : span[0]]
+    if len(before) > _BEFORE and (comma := max(before.rfind("，"), before.rfind("；"))) >= 0:
+        before = before[comma + 1 :]  # the answer's own clause rather than a cut one
+    before = _tail_words(before, _BEFORE).lstrip("0123456789年月日时号")
     after = _head_words(s[span[1] : end], _AFTER)
-    body = (before + wh + after).strip("，；。：:、 ")
+    body = (before + wh + after).strip("，；。：:、 ").lstrip(".．0123456789")
     subject = _subject(s)
     if subject and not body.startswith(subject) and s.find(before) > 0 and subject not in body:
         body = subject + body
@@ -60,6 +69,22 @@ def ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》")):
         return None  # cut inside brackets or quotes
     return body + "？"
+
+
+def _names_a_thing(s: str, x: str) -> bool:
+    """Is `x`, before "是/为" at the start of `s`, a noun phrase of whole words ("武穴酥糖是…"),
+    not a clause cut inside a word ("一般认为…", "部份则为了…")?"""
+    if x.startswith(PRONOUN_START):
+        return False
+    at, noun = 0, False
+    for word, flag in pos_tags(s[: len(x) + 4]):
+        if at == len(x):
+            return noun and word in ("是", "为")
+        if at > len(x) or flag == "v" or flag[:1] in ("d", "p", "c", "u", "r", "a"):
+            return False
+        at += len(word)
+        noun = noun or flag[:1] == "n" or flag in ("eng", "j")
+    return False
 
 
 def _clause(s: str, span: tuple[int, int]) -> tuple[int, int]:
