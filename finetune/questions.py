@@ -4,8 +4,8 @@ verbatim from the chunk (no labels and no model needed).
 A question must not copy its sentence: a model trained on "sentence with one word replaced by
 'how much'" learns string matching, not reading. So the question keeps only the clause that holds
 the answer and asks with a wh-word; `copy_overlap` measures what is left of the sentence. English
-rules live in `finetune.english`, the Chinese ones (哪一年, 什么时候, 多少, 谁, 是什么) in
-`finetune.chinese`, table cells here. `swap_entity` makes an unanswerable twin (another entity of the KB in place of the asked
+rules live in `finetune.english`; the Chinese ones (哪一年, 多少, 谁, 是什么) and table cells
+here. `swap_entity` makes an unanswerable twin (another entity of the KB in place of the asked
 one). A configured generator can write further questions through `finetune.writer`.
 """
 
@@ -15,8 +15,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from finetune.chinese import chinese_questions
-from finetune.english import english_questions
+from finetune.english import clause, english_questions
 from ragchat.evidence import table_rows
 from ragchat.text import EN_STOP, lexical_tokens, split_sentences
 
@@ -29,6 +28,14 @@ class QA:
     answer: str
     kind: str  # definition | year | amount | name | person | place | reason | table | zh-* | llm
     sentence: str = ""
+
+
+_ZH_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
+_ZH_YEAR = re.compile(r"(?P<a>\d{3,4}年)")
+_ZH_NUM = re.compile(r"(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))")
+_ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
+_ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
+_ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 
 
 def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = False) -> list[QA]:
@@ -59,13 +66,30 @@ def _candidates(s: str) -> list[QA]:
     out = [QA(*asked, sentence=s) for asked in english_questions(s)]
     if not re.search(r"[\u4e00-\u9fff]", s):
         return out
-    out.extend(QA(q, a, kind, s) for q, a, kind in chinese_questions(s))
+    if (m := _ZH_IS.match(s)) and not m["x"].startswith(_ZH_PRONOUN_START):
+        out.append(QA(f"{m['x']}是什么？", m["y"], "zh-definition", s))
+    for pattern, wh, kind in ((_ZH_YEAR, "哪一年", "zh-year"), (_ZH_NUM, "多少", "zh-amount")):
+        if (m := pattern.search(s)) and (q := _zh_ask(s, m.span("a"), wh)):
+            out.append(QA(q, m["a"], kind, s))
+    if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
+        out.append(QA(q, m["a"], "zh-name", s))
     return out
 
 
 def _clean_answer(answer: str) -> bool:
     """An answer span that was not cut inside brackets or quotes ("a number (e")."""
     return all(answer.count(a) == answer.count(b) for a, b in ("()", "“”", "（）", "《》"))
+
+
+def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
+    start, end = clause(s, span, _ZH_CLAUSE_SPLIT)
+    start, end = max(start, span[0] - 16), min(end, span[1] + 12)  # the words nearest the answer
+    body = (s[start : span[0]] + wh + s[span[1] : end]).strip("，；。：:、 ")
+    if len(body) < len(wh) + 5 or body.startswith(_ZH_PRONOUN_START):
+        return None
+    if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》")):
+        return None  # cut inside brackets or quotes
+    return body + "？"
 
 
 def table_questions(text: str, rng: random.Random, limit: int) -> list[QA]:
