@@ -47,14 +47,6 @@ _HAS_REASON = re.compile(
 _HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital somewhere
 _ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
 _ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
-# A question that asks for a place, a person, a reason, a way or a thing, and not for a time.
-_ZH_ASKS_OTHER = re.compile(
-    r"哪里|哪儿|在哪|何处|何地|什么地方|谁|何人|为什么|为何|原因|什么样|怎么|如何|怎样"
-    r"|哪[个些家位部本所座条](?![年月日天]|时|朝|世纪)|什么(?!时|年|月|日|朝|世纪)"
-)
-_ZH_ASKS_SOME_TIME = re.compile(
-    r"何年|年份|日期|时间|年代|时期|朝代|世纪|哪天|哪一天|几月|几号|多久"
-)
 _ZH_BARE_TIME = re.compile(
     r"(?=.*[年月日纪])[\d零〇一二三四五六七八九十百千年月日号初旬起至到前后间约末中上下半叶世纪代\s-]+"
 )
@@ -74,7 +66,7 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
             return bool(_ZH_NUMBER.search(body))
         if qk.ZH_ASKS_TIME.search(question):
             return bool(_ZH_TIME.search(body))
-        if _ZH_ASKS_OTHER.search(question) and not _ZH_ASKS_SOME_TIME.search(question):
+        if qk.ZH_ASKS_OTHER.search(question) and not qk.ZH_ASKS_SOME_TIME.search(question):
             return not is_bare_time(body)  # "2012年" for "在哪里", "1981年" for "哪个杂志"
         return True
     if qk.OPENS_AMOUNT.search(question):
