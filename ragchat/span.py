@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ragchat.text import _jieba
+from ragchat.text import pos_tags
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
 
@@ -216,10 +216,3 @@ def _phrase_end(item: str) -> tuple[int, bool]:
 def _ends_phrase(word: str, flag: str) -> bool:
     """A verb, preposition or adverb word, or a particle: no part of a noun phrase."""
     return flag.startswith("v") or flag in ("p", "d") or word[0] in _FUNCTION
-
-
-def pos_tags(text: str) -> list[tuple[str, str]]:
-    import jieba.posseg
-
-    _jieba()  # initialised quietly
-    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]

@@ -245,6 +245,14 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs of jieba's tagger ("和" c, "鹿地塘河" ns, "提供" v)."""
+    import jieba.posseg
+
+    _jieba()  # initialised quietly
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
 def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     """Lower-cased word tokens; Chinese runs are segmented with jieba (search mode)."""
     tokens: list[str] = []
