@@ -109,6 +109,7 @@ UNIT = re.compile(
 )
 _DAY = r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]|初[一二三四五六七八九十]{1,2})"
 _MONTH_DAY = re.compile(rf"(?:[0-9]{{1,2}}|[一二三四五六七八九十正冬腊闰]{{1,3}})月{_DAY}?")
+_DAY_AT = re.compile(_DAY)
 _SEP = re.compile(r"、|以及|和|与|及|或")
 _ITEM_STOP = set("、，。；：！？,;:等")
 _FUNCTION = set("所的在被把将于对从向是为")  # a word that ends a noun phrase ("与B所命名")
@@ -144,7 +145,7 @@ def _date(source: str, end: int) -> int:
         m = _MONTH_DAY.match(source, end)
         return m.end() if m else end
     if before.endswith("月"):
-        m = re.compile(_DAY).match(source, end)
+        m = _DAY_AT.match(source, end)
         return m.end() if m else end
     return end
 
