@@ -29,14 +29,17 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
     body = m["body"].strip().rstrip(" .。")
     cited = int(re.search(r"\d+", m["refs"])[0])  # type: ignore[index]
     source = next((e.text for e in evidence if e.n == cited), "")
-    span = _locate(body, source)
+    span = _locate(body, source) or (_numbered(body, source) if lang != "zh" else None)
     if span is None:
         return text
     start, end = span
     if lang == "zh":
         start, end = _zh_list_back(source, start), _zh_widen(source, end)
     else:
-        start, end = _since(source, start), _en_list(source, start, end)
+        start, end = (
+            _since(source, start),
+            max(_en_list(source, start, end), _en_numbers(source, start, end)),
+        )
     if (start, end) == span:
         return text
     return f"{source[start:end]} {m['refs']}"
@@ -81,6 +84,35 @@ def _en_list(source: str, start: int, end: int) -> int:
     if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
         return end  # "Scotland and the king fled north": a new clause, not a list
     return end + len(tail)
+
+
+_DESIGNATED = re.compile(r"(?P<head>[A-Z][a-z]+)\s+(?P<first>\d+[A-Za-z]?(?:\.\d+)*)")
+_MORE_NUMBERS = re.compile(
+    r"(?:,\s*\d+[A-Za-z]?(?:\.\d+)*)*,?\s+(?:and|or|to)\s+\d+[A-Za-z]?(?:\.\d+)*"
+)
+
+
+def _numbered(body: str, source: str) -> tuple[int, int] | None:
+    """ "Article 106" where the sentence says "Articles 106 and 107": the numbered item the
+    model named in the singular, found under its plural heading (else None)."""
+    m = _DESIGNATED.fullmatch(body)
+    if m is None:
+        return None
+    plural = re.escape(m["head"]) + r"(?:s|es)\s+" + re.escape(m["first"]) + r"\b"
+    found = re.search(plural, source)
+    return (found.start(), found.end()) if found else None
+
+
+def _en_numbers(source: str, start: int, end: int) -> int:
+    """A numbered item under a plural heading ("Articles 106", "Sections 3.1") widened to all
+    the numbers the heading names: "Articles 106 and 107", "Sections 3, 4 and 7". A number
+    alone ("1072" of "in 1072 and 1073") is left alone: only the plural heading says the
+    numbers belong together."""
+    m = _DESIGNATED.fullmatch(source[start:end])
+    if m is None or not re.search(r"(?:s|es)$", m["head"]):
+        return end
+    more = _MORE_NUMBERS.match(source, end)
+    return more.end() if more else end
 
 
 def _since(source: str, start: int) -> int:

@@ -95,6 +95,13 @@ def _one(text: str) -> list[Evidence]:
             "Rollo [1]",
         ),
         ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+        (  # numbered items under a plural heading: all of them, whatever the model's number
+            "Article 106 [1]",
+            "Articles 106 and 107 provide that member states may deliver public services.",
+            "Articles 106 and 107 [1]",
+        ),
+        ("Sections 3 [1]", "See Sections 3, 4 and 7.2 for details.", "Sections 3, 4 and 7.2 [1]"),
+        ("Article 106 [1]", "Article 106 and the Treaty apply.", "Article 106 [1]"),
         (  # a time the answer dates from keeps its "since"
             "the 1960s [1]",
             "The principle has been recognised by the Court since the 1960s.",
