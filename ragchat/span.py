@@ -6,13 +6,16 @@ number without its unit ("650" of "650头"), a year without its month and day ("
 "396年五月初九"). The reader needs the whole phrase. `whole_phrase` widens a verified short
 answer along the sentence it cites when what follows is plainly more of the same phrase, and
 leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
-from keeps its "since".
+from keeps its "since". An answer copied not quite word for word ("浙江杭州市" for "浙江省杭州市",
+"Article 106" for "Articles 106 and 107") is first placed in the sentence and shown in the
+sentence's own words (`_snap`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from ragchat.text import pos_tags
 from ragchat.types import Evidence
@@ -29,7 +32,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
     body = m["body"].strip().rstrip(" .。")
     cited = int(re.search(r"\d+", m["refs"])[0])  # type: ignore[index]
     source = next((e.text for e in evidence if e.n == cited), "")
-    span = _locate(body, source) or (_numbered(body, source) if lang != "zh" else None)
+    span = _locate(body, source) or _snap(body, source)
     if span is None:
         return text
     start, end = span
@@ -40,7 +43,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
             _since(source, start),
             max(_en_list(source, start, end), _en_numbers(source, start, end)),
         )
-    if (start, end) == span:
+    if source[start:end] == body:
         return text
     return f"{source[start:end]} {m['refs']}"
 
@@ -54,6 +57,39 @@ def _locate(body: str, source: str) -> tuple[int, int] | None:
     pattern = r"\s*".join(re.escape(c) for c in chars)
     found = re.search(pattern, source, flags=re.IGNORECASE)
     return (found.start(), found.end()) if found else None
+
+
+def _snap(body: str, source: str) -> tuple[int, int] | None:
+    """Where an answer the model copied not quite word for word stands in its sentence: "浙江杭州市
+    余杭区" for "浙江省杭州市余杭区", "Article 106" for "Articles 106 and 107" (the reader is shown
+    the sentence's own words). Only a close copy is placed: nearly all of the answer's characters
+    matched in order, in a stretch hardly longer than the answer, with the same numbers."""
+    if len(body) < 4 or len(body) > 120:
+        return None
+    blocks = [
+        b
+        for b in SequenceMatcher(None, source, body, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    if not blocks:
+        return None
+    start, end = blocks[0].a, blocks[-1].a + blocks[-1].size
+    while start and _in_word(source, start - 1, start):  # whole words only
+        start -= 1
+    while end < len(source) and _in_word(source, end - 1, end):
+        end += 1
+    matched = sum(b.size for b in blocks)
+    if matched < 0.85 * len(body) or end - start > 1.25 * len(body) + 2:
+        return None
+    if re.findall(r"\d+", source[start:end]) != re.findall(r"\d+", body):
+        return None
+    return start, end
+
+
+def _in_word(text: str, left: int, right: int) -> bool:
+    """Are text[left] and text[right] two letters or digits of one Latin-script word?"""
+    pair = text[left] + text[right]
+    return pair.isascii() and pair.isalnum()
 
 
 # --- English: the first item of a list -------------------------------------------------------
@@ -90,17 +126,6 @@ _DESIGNATED = re.compile(r"(?P<head>[A-Z][a-z]+)\s+(?P<first>\d+[A-Za-z]?(?:\.\d
 _MORE_NUMBERS = re.compile(
     r"(?:,\s*\d+[A-Za-z]?(?:\.\d+)*)*,?\s+(?:and|or|to)\s+\d+[A-Za-z]?(?:\.\d+)*"
 )
-
-
-def _numbered(body: str, source: str) -> tuple[int, int] | None:
-    """ "Article 106" where the sentence says "Articles 106 and 107": the numbered item the
-    model named in the singular, found under its plural heading (else None)."""
-    m = _DESIGNATED.fullmatch(body)
-    if m is None:
-        return None
-    plural = re.escape(m["head"]) + r"(?:s|es)\s+" + re.escape(m["first"]) + r"\b"
-    found = re.search(plural, source)
-    return (found.start(), found.end()) if found else None
 
 
 def _en_numbers(source: str, start: int, end: int) -> int:

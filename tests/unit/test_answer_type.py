@@ -101,6 +101,17 @@ def _one(text: str) -> list[Evidence]:
             "Articles 106 and 107 [1]",
         ),
         ("Sections 3 [1]", "See Sections 3, 4 and 7.2 for details.", "Sections 3, 4 and 7.2 [1]"),
+        (  # a close copy is shown in the sentence's own words; another number is not
+            "the legislative body [1]",
+            "The Parliament is the Legislative Body of the Union.",
+            "the Legislative Body [1]",
+        ),
+        ("in 1651 [1]", "The charter was granted in 1650.", "in 1651 [1]"),
+        (
+            "the Anglo-Saxon tongue [1]",
+            "They spoke the language of the Anglo-Saxons.",
+            "the Anglo-Saxon tongue [1]",
+        ),
         ("Article 106 [1]", "Article 106 and the Treaty apply.", "Article 106 [1]"),
         (  # a time the answer dates from keeps its "since"
             "the 1960s [1]",
@@ -119,6 +130,11 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
     ("answer", "sentence", "shown"),
     [
         ("650 [1]", "牠们接近灭绝，只余下650头栖息在伊朗。", "650头 [1]"),  # a number's unit
+        (  # a character the model dropped is restored from the sentence
+            "浙江杭州市余杭区南苑街道 [1]",
+            "余杭站位于浙江省杭州市余杭区南苑街道，是一座车站。",
+            "浙江省杭州市余杭区南苑街道 [1]",
+        ),
         ("2.38 [1]", "机场总投资2.38亿元人民币。", "2.38亿元人民币 [1]"),
         ("396年 [1]", "396年五月初九，慕容宝任命余蔚为太傅。", "396年五月初九 [1]"),  # a date
         ("2008年 [1]", "他在2008年11月12日首次登场。", "2008年11月12日 [1]"),
