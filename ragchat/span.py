@@ -134,7 +134,7 @@ def _en_numbers(source: str, start: int, end: int) -> int:
     alone ("1072" of "in 1072 and 1073") is left alone: only the plural heading says the
     numbers belong together."""
     m = _DESIGNATED.fullmatch(source[start:end])
-    if m is None or not re.search(r"(?:s|es)$", m["head"]):
+    if m is None or not m["head"].endswith("s"):
         return end
     more = _MORE_NUMBERS.match(source, end)
     return more.end() if more else end
