@@ -62,6 +62,10 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if repeats_question(body, question):
         return False
     if lang == "zh":
+        if not counts_what_is_asked(body, question):
+            return False
+        if qk.ZH_ASKS_PERSON.search(question) and len(_ZH_CHARS.findall(body)) == 1:
+            return False  # "蒙" for "受谁重用": one character names nobody
         if qk.ZH_ASKS_AMOUNT.search(question):
             return bool(_ZH_NUMBER.search(body))
         if qk.ZH_ASKS_TIME.search(question):
@@ -78,6 +82,32 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
         return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))
     return True
+
+
+_ZH_CHARS = re.compile(r"[\u4e00-\u9fff]")
+_ZH_ASKED_UNIT = re.compile(r"(?:几|多少)(?P<unit>[\u4e00-\u9fff])")
+_ZH_COUNTED = re.compile(
+    r"[\d.,零〇一二两三四五六七八九十百千万亿]+(?P<unit>(?![零〇一二两三四五六七八九十百千万亿])[\u4e00-\u9fff])"
+)
+# What a number counts (the character after it, when that is a unit: not the 汽 of "一汽").
+UNIT_CHARS = "年岁月日天周人名位口米里尺吨克斤元钱头只匹座家条项届期辆艘架门件册卷篇首集枚颗朝代任话章季层户所部本场倍"
+# Units that measure the same thing: "多少公里" is answered by "92千米" too.
+_SAME_MEASURE = ("公里千米米尺英寸", "吨克斤", "元钱", "年岁载", "人名位口", "天日")
+
+
+def counts_what_is_asked(body: str, question: str) -> bool:
+    """Does a Chinese answer that counts something count what "几X" / "多少X" asks for? "1635年"
+    does not answer "历仕几朝" (dynasties, not years); "三朝", "3万" (no unit) and "92千米" for
+    "多少公里" do. Generic counters (个, 种, 次) and answers without a counted unit pass."""
+    asked = _ZH_ASKED_UNIT.search(question)
+    if asked is None or asked["unit"] not in UNIT_CHARS:
+        return True
+    unit = asked["unit"]
+    counted = {m["unit"] for m in _ZH_COUNTED.finditer(body)} & set(UNIT_CHARS)
+    if not counted or unit in counted:
+        return True
+    same = next((g for g in _SAME_MEASURE if unit in g), unit)
+    return bool(counted & set(same))
 
 
 def is_bare_time(body: str) -> bool:

@@ -64,7 +64,7 @@ def decide(
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
         if verified.text and sure and fits_question(verified.text, question, lang):
             if _from_the_best(verified.cited, evidence):
-                text = whole_phrase(verified.text, evidence, lang)
+                text = whole_phrase(verified.text, evidence, lang, question)
                 return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
                 return Decision(recited, False, False, (evidence[0].n,), verified.checks)

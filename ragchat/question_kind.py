@@ -41,6 +41,7 @@ OPENS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decad
 OPENS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
 OPENS_REASON = re.compile(r"^\s*why\b", re.IGNORECASE)
 ZH_ASKS_AMOUNT = re.compile(r"多少|几[个位名次年天岁]|多[大长高远久重]")
+ZH_ASKS_PERSON = re.compile(r"谁|何人|哪位")
 ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世纪|时期|年代)")
 # A question that asks for a place, a person, a reason, a way or a thing, and not for a time.
 ZH_ASKS_OTHER = re.compile(

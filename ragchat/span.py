@@ -2,8 +2,9 @@
 
 A small model copies the start of an answer and stops: the first item of a list ("the courts
 of member states" when the sentence names two courts; "472路" of "472路、763路、786区间"), a
-number without its unit ("650" of "650头"), a year without its month and day ("396年" of
-"396年五月初九"). The reader needs the whole phrase. `whole_phrase` widens a verified short
+number without its unit ("650" of "650头", "3600" of "3600 revolutions per minute"), a year
+without its month and day ("396年" of "396年五月初九"), the first clause of a reason ("由于A" of
+"由于A，B，因此C"). The reader needs the whole phrase. `whole_phrase` widens a verified short
 answer along the sentence it cites when what follows is plainly more of the same phrase, and
 leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
 from keeps its "since". An answer copied not quite word for word ("浙江杭州市" for "浙江省杭州市",
@@ -17,15 +18,16 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from ragchat.text import pos_tags
+from ragchat.text import EN_STOP, pos_tags
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
 
 _ANSWER = re.compile(r"(?P<body>[^\[\]]+?)\s*(?P<refs>(?:\[\d{1,2}\])+)")
 
 
-def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
-    """`text` ("650 [1]") widened along its first cited sentence, or unchanged."""
+def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: str = "") -> str:
+    """`text` ("650 [1]") widened along its first cited sentence, or unchanged (`question`: a
+    unit it already names is not repeated)."""
     m = _ANSWER.fullmatch(text.strip())
     if not m:
         return text
@@ -38,10 +40,15 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str) -> str:
     start, end = span
     if lang == "zh":
         start, end = _zh_list_back(source, start), _zh_widen(source, end)
+        end = _zh_reason(source, start, end)
     else:
         start, end = (
             _since(source, start),
-            max(_en_list(source, start, end), _en_numbers(source, start, end)),
+            max(
+                _en_list(source, start, end),
+                _en_numbers(source, start, end),
+                _en_unit(source, start, end, question),
+            ),
         )
     if source[start:end] == body:
         return text
@@ -140,6 +147,36 @@ def _en_numbers(source: str, start: int, end: int) -> int:
     return more.end() if more else end
 
 
+_BARE_NUMBER = re.compile(r"[$£€]?\d[\d,]*(?:\.\d+)?")
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
+_UNIT_WORD = re.compile(r"\s*(?P<w>°\s?[CF]\b|[A-Za-z][A-Za-z/-]*)")
+_NOT_UNIT = re.compile(r"(?:.*ly|AD|BC|BCE|CE)$")
+
+
+def _en_unit(source: str, start: int, end: int, question: str) -> int:
+    """A bare number widened to the unit the sentence gives it: "3600" → "3600 revolutions per
+    minute", "30" → "30 °C", "200,000" → "200,000 Danish krone" (up to three words, through
+    "per"; a function word, a verb, an adverb or punctuation ends it). Years are left alone, and
+    so is a unit the question already names ("1,000" for "How many people ...")."""
+    body = source[start:end]
+    if not _BARE_NUMBER.fullmatch(body) or _YEAR.fullmatch(body):
+        return end
+    words: list[str] = []
+    pos = stop = end
+    while len([w for w in words if w != "per"]) < 3 and (m := _UNIT_WORD.match(source, pos)):
+        w = m["w"]
+        if w != "per" and (w.lower() in EN_STOP or _NOT_UNIT.match(w) or _tensed(w.lower())):
+            break
+        words.append(w)
+        pos = m.end()
+        if w != "per":
+            stop = pos
+    named = [w for w in words if w != "per"]
+    if not named or {w.lower() for w in named} <= set(re.findall(r"[a-z°]+", question.lower())):
+        return end
+    return stop
+
+
 def _since(source: str, start: int) -> int:
     """A time an answer dates from keeps its "since": "since the 1960s", not "the 1960s"
     (which says when, not how long)."""
@@ -205,6 +242,22 @@ def _date(source: str, end: int) -> int:
         m = _DAY_AT.match(source, end)
         return m.end() if m else end
     return end
+
+
+_ZH_BECAUSE = ("由于", "因为")
+_ZH_THEREFORE = re.compile(r"[，,]\s*(?:因此|所以|因而|故而|于是|从而)")
+
+
+def _zh_reason(source: str, start: int, end: int) -> int:
+    """A reason the model cut after its first clause, widened to all of it: "由于A，B，因此C" →
+    "由于A，B" (the reason runs to "因此"/"所以"). Only an answer that opens with "由于"/"因为",
+    and only within its sentence."""
+    if not source.startswith(_ZH_BECAUSE, start):
+        return end
+    m = _ZH_THEREFORE.search(source, end)
+    if m is None or any(c in source[end : m.start()] for c in "。；;！？") or m.start() - end > 60:
+        return end
+    return max(end, m.start())
 
 
 def _zh_list(source: str, end: int) -> int:

@@ -218,3 +218,94 @@ def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
     answer, question, fits
 ):
     assert fits_question(answer, question, "zh") is fits
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "fits"),
+    [
+        ("1635年 [1]", "袁彭年历仕几朝？", False),  # years, not dynasties
+        ("三朝 [1]", "袁彭年历仕几朝？", True),
+        ("92千米 [1]", "津蓟铁路长多少米？", True),  # the same measure
+        ("3万 [1]", "这个镇有多少人？", True),  # no counted unit: not checked
+        ("5元 [1]", "门票多少钱？", True),
+        ("第一汽车 [1]", "他买了几辆车？", True),  # 汽 of 一汽 counts nothing
+        ("蒙 [1]", "索尼的父亲和叔父受谁重用过？", False),  # one character names nobody
+        ("努尔哈赤 [1]", "索尼的父亲和叔父受谁重用过？", True),
+        ("蒙 [1]", "这种文字叫什么？", True),  # only "who" needs a name
+    ],
+)
+def test_a_chinese_answer_counts_what_is_asked_and_a_person_is_named(answer, question, fits):
+    assert fits_question(answer, question, "zh") is fits
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "shown"),
+    [
+        (
+            "由于龟山岛阴阳海地处外海造访不易 [1]",
+            "由于龟山岛阴阳海地处外海造访不易，金山磺港阴阳海现象又不明显，因此在台湾如果仅说是阴阳海，指的多为水湳洞阴阳海。",
+            "由于龟山岛阴阳海地处外海造访不易，金山磺港阴阳海现象又不明显 [1]",
+        ),
+        (  # no "因此": where the reason ends is unclear, so the answer stays
+            "由于河水上涨 [1]",
+            "由于河水上涨，桥梁被冲毁，村民无法出行。",
+            "由于河水上涨 [1]",
+        ),
+        (  # not a reason the model chose: left alone
+            "龟山岛阴阳海 [1]",
+            "由于龟山岛阴阳海地处外海造访不易，金山磺港阴阳海现象又不明显，因此在台湾仅说阴阳海。",
+            "龟山岛阴阳海 [1]",
+        ),
+    ],
+)
+def test_a_chinese_reason_runs_to_its_therefore(answer, sentence, shown):
+    from ragchat.span import whole_phrase
+
+    assert whole_phrase(answer, _one(sentence), "zh") == shown
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "shown"),
+    [
+        (
+            "3600 [1]",
+            "In the United States, what is a usual turbine speed with 60 Hertz of power?",
+            "Typical speeds are 3600 revolutions per minute (RPM) in the USA with 60 Hertz power.",
+            "3600 revolutions per minute [1]",
+        ),
+        (
+            "£200,000 [1]",  # a close copy, placed first
+            "How much capital did Danish law require to start a company?",
+            "Denmark required 200,000 Danish krone (around €27,000) to protect creditors.",
+            "200,000 Danish krone [1]",
+        ),
+        (
+            "30 [1]",
+            "What is the approximate condenser temperature?",
+            "The condenser is kept at about 30 °C to keep the pressure low.",
+            "30 °C [1]",
+        ),
+        (  # the question names the unit: the number alone answers it
+            "1,000 [1]",
+            "How many people were killed?",
+            "About 1,000 people were killed in the raid.",
+            "1,000 [1]",
+        ),
+        (  # a year is not a quantity
+            "1805 [1]",
+            "In what year was Henry Ware elected?",
+            "In 1805 Henry Ware was elected to the chair.",
+            "1805 [1]",
+        ),
+        (  # a verb or a function word after the number: nothing to add
+            "12 [1]",
+            "What was the price of oil?",
+            "The price had risen to 12 globally by March.",
+            "12 [1]",
+        ),
+    ],
+)
+def test_an_english_number_is_shown_with_its_unit(answer, question, sentence, shown):
+    from ragchat.span import whole_phrase
+
+    assert whole_phrase(answer, _one(sentence), "en", question) == shown
