@@ -67,7 +67,8 @@ def decide(
                 text = whole_phrase(verified.text, evidence, lang, question)
                 return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
-                return Decision(recited, False, False, (evidence[0].n,), verified.checks)
+                shown = whole_phrase(recited, evidence, lang, question)
+                return Decision(shown, False, False, (evidence[0].n,), verified.checks)
         checks = verified.checks
     best = evidence[0]
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)

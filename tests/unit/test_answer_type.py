@@ -309,3 +309,21 @@ def test_an_english_number_is_shown_with_its_unit(answer, question, sentence, sh
     from ragchat.span import whole_phrase
 
     assert whole_phrase(answer, _one(sentence), "en", question) == shown
+
+
+def test_an_answer_cited_to_a_weaker_sentence_is_widened_along_the_best_one():
+    question = "What is a usual turbine speed in the United States?"
+    evidence = [
+        Evidence(
+            1,
+            "Typical speeds are 3600 revolutions per minute in the USA.",
+            "c:0",
+            "a.pdf",
+            1,
+            (),
+            0.8,
+        ),
+        Evidence(2, "A speed of 3600 is common.", "c:1", "a.pdf", 2, (), 0.5),
+    ]
+    d = decide("3600 [2]", question, evidence, "en")
+    assert (d.text, d.cited, d.fallback) == ("3600 revolutions per minute [1]", (1,), False)
