@@ -78,15 +78,21 @@ def _snap(body: str, source: str) -> tuple[int, int] | None:
         for b in SequenceMatcher(None, source, body, autojunk=False).get_matching_blocks()
         if b.size
     ]
-    if not blocks:
+    limit = 1.25 * len(body) + 2
+    best: tuple[int, int, int] | None = None  # (matched, start, end) of the best-filled window
+    for i, first in enumerate(blocks):  # a stray character matched far away ("£" of "£1") is
+        run = [b for b in blocks[i:] if b.a + b.size - first.a <= limit]  # left out
+        matched = sum(b.size for b in run)
+        if best is None or matched > best[0]:
+            best = (matched, first.a, run[-1].a + run[-1].size)
+    if best is None:
         return None
-    start, end = blocks[0].a, blocks[-1].a + blocks[-1].size
+    matched, start, end = best
     while start and _in_word(source, start - 1, start):  # whole words only
         start -= 1
     while end < len(source) and _in_word(source, end - 1, end):
         end += 1
-    matched = sum(b.size for b in blocks)
-    if matched < 0.85 * len(body) or end - start > 1.25 * len(body) + 2:
+    if matched < 0.85 * len(body) or end - start > limit:
         return None
     if re.findall(r"\d+", source[start:end]) != re.findall(r"\d+", body):
         return None

@@ -276,7 +276,7 @@ def test_a_chinese_reason_runs_to_its_therefore(answer, sentence, shown):
         (
             "£200,000 [1]",  # a close copy, placed first
             "How much capital did Danish law require to start a company?",
-            "Denmark required 200,000 Danish krone (around €27,000) to protect creditors.",
+            "UK law required £1 of capital, Denmark 200,000 Danish krone (around €27,000).",
             "200,000 Danish krone [1]",
         ),
         (
