@@ -91,14 +91,14 @@ _ZH_COUNTED = re.compile(
 )
 # What a number counts (the character after it, when that is a unit: not the 汽 of "一汽").
 UNIT_CHARS = "年岁月日天周人名位口米里尺吨克斤元钱头只匹座家条项届期辆艘架门件册卷篇首集枚颗朝代任话章季层户所部本场倍"
-# Units that measure the same thing: "多少公里" is answered by "92千米" too.
-_SAME_MEASURE = ("公里千米米尺英寸", "吨克斤", "元钱", "年岁载", "人名位口", "天日")
+# Units that measure the same thing: "多少钱" is answered by "5元", "多少人" by "300名".
+_SAME_MEASURE = ("米里尺", "吨克斤", "元钱", "年岁", "人名位口", "天日")
 
 
 def counts_what_is_asked(body: str, question: str) -> bool:
     """Does a Chinese answer that counts something count what "几X" / "多少X" asks for? "1635年"
-    does not answer "历仕几朝" (dynasties, not years); "三朝", "3万" (no unit) and "92千米" for
-    "多少公里" do. Generic counters (个, 种, 次) and answers without a counted unit pass."""
+    does not answer "历仕几朝" (dynasties, not years); "三朝", "3万" (no unit) and "5元" for
+    "多少钱" do. Generic counters (个, 种, 次) and answers without a counted unit pass."""
     asked = _ZH_ASKED_UNIT.search(question)
     if asked is None or asked["unit"] not in UNIT_CHARS:
         return True
