@@ -6,6 +6,7 @@ import pytest
 
 from ragchat.answer_type import fits_question
 from ragchat.decide import decide
+from ragchat.span import whole_phrase
 from ragchat.types import Evidence
 
 
@@ -121,8 +122,6 @@ def _one(text: str) -> list[Evidence]:
     ],
 )
 def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown):
-    from ragchat.span import whole_phrase
-
     assert whole_phrase(answer, _one(sentence), "en") == shown
 
 
@@ -177,8 +176,6 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
     ],
 )
 def test_a_chinese_answer_is_widened_to_its_whole_phrase(answer, sentence, shown):
-    from ragchat.span import whole_phrase
-
     assert whole_phrase(answer, _one(sentence), "zh") == shown
 
 
@@ -259,8 +256,6 @@ def test_a_chinese_answer_counts_what_is_asked_and_a_person_is_named(answer, que
     ],
 )
 def test_a_chinese_reason_runs_to_its_therefore(answer, sentence, shown):
-    from ragchat.span import whole_phrase
-
     assert whole_phrase(answer, _one(sentence), "zh") == shown
 
 
@@ -306,8 +301,6 @@ def test_a_chinese_reason_runs_to_its_therefore(answer, sentence, shown):
     ],
 )
 def test_an_english_number_is_shown_with_its_unit(answer, question, sentence, shown):
-    from ragchat.span import whole_phrase
-
     assert whole_phrase(answer, _one(sentence), "en", question) == shown
 
 
