@@ -88,6 +88,10 @@ def _snap(body: str, source: str) -> tuple[int, int] | None:
     if best is None:
         return None
     matched, start, end = best
+    while start < end and source[start].isspace():  # " former" of "(currently former": a
+        start += 1  # matched space is no part of the answer
+    while end > start and source[end - 1].isspace():
+        end -= 1
     while start and _in_word(source, start - 1, start):  # whole words only
         start -= 1
     while end < len(source) and _in_word(source, end - 1, end):

@@ -108,6 +108,11 @@ def _one(text: str) -> list[Evidence]:
             "the Legislative Body [1]",
         ),
         ("in 1651 [1]", "The charter was granted in 1650.", "in 1651 [1]"),
+        (  # a space matched before the copy is no part of it
+            "the former Poland Prime Minister [1]",
+            "Its President (currently former Poland Prime Minister Donald Tusk) chairs it.",
+            "former Poland Prime Minister [1]",
+        ),
         (
             "the Anglo-Saxon tongue [1]",
             "They spoke the language of the Anglo-Saxons.",
