@@ -60,7 +60,8 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
             s = " ".join(line[a:b].split())
             if len(s) < 4:
                 continue
-            text = f"{previous} {s}" if previous and _PRONOUN_START.match(s) else s
+            joined = f"{previous}{s}" if lang == "zh" else f"{previous} {s}"
+            text = joined if previous and _PRONOUN_START.match(s) else s
             if len(text) > limit * 1.5:
                 text = s
             out.append(text[: limit * 2])
@@ -201,16 +202,7 @@ def select_evidence(
         for i, (s, hit) in enumerate(pool)
     ]
     scored.sort(key=lambda c: -c.score)
-    budget = EVIDENCE_CHARS.get(lang, 900)
-    chosen: list[Candidate] = []
-    used = 0
-    for c in scored:
-        if len(chosen) >= k:
-            break
-        if chosen and used + len(c.text) > budget:
-            continue
-        chosen.append(c)
-        used += len(c.text)
+    chosen = _choose(scored, k, EVIDENCE_CHARS.get(lang, 900))
     return [
         Evidence(
             n=i + 1,
@@ -224,6 +216,31 @@ def select_evidence(
         )
         for i, c in enumerate(chosen)
     ]
+
+
+def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]:
+    """The best k within the character budget, each sentence once. A sentence that leans on a
+    pronoun carries the one before it (`sentences_of`), and overlapping chunks cut the same
+    text in different places, so one candidate can hold another: the better scored of the two
+    is kept — the reader would otherwise see one sentence as two sources, and the model read it
+    twice instead of one more sentence."""
+    chosen: list[Candidate] = []
+    used = 0
+    for c in scored:
+        if len(chosen) >= k:
+            break
+        key = _plain(c.text)
+        if any(key in _plain(o.text) or _plain(o.text) in key for o in chosen):
+            continue
+        if chosen and used + len(c.text) > budget:
+            continue
+        chosen.append(c)
+        used += len(c.text)
+    return chosen
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def _where(hit: Hit) -> str:

@@ -53,6 +53,23 @@ def test_a_number_question_prefers_the_sentence_with_a_number():
     assert "82,959" in evidence[0].text
 
 
+def test_a_sentence_is_never_two_sources():
+    # "He died in 931." carries the sentence before it, so the pool holds "Rollo led the Norse."
+    # twice, once inside the longer unit; and an overlapping chunk repeats the text
+    hits = [
+        make_hit("Rollo led the Norse. He died in 931 at Rouen."),
+        make_hit("Rollo led the Norse. He died in 931 at Rouen.", 1),
+        make_hit("Normandy is a region of France.", 2),
+    ]
+    weights = {"rollo": 2.0, "norse": 1.0, "died": 1.0}
+    evidence = select_evidence("When did Rollo of the Norse die?", hits, lang="en", weights=weights)
+    texts = [e.text for e in evidence]
+    assert not any(a != b and a in b for a in texts for b in texts), texts
+    assert len(set(texts)) == len(texts)
+    assert any("931" in t for t in texts)
+    assert [e.n for e in evidence] == list(range(1, len(evidence) + 1))
+
+
 def test_table_rows_become_header_value_lines():
     table = "| Product | Q3 2022 | Q3 2021 |\n|---|---|---|\n| iPhone | 40,665 | 39,570 |\n| Mac | 7,382 | 8,235 |"
     assert table_rows(table) == [
@@ -91,6 +108,9 @@ def test_a_sentence_that_leans_on_a_pronoun_carries_the_one_before():
 def test_chinese_sentences_split_at_chinese_punctuation():
     out = sentences_of(make_hit("战国无双3由光荣开发。本作以三大故事为主轴！"), "zh")
     assert out == ["战国无双3由光荣开发。", "本作以三大故事为主轴！"]
+    # a Chinese sentence carried along is joined without a space
+    out = sentences_of(make_hit("乙二醛是一个有机化合物。它是最简单的二醛。"), "zh")
+    assert out[1] == "乙二醛是一个有机化合物。它是最简单的二醛。"
 
 
 def test_a_short_answer_found_in_the_cited_evidence_is_supported():
