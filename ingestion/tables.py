@@ -14,6 +14,8 @@ from ingestion.layout import BBox, Line, Region, join_lines
 from ingestion.table_header import columns, header_above
 
 _NUMERIC = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a CJK character too)
+_PROSE_WIDTH = 0.3  # of the page: a cell this wide is a line of prose, not a table cell
 
 
 # ---------------------------------------------------------------- tables from aligned text
@@ -48,6 +50,13 @@ def _tabular(cells: list[tuple[float, float, str]], page_width: float) -> bool:
         and widths[(len(widths) - 1) // 2] <= 0.25 * page_width
     )
     numeric = sum(1 for c in cells if _NUMERIC.search(c[2])) >= 1
+    if len(cells) == 2 and max(widths) >= _PROSE_WIDTH * page_width:
+        # a full line of prose beside a short one: a table only when the short one is a number
+        # with no words ("Net income | 20,721", "31.1* | Certification of ..."); otherwise two
+        # columns of prose, where an article's title or a paragraph's last line stands beside
+        # a line of the other column ("2. 津蓟铁路 | ...")
+        narrow = min(cells, key=lambda c: c[1] - c[0])[2]
+        return not _LETTER.search(narrow) and bool(re.search(r"[\d—–-]", narrow))
     return short and (numeric or len(cells) >= 3)
 
 

@@ -290,3 +290,44 @@ def test_the_running_title_is_kept_as_document_context(manual, tmp_path):
     assert manual.running_title == "ACME Corp. Confidential Maintenance Manual"
     plain = parse_pdf(pdfgen.structured(tmp_path / "plain.pdf", header=None), S)
     assert plain.running_title == ""
+
+
+def _line(x0: float, x1: float, y: float, text: str):
+    from ingestion.layout import Line
+
+    return Line(text, (x0, y, x1, y + 12), 10.0, False, 0, [(x0, x1, text)])
+
+
+def test_two_columns_of_articles_beside_each_other_are_prose_not_a_table():
+    # an encyclopedia page (baike_01.pdf of the cmrc-zh set): two columns of prose where a short
+    # line of one column (an article's numbered title, a paragraph's last line) often stands
+    # beside a full line of the other, so the rows look like "short | long" table rows
+    from ingestion.tables import find_text_tables
+
+    rows = [
+        ((62, 109, "#FFE4E1;"), (320, 530, "疾，视力不佳，后来越来越重，不堪朝觐。永嘉")),
+        ((62, 135, "2. 津蓟铁路"), (320, 440, "即位，谥号敬，追赠太保。")),
+        ((62, 272, "津蓟铁路是联接天津市区和蓟州区的一条支线铁"), (320, 393, "4. 当惹雍错")),
+        ((62, 272, "开通的消息于2015年4月17日被天津市交通委员"), (320, 379, "5. 余蔚王")),
+    ]
+    lines = [_line(a, b, 100 + 14 * i, t) for i, row in enumerate(rows) for a, b, t in row]
+    tables, used = find_text_tables(lines, 595)
+    assert tables == [] and used == set()
+
+
+def test_a_label_and_amount_table_is_still_a_table():
+    from ingestion.tables import find_text_tables
+
+    rows = [
+        ("Cash, cash equivalents and restricted cash, beginning balances", "$ 35,929"),
+        ("Net income", "20,721"),
+        ("Depreciation and amortization", "2,805"),
+        ("Share-based compensation expense", "(2,253)"),
+    ]
+    lines = [
+        _line(x0, x1, 100 + 14 * i, t)
+        for i, (label, amount) in enumerate(rows)
+        for x0, x1, t in ((50, 50 + 4.6 * len(label), label), (480, 530, amount))
+    ]
+    (table,) = find_text_tables(lines, 612)[0]
+    assert "| Net income | 20,721 |" in table.text
