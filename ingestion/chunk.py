@@ -27,7 +27,9 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a chunk
 MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
-CHUNKER_VERSION = 3  # bump when the same settings would chunk (or parse) a file differently
+# bump when the same settings would chunk (or parse) a file differently (4: two columns of
+# prose beside each other are no longer read as a table)
+CHUNKER_VERSION = 4
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

@@ -179,9 +179,10 @@ def test_document_context_names_the_file_title_and_running_title():
 
 def test_default_chunking_fingerprint_is_unchanged():
     # stored with every file: a new value re-chunks every existing KB on the next add/sync (v3:
-    # table headings above ruled grids are read since 2026-12-02)
-    assert ChunkConfig().fingerprint() == "v3:200:256:32"
-    assert ChunkConfig.of(Settings()).fingerprint() == "v3:200:256:32"
+    # table headings above ruled grids are read since 2026-12-02; v4: two columns of prose are
+    # not a table, 2026-12-04)
+    assert ChunkConfig().fingerprint() == "v4:200:256:32"
+    assert ChunkConfig.of(Settings()).fingerprint() == "v4:200:256:32"
     assert ChunkConfig.of(Settings(chunk_tokens=100, overlap_tokens=0)).fingerprint() == (
-        "v3:100:256:0"
+        "v4:100:256:0"
     )
