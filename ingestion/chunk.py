@@ -28,7 +28,7 @@ MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a
 MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
 # bump when the same settings would chunk (or parse) a file differently (4: two columns of
-# prose beside each other are no longer read as a table)
+# prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word)
 CHUNKER_VERSION = 4
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")

@@ -97,7 +97,8 @@ def _is_bold(span: dict) -> bool:
 
 
 def join_lines(parts: list[str]) -> str:
-    """Join the lines of a paragraph: no space between CJK, de-hyphenate Latin words."""
+    """Join the lines of a paragraph: no space between CJK, de-hyphenate Latin words ("main-" +
+    "tenance"), keep the hyphen of a compound whose next part is capitalised ("Anglo-Norman")."""
     text = ""
     for part in parts:
         part = part.strip()
@@ -107,6 +108,8 @@ def join_lines(parts: list[str]) -> str:
             text = part
         elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].islower():
             text = text[:-1] + part
+        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].isupper():
+            text += part  # a compound broken after its hyphen: "Anglo-" + "Norman"
         elif _CJK.match(text[-1]) or _CJK.match(part[0]):
             text += part
         else:

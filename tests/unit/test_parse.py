@@ -331,3 +331,17 @@ def test_a_label_and_amount_table_is_still_a_table():
     ]
     (table,) = find_text_tables(lines, 612)[0]
     assert "| Net income | 20,721 |" in table.text
+
+
+def test_lines_join_into_words_and_compounds():
+    from ingestion.layout import join_lines
+
+    assert (
+        join_lines(["Regular main-", "tenance is required."]) == "Regular maintenance is required."
+    )
+    assert join_lines(["The Anglo-", "Norman language"]) == "The Anglo-Norman language"
+    assert join_lines(["an ex-", "Luxembourg Prime Minister"]) == "an ex-Luxembourg Prime Minister"
+    assert (
+        join_lines(["prices rose -", "Sharply"]) == "prices rose - Sharply"
+    )  # a dash, not a hyphen
+    assert join_lines(["蒸汽机", "的效率"]) == "蒸汽机的效率"
