@@ -106,10 +106,9 @@ def join_lines(parts: list[str]) -> str:
             continue
         if not text:
             text = part
-        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].islower():
-            text = text[:-1] + part
-        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].isupper():
-            text += part  # a compound broken after its hyphen: "Anglo-" + "Norman"
+        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].isalpha():
+            # "main-" + "tenance" is one word; "Anglo-" + "Norman" a compound that keeps its hyphen
+            text = (text[:-1] if part[:1].islower() else text) + part
         elif _CJK.match(text[-1]) or _CJK.match(part[0]):
             text += part
         else:

@@ -159,7 +159,7 @@ def select_evidence(
     seen: set[str] = set()
     for hit in hits:
         for s in sentences_of(hit, lang):
-            key = " ".join(s.lower().split())
+            key = _plain(s)
             if key in seen or addresses_assistant(s):
                 continue
             seen.add(key)
