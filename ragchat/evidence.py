@@ -225,16 +225,18 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
     is kept — the reader would otherwise see one sentence as two sources, and the model read it
     twice instead of one more sentence."""
     chosen: list[Candidate] = []
+    keys: list[str] = []
     used = 0
     for c in scored:
         if len(chosen) >= k:
             break
         key = _plain(c.text)
-        if any(key in _plain(o.text) or _plain(o.text) in key for o in chosen):
+        if any(key in other or other in key for other in keys):
             continue
         if chosen and used + len(c.text) > budget:
             continue
         chosen.append(c)
+        keys.append(key)
         used += len(c.text)
     return chosen
 
