@@ -5,9 +5,11 @@ right sentence, the wrong part). The evidence supports such a span, so the suppo
 it. This check catches only the clearest mismatches — a description for "Who ...?" (no name:
 a capital inside a hyphenated modifier, "the first FCC-licensed network", names nobody), a name
 for "How many ...?", no time at all for "When ...?", a noun phrase with no reason and no verb
-in it for "Why ...?" ("the posted price of oil by 70%"), a bare date for a Chinese question
-that asks where, who, why or which thing ("2012年" for "在哪里") — and `ragchat.decide` then quotes the sentence instead (the reader sees the answer
-in its context rather than a wrong fragment). A wrong span of the right type ("1763" for "When
+in it for "Why ...?" ("the posted price of oil by 70%"), a bare date or amount for a Chinese
+question that asks where, who, why or which thing ("2012年" for "在哪里", "112.7公里" for
+"哪条铁路"), what a place is for where it is ("广州地铁五号线的车站" for "大沙地站在哪里") — and
+`ragchat.decide` then quotes the sentence instead (the reader sees the answer in its context
+rather than a wrong fragment). A wrong span of the right type ("1763" for "When
 did ... finish?", gold 1775) passes. Only unambiguous question forms are checked; everything
 else passes.
 
@@ -71,7 +73,11 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
         if qk.ZH_ASKS_TIME.search(question):
             return bool(_ZH_TIME.search(body))
         if qk.ZH_ASKS_OTHER.search(question) and not qk.ZH_ASKS_SOME_TIME.search(question):
-            return not is_bare_time(body)  # "2012年" for "在哪里", "1981年" for "哪个杂志"
+            # "2012年" for "在哪里", "1981年" for "哪个杂志", "112.7公里" for "哪条铁路"; and
+            # "广州地铁五号线的车站" for "大沙地站在哪里" says what it is, not where
+            return not (
+                is_bare_time(body) or is_bare_quantity(body) or names_what_it_is(body, question)
+            )
         return True
     if qk.OPENS_AMOUNT.search(question):
         return bool(_HAS_NUMBER.search(body))
@@ -114,6 +120,34 @@ def is_bare_time(body: str) -> bool:
     """Is a Chinese answer nothing but a date or time ("2012年10月18日起", "1981年（昭和56年）")?"""
     core = re.sub(r"[（(][^）)]*[）)]", "", body).strip()
     return bool(core) and _ZH_BARE_TIME.fullmatch(core) is not None
+
+
+_ZH_BARE_QUANTITY = re.compile(
+    r"约?\d[\d.,]*\s*[万亿]?\s*(?:平方|立方)?(?:公里|千米|米|公顷|亩|吨|公斤|千克|克|人|名|元|美元|个|座|条|"
+    r"项|次|%|％)?[多余]?"
+)
+# "大沙地站在哪里" asks where the thing named before 在/位于 is: its last character (站).
+_ZH_WHERE_IS = re.compile(
+    r"(?P<head>[\u4e00-\u9fff])(?:目前)?(?:位于|坐落于|座落于|在)(?:哪里|哪儿|哪|何处|何地|什么地方)"
+)
+_ZH_ONE_OF = re.compile(r"(?:之一|的一部分|的一个|的一座|[，。；、\s])+$")
+
+
+def is_bare_quantity(body: str) -> bool:
+    """Is a Chinese answer nothing but an amount ("112.7公里", "170万平方公里")?"""
+    core = re.sub(r"[（(][^）)]*[）)]", "", body).strip()
+    return bool(core) and _ZH_BARE_QUANTITY.fullmatch(core) is not None
+
+
+def names_what_it_is(body: str, question: str) -> bool:
+    """Does a Chinese answer to "X在哪里?" say what X is instead of where: it ends in the kind
+    of thing X's name ends in ("香港最著名天后庙" for "佛堂门天后古庙在哪里", "香港主要明渠之一" for
+    "观塘明渠位于哪里")? A place ends otherwise ("…路口西侧的地底")."""
+    asked = _ZH_WHERE_IS.search(question)
+    if asked is None:
+        return False
+    core = _ZH_ONE_OF.sub("", MARKER.sub("", body)).strip()
+    return len(core) >= 2 and core[-1] == asked["head"]
 
 
 _HYPHENATED = re.compile(r"\S+-\S+")

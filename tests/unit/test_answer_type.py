@@ -214,6 +214,11 @@ def test_the_shown_answer_holds_the_whole_list():
         ("1959年 [1]", "这个词在什么年代出现？", True),  # the question asks a time
         ("清朝 [1]", "吴音是在哪朝传入日本的？", True),
         ("1753年 [1]", "这个庙建于哪一年？", True),
+        ("112.7公里 [1]", "龙烟铁路是哪条铁路的重要组成部分？", False),  # an amount for a thing
+        ("170万平方公里 [1]", "华北陆块范围包含哪里？", False),
+        ("3号线 [1]", "他坐哪条线？", True),
+        ("三茂铁路股份有限公司 [1]", "广茂铁路由哪家公司管理运营？", True),  # 三 in a name
+        ("70.99平方公里 [1]", "涞滩镇的面积是多少平方公里？", True),  # an amount is asked
     ],
 )
 def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
@@ -237,6 +242,21 @@ def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
     ],
 )
 def test_a_chinese_answer_counts_what_is_asked_and_a_person_is_named(answer, question, fits):
+    assert fits_question(answer, question, "zh") is fits
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "fits"),
+    [
+        ("广州地铁五号线的车站 [1]", "大沙地站在哪里？", False),  # what it is, not where
+        ("香港主要明渠之一 [1]", "观塘明渠位于哪里？", False),
+        ("香港最著名天后庙 [1]", "佛堂门天后古庙在哪里？", False),
+        ("黄埔区大沙地西路港湾路口西侧的地底 [1]", "大沙地站在哪里？", True),
+        ("美国得克萨斯州的一处公园 [1]", "威克水槽在哪里？", True),
+        ("广州东站 [1]", "这趟车的终点站是哪个站？", True),  # only "X在哪里" is checked
+    ],
+)
+def test_a_chinese_where_answer_says_where_not_what_the_place_is(answer, question, fits):
     assert fits_question(answer, question, "zh") is fits
 
 
