@@ -200,5 +200,22 @@ def repeats_question(body: str, question: str) -> bool:
     return bool(said) and said <= asked and not _CHOICE.search(question)
 
 
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_DIGIT_OF = {w: str(i) for i, w in enumerate(_NUMBERS)}
+
+
 def _words(text: str) -> set[str]:
-    return {re.sub(r"['’]s$", "", w) for w in lexical_tokens(text)}  # "Edgar's" is "Edgar"
+    """Content words, each in one form: "Edgar's" is "Edgar", "divisions" is "division" and
+    "three" is "3" ("three layers" repeats "3 layers")."""
+    return {_one_form(re.sub(r"['’]s$", "", w)) for w in lexical_tokens(text)}
+
+
+def _one_form(word: str) -> str:
+    w = word.lower()
+    if w in _DIGIT_OF:
+        return _DIGIT_OF[w]
+    if w.isascii() and len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.isascii() and len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w

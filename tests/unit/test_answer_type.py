@@ -42,6 +42,11 @@ from ragchat.types import Evidence
         ("Who married Edgar's sister Margaret?", "Edgar [1]", False),
         ("Who married Edgar's sister Margaret?", "King Malcolm III of Scotland [1]", True),
         ("Was the treaty signed in 911 or in 912?", "911 [1]", True),
+        ("Name a luxury division of Toyota.", "luxury divisions [1]", False),  # a plural
+        ("DEC had 3 layers but evolved into how many layers?", "three layers [1]", False),
+        ("DEC had 3 layers but evolved into how many layers?", "seven layers [1]", True),
+        ("Name a luxury division of Toyota.", "Acura [1]", True),
+        ("What class is the analysis in?", "the class analyses [1]", True),  # not "analysi"
         ("广茂铁路由谁修建？", "广茂铁路 [1]", False),
     ],
 )
