@@ -158,7 +158,10 @@ def check_sentence(
     cited = [n for n in dict.fromkeys(_markers(sentence)) if n in by_n]
     body = re.sub(r"\s+([.,;:!?。，；：！？])", r"\1", MARKER.sub("", sentence)).strip()
     threshold = SUPPORT_THRESHOLD.get(lang, 0.6)
-    if lang == "zh" and body and not _CJK_CHAR.search(body) and not _numbers(body):
+    # invented English under a Chinese question; but a name the source itself writes in Latin
+    # letters ("Millennium Kitchen" in "制作公司为Millennium Kitchen。") is the answer
+    latin = lang == "zh" and body and not _CJK_CHAR.search(body) and not _numbers(body)
+    if latin and not _stated_verbatim(body, evidence):
         return SentenceCheck(body, (), False, 0.0, "not in the question's language")
     if cited:
         share, reason = support(body, question, " ".join(by_n[n].text for n in cited))
@@ -176,6 +179,12 @@ def check_sentence(
     if cited and best_share < threshold:
         why = f"[{cited[0]}] does not say it ({why})"
     return SentenceCheck(body, tuple(cited), False, round(max(best_share, 0.0), 3), why)
+
+
+def _stated_verbatim(body: str, evidence: Sequence[Evidence]) -> bool:
+    """Does a source hold `body` word for word (case and spacing aside)?"""
+    said = " ".join(body.rstrip(".。").split()).lower()
+    return len(said) >= 2 and any(said in " ".join(e.text.split()).lower() for e in evidence)
 
 
 def verify(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> Verified:

@@ -171,6 +171,15 @@ def test_invented_english_under_a_chinese_question_is_removed():
     assert not check_sentence("Koei developed it [1]", "谁开发了战国无双3？", zh, "zh").supported
     ok = check_sentence("光荣和ω-force [1]", "《战国无双3》是由哪两个公司合作开发的？", zh, "zh")
     assert ok.supported
+    assert not check_sentence("Koei and Omega Force [1]", "谁开发的？", zh, "zh").supported
+
+
+def test_a_latin_name_the_chinese_source_writes_is_an_answer():
+    zh = ev("制作公司为Millennium Kitchen。", "2002年7月11日在PlayStation 2中推出续作。")
+    c = check_sentence("Millennium Kitchen [1]", "《我的暑假》是哪个公司制作的？", zh, "zh")
+    assert c.supported and c.cited == (1,)
+    d = decide("Millennium Kitchen [1]", "《我的暑假》是哪个公司制作的？", zh, "zh")
+    assert d.text == "Millennium Kitchen [1]" and not d.fallback
 
 
 def test_verify_keeps_supported_sentences_only_and_drops_a_leading_marker():
