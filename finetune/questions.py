@@ -16,7 +16,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from finetune.english import english_questions
+from finetune.english import clause, english_questions
 from ragchat.evidence import table_rows
 from ragchat.text import EN_STOP, lexical_tokens, split_sentences
 
@@ -36,22 +36,16 @@ _ZH_IS = re.compile(
     r"(?P<y>(?![了否不在由于是其：:])[^，。；]{2,30})"
 )
 # A definition's subject is a name, not a clause: none of these function characters in it.
-_ZH_NOT_A_NAME = re.compile(
-    r"[的了在于被把将因所和与及或并而但则也都就还又如第其此这该部后前时们遂虽]|.以|原来|一说|观点"
-)
+_ZH_NOT_A_NAME = re.compile(r"[的了在于被把将因所和与及或并而但则也都就还又如第其此这该部后前时们遂以虽]|原来|一说|观点")
 _ZH_DATE = re.compile(r"(?<!\d)(?P<a>\d{3,4}年(?!代)(?:\d{1,2}月(?:\d{1,2}日)?)?)")
 _ZH_NUM = re.compile(
     r"(?<![\d.])(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))(?![和与及至到\d那月年时后前])"
 )
-_ZH_BY = re.compile(
-    r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|开始|主持|创办|设计|开发|发行|出版)"
-)
+_ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|开始|主持|创办|设计|开发|发行|出版)")
 _ZH_WHERE = re.compile(
     r"(?<![个座间所处一是靠])(?:位于|坐落于|座落于|地处)(?P<a>[^，。；、（(]{3,24})(?=[，。；]|$)"
 )
-_ZH_BECAUSE = re.compile(
-    r"^(?:由于|因为)(?P<a>[^，。；]{4,30})，(?:所以|因此|故)?(?P<b>[^，。；]{4,30})"
-)
+_ZH_BECAUSE = re.compile(r"^(?:由于|因为)(?P<a>[^，。；]{4,30})，(?:所以|因此|故)?(?P<b>[^，。；]{4,30})")
 _ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "牠", "但", "而", "并")
 _ZH_CLAUSE_SPLIT = re.compile(r"[，；：:]")
 _ZH_MAX_QUESTION = 40  # characters: a longer question copies its sentence (a clause is not cut)
