@@ -4,8 +4,7 @@ verbatim from the chunk (no labels and no model needed).
 A question must not copy its sentence: a model trained on "sentence with one word replaced by
 'how much'" learns string matching, not reading. So the question keeps only the clause that holds
 the answer and asks with a wh-word; `copy_overlap` measures what is left of the sentence. English
-rules live in `finetune.english`; the Chinese ones (哪一年 / 什么时候, 多少, 谁, 哪里, 为什么,
-是什么) and table cells
+rules live in `finetune.english`; the Chinese ones (哪一年, 多少, 谁, 是什么) and table cells
 here. `swap_entity` makes an unanswerable twin (another entity of the KB in place of the asked
 one). A configured generator can write further questions through `finetune.writer`.
 """
@@ -31,24 +30,12 @@ class QA:
     sentence: str = ""
 
 
-_ZH_IS = re.compile(
-    r"^(?P<x>[\u4e00-\u9fff《》·]{2,12}?)(?:是|(?<![认成作称因以视分改名列定选译之])为)"
-    r"(?P<y>(?![了否不在由于是其：:])[^，。；]{2,30})"
-)
-# A definition's subject is a name, not a clause: none of these function characters in it.
-_ZH_NOT_A_NAME = re.compile(r"[的了在于被把将因所和与及或并而但则也都就还又如第其此这该部后前时们遂以虽]|原来|一说|观点")
-_ZH_DATE = re.compile(r"(?<!\d)(?P<a>\d{3,4}年(?!代)(?:\d{1,2}月(?:\d{1,2}日)?)?)")
-_ZH_NUM = re.compile(
-    r"(?<![\d.])(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))(?![和与及至到\d那月年时后前])"
-)
-_ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|开始|主持|创办|设计|开发|发行|出版)")
-_ZH_WHERE = re.compile(
-    r"(?<![个座间所处一是靠])(?:位于|坐落于|座落于|地处)(?P<a>[^，。；、（(]{3,24})(?=[，。；]|$)"
-)
-_ZH_BECAUSE = re.compile(r"^(?:由于|因为)(?P<a>[^，。；]{4,30})，(?:所以|因此|故)?(?P<b>[^，。；]{4,30})")
-_ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "牠", "但", "而", "并")
-_ZH_CLAUSE_SPLIT = re.compile(r"[，；：:]")
-_ZH_MAX_QUESTION = 40  # characters: a longer question copies its sentence (a clause is not cut)
+_ZH_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^，。；]{2,30})")
+_ZH_YEAR = re.compile(r"(?P<a>\d{3,4}年)")
+_ZH_NUM = re.compile(r"(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))")
+_ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
+_ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
+_ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 
 
 def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = False) -> list[QA]:
@@ -79,19 +66,11 @@ def _candidates(s: str) -> list[QA]:
     out = [QA(*asked, sentence=s) for asked in english_questions(s)]
     if not re.search(r"[\u4e00-\u9fff]", s):
         return out
-    m = _ZH_IS.match(s)
-    if m and not m["x"].startswith(_ZH_PRONOUN_START) and not _ZH_NOT_A_NAME.search(m["x"]):
+    if (m := _ZH_IS.match(s)) and not m["x"].startswith(_ZH_PRONOUN_START):
         out.append(QA(f"{m['x']}是什么？", m["y"], "zh-definition", s))
-    if (m := _ZH_WHERE.search(s)) and (q := _zh_ask(s, m.span("a"), "哪里")):
-        out.append(QA(q, m["a"], "zh-place", s))
-    if (m := _ZH_BECAUSE.match(s)) and not m["b"].startswith(_ZH_PRONOUN_START):
-        out.append(QA(f"为什么{m['b']}？", m["a"], "zh-reason", s))
-    if (m := _ZH_DATE.search(s)) and (
-        q := _zh_ask(s, m.span("a"), "哪一年" if m["a"].endswith("年") else "什么时候")
-    ):
-        out.append(QA(q, m["a"], "zh-year", s))
-    if (m := _ZH_NUM.search(s)) and (q := _zh_ask(s, m.span("a"), "多少")):
-        out.append(QA(q, m["a"], "zh-amount", s))
+    for pattern, wh, kind in ((_ZH_YEAR, "哪一年", "zh-year"), (_ZH_NUM, "多少", "zh-amount")):
+        if (m := pattern.search(s)) and (q := _zh_ask(s, m.span("a"), wh)):
+            out.append(QA(q, m["a"], kind, s))
     if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
         out.append(QA(q, m["a"], "zh-name", s))
     return out
@@ -103,21 +82,10 @@ def _clean_answer(answer: str) -> bool:
 
 
 def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
-    """The clause that holds the answer, the answer replaced by `wh`; whole clauses only (a
-    clause of a few characters, "2日，", takes its neighbour along), never a cut word."""
-    cuts = [0, *(m.end() for m in _ZH_CLAUSE_SPLIT.finditer(s)), len(s)]
-    start = max(c for c in cuts if c <= span[0])
-    end = min((c for c in cuts if c >= span[1]), default=len(s))
-    if (end - start) - (span[1] - span[0]) < 6:
-        if start > 0:
-            start = max(c for c in cuts if c < start)
-        elif end < len(s):
-            end = min(c for c in cuts if c > end)
-    before, after = s[start : span[0]].strip(), s[span[1] : end]
-    body = (before + wh + (after if before else after.lstrip())).strip("，；。：:、 ")
-    if len(body) < len(wh) + 5 or len(body) > _ZH_MAX_QUESTION:
-        return None
-    if body.startswith(_ZH_PRONOUN_START):
+    start, end = clause(s, span, _ZH_CLAUSE_SPLIT)
+    start, end = max(start, span[0] - 16), min(end, span[1] + 12)  # the words nearest the answer
+    body = (s[start : span[0]] + wh + s[span[1] : end]).strip("，；。：:、 ")
+    if len(body) < len(wh) + 5 or body.startswith(_ZH_PRONOUN_START):
         return None
     if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》")):
         return None  # cut inside brackets or quotes
