@@ -118,8 +118,12 @@ def counts_what_is_asked(body: str, question: str) -> bool:
 
 def is_bare_time(body: str) -> bool:
     """Is a Chinese answer nothing but a date or time ("2012年10月18日起", "1981年（昭和56年）")?"""
-    core = re.sub(r"[（(][^）)]*[）)]", "", body).strip()
+    core = _unbracketed(body)
     return bool(core) and _ZH_BARE_TIME.fullmatch(core) is not None
+
+
+def _unbracketed(body: str) -> str:
+    return re.sub(r"[（(][^）)]*[）)]", "", body).strip()
 
 
 _ZH_BARE_QUANTITY = re.compile(
@@ -135,7 +139,7 @@ _ZH_ONE_OF = re.compile(r"(?:之一|的一部分|的一个|的一座|[，。；�
 
 def is_bare_quantity(body: str) -> bool:
     """Is a Chinese answer nothing but an amount ("112.7公里", "170万平方公里")?"""
-    core = re.sub(r"[（(][^）)]*[）)]", "", body).strip()
+    core = _unbracketed(body)
     return bool(core) and _ZH_BARE_QUANTITY.fullmatch(core) is not None
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ragchat import question_kind as qk
 from ragchat.injection import addresses_assistant
-from ragchat.text import lexical_tokens, split_sentences, term_present
+from ragchat.text import lexical_tokens, plain, split_sentences, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
@@ -159,7 +159,7 @@ def select_evidence(
     seen: set[str] = set()
     for hit in hits:
         for s in sentences_of(hit, lang):
-            key = _plain(s)
+            key = plain(s)
             if key in seen or addresses_assistant(s):
                 continue
             seen.add(key)
@@ -230,7 +230,7 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
     for c in scored:
         if len(chosen) >= k:
             break
-        key = _plain(c.text)
+        key = plain(c.text)
         if any(key in other or other in key for other in keys):
             continue
         if chosen and used + len(c.text) > budget:
@@ -239,10 +239,6 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
         keys.append(key)
         used += len(c.text)
     return chosen
-
-
-def _plain(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def _where(hit: Hit) -> str:

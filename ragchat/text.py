@@ -317,3 +317,8 @@ def term_present(token: str, present: set[str], text: str) -> bool:
         stem = _PLURAL.sub("", token)
         return any(p.startswith(stem) for p in present if p[:2] == token[:2])
     return False
+
+
+def plain(text: str) -> str:
+    """Lower-cased, with every run of whitespace one space: for comparing texts as written."""
+    return " ".join(text.lower().split())

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, split_sentences, term_present
+from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, split_sentences, term_present
 from ragchat.types import Evidence, SentenceCheck
 
 # Share of a sentence's new content words that must be in its cited evidence (calibrated on
@@ -183,8 +183,8 @@ def check_sentence(
 
 def _stated_verbatim(body: str, evidence: Sequence[Evidence]) -> bool:
     """Does a source hold `body` word for word (case and spacing aside)?"""
-    said = " ".join(body.rstrip(".。").split()).lower()
-    return len(said) >= 2 and any(said in " ".join(e.text.split()).lower() for e in evidence)
+    said = plain(body.rstrip(".。"))
+    return len(said) >= 2 and any(said in plain(e.text) for e in evidence)
 
 
 def verify(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> Verified:
