@@ -33,7 +33,8 @@ _NUMBER_WORDS = (
     "ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
     "half|several|few|many|single|double|twice|once|none|no"
 )
-_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+# "one of the general principles" picks an item, it counts nothing ("hundreds of" does count)
+_HAS_NUMBER = re.compile(rf"\d|\b(?!one of\b)(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _HAS_TIME = re.compile(
     rf"\d|\b(?:{_MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"

@@ -16,6 +16,11 @@ from ragchat.types import Evidence
         ("How many stalls did the market have?", "the old market [1]", False),
         ("How many stalls did the market have?", "300 stalls [1]", True),
         ("How many stalls did the market have?", "three hundred [1]", True),
+        # "one of" picks an item out, it is no count or duration
+        ("How long did the siege last?", "one of the longest sieges of the war [1]", False),
+        ("How long did the siege last?", "one year [1]", True),
+        ("How many stalls did the market have?", "one [1]", True),
+        ("How many people came?", "hundreds of people [1]", True),
         ("When was the abbey founded?", "the abbot Odo [1]", False),
         ("In what year was the abbey founded?", "1066 [1]", True),
         ("When was the abbey founded?", "after the war [1]", True),
