@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from finetune.english import clause, english_questions
-from ragchat.evidence import table_rows
+from ragchat.evidence import prose_grid, table_grid, table_rows
 from ragchat.text import EN_STOP, lexical_tokens, split_sentences
 
 COPY_THRESHOLD = 0.7  # a question holding more than 70 % of its sentence's words is a copy
@@ -92,22 +92,66 @@ def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     return body + "？"
 
 
+_NO_VALUE = re.compile(r"[\s$€£¥%()—–\-]*")  # an empty cell, or one holding only signs
+_CURRENCY = re.compile(r"[$€£¥]")
+_DATED = re.compile(r"\b(?:19|20)\d\d\b|\b(?:months|year|quarter|weeks) ended\b", re.IGNORECASE)
+
+
+def _names_a_column(header: str) -> bool:
+    """A header that can name a column in a question: words or a date, at most eight words, not
+    cut ("March 31," whose year sits in the next header row); not a value ("79,600", "8 %": a data row the layout took for the header)."""
+    named = re.search(r"[^\W\d_]", header) or re.fullmatch(r"(?:19|20)\d\d", header)
+    return bool(named) and len(header.split()) <= 8 and not header.endswith(",")  # "March 31,"
+
+
 def table_questions(text: str, rng: random.Random, limit: int) -> list[QA]:
-    """'What is the <column> of <row>?' for cells of a markdown table."""
-    out: list[QA] = []
+    """'What is the <column> of <row>?' ('What was <row> for <period>?' under a dated column)
+    for cells of a markdown table: the row named by its first cell, the column by its header.
+    Financial statements break this in two ways, and such cells give no question: a row whose
+    currency signs stand in cells of their own ("Net income | $ | (3,844) | $ | 3,172") has its
+    values shifted off their headers, and a header that opens with a value column ("| 2022 |
+    2023 |" over rows that open with their label) names the wrong column for every cell. Nor
+    does a row label that is a number, a header that is a value ("79,600": a data row taken for
+    the header), a cell that repeats a header, or a cell with no digit or letter ("$", "—")."""
+    grid = table_grid(text)
+    if len(grid) < 2 or prose_grid(grid):
+        return []
+    header, body = grid[0], grid[1:]
+    if _DATED.search(header[0]) or re.fullmatch(r"[\d\s.,$%()\-]+", header[0]):
+        return []  # the header is shifted against the rows' labels
     rows = table_rows(text)
-    rng.shuffle(rows)
-    for row in rows:
-        cells = [c.split(": ", 1) for c in row.split("; ") if ": " in c]
-        if len(cells) < 2:
+    if len(rows) != sum(1 for row in body if any(row)):
+        return []
+    out: list[QA] = []
+    pairs = list(zip([row for row in body if any(row)], rows, strict=True))
+    rng.shuffle(pairs)
+    for cells, row in pairs:
+        label = cells[0]
+        if (
+            not (re.search(r"[^\W\d_]", label) or re.fullmatch(r"(?:19|20)\d\d", label))
+            or len(label) > 60
+            or _CURRENCY.search(label)
+            or any(_CURRENCY.fullmatch(c) for c in cells)
+        ):
             continue
-        label = cells[0][1]
-        column, value = rng.choice(cells[1:])
-        if not value.strip() or value in label or len(label) > 60:
+        named = [
+            (h, v)
+            for h, v in zip(header[1:], cells[1:], strict=False)
+            if _names_a_column(h) and not _NO_VALUE.fullmatch(v) and v not in header
+        ]
+        if not named:
+            continue
+        column, value = rng.choice(named)
+        if value in label:
             continue
         zh = bool(re.search(r"[\u4e00-\u9fff]", column + label))
-        q = f"{label}的{column}是多少？" if zh else f"What is the {column} of {label}?"
-        out.append(QA(q, value.strip(), "table", row))
+        if zh:
+            q = f"{label}的{column}是多少？"
+        elif _DATED.search(column):
+            q = f"What was {label} for {column}?"
+        else:
+            q = f"What is the {column} of {label}?"
+        out.append(QA(q, value, "table", row))
         if len(out) >= limit:
             break
     return out

@@ -69,16 +69,51 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
     return out
 
 
-def table_rows(text: str) -> list[str]:
-    """Markdown table rows as "header: value; header: value" lines."""
+def table_grid(text: str) -> list[list[str]]:
+    """A markdown table's rows as lists of cells (header first, the |---| line left out), with
+    a financial statement's split currency cells joined (`_rejoin_signs`)."""
     rows = [
         [c.strip() for c in line.strip().strip("|").split("|")]
         for line in text.splitlines()
         if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
     ]
+    return _rejoin_signs(rows) if len(rows) > 1 else rows
+
+
+_SIGN = re.compile(r"[$€£¥]")
+
+
+def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
+    """Financial statements print the currency sign in a column of its own, so a row reads
+    "Net income | $ | (3,844) | $ | 3,172" under a header "2022 | 2023" that has no cell for the
+    labels: every value stood under the wrong year. The sign is joined to its value
+    ("$(3,844)"), and a header with as many names as the rows have values is moved past the
+    label column. Tables without a lone sign cell are left as they are."""
+    header, body = rows[0], rows[1:]
+    if not any(_SIGN.fullmatch(c) for row in body for c in row):
+        return rows
+    joined = []
+    for row in body:
+        out: list[str] = []
+        for cell in row:
+            if out and _SIGN.fullmatch(out[-1]) and cell:
+                out[-1] += cell
+            else:
+                out.append(cell)
+        joined.append(out)
+    names = [h for h in header if h]
+    values = max(len([c for c in row[1:] if c]) for row in joined)
+    if names and len(names) == values and not any(_SIGN.fullmatch(h) for h in header):
+        header = ["", *names]
+    return [header, *joined]
+
+
+def table_rows(text: str) -> list[str]:
+    """Markdown table rows as "header: value; header: value" lines."""
+    rows = table_grid(text)
     if not rows:
         return [" ".join(text.split())] if text.strip() else []
-    if _prose_grid(rows):  # running text the layout cut into columns: its prose lines only
+    if prose_grid(rows):  # running text the layout cut into columns: its prose lines only
         prose = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("|")]
         return [" ".join(p[a:b].split()) for p in prose for a, b in split_sentences(p) if b > a + 3]
     header, body = rows[0], rows[1:]
@@ -112,7 +147,7 @@ def focus_row(row: str, question: str) -> str:
     return "; ".join(c for i, c in enumerate(cells) if i in keep or (i == 0 and ": " not in c))
 
 
-def _prose_grid(rows: list[list[str]]) -> bool:
+def prose_grid(rows: list[list[str]]) -> bool:
     """A "table" whose cells are mostly single lowercase words is running text that a two-column
     layout cut into cells, not data: as rows it would read "science: between; are: analysis"."""
     cells = [c for row in rows for c in row if c]

@@ -79,6 +79,22 @@ def test_table_rows_become_header_value_lines():
     assert sentences_of(make_hit(table, kind="table"), "en")[1].startswith("Product: Mac")
 
 
+def test_a_statement_s_split_currency_cells_are_joined_and_stand_under_their_years():
+    # as PyMuPDF reads a 10-Q: the sign in a column of its own, the header without a label cell
+    table = (
+        "| 2022 | 2023 |  |  |  |\n|---|---|---|---|---|\n"
+        "| Total non-operating expense | (8,934) | (655) |  |  |\n"
+        "| Net income (loss) | $ | (3,844) | $ | 3,172 |"
+    )
+    assert table_rows(table) == [
+        "Total non-operating expense; 2022: (8,934); 2023: (655)",
+        "Net income (loss); 2022: $(3,844); 2023: $3,172",
+    ]
+    # a header that also names the label column is left in place
+    named = "| Fund | 2022 | 2023 |\n|---|---|---|\n| Money market | $ | 1,843 | $ | 316 |"
+    assert table_rows(named) == ["Fund: Money market; 2022: $1,843; 2023: $316"]
+
+
 def test_running_text_cut_into_table_cells_is_read_as_prose_not_rows():
     text = (
         "For example, integers can be represented in binary notation.\n\n"

@@ -222,3 +222,84 @@ def test_no_what_question_from_a_partial_object(sentence):
 def test_no_subject_question_from_a_partial_subject_or_a_common_word(sentence, not_an_answer):
     qas = questions_for(sentence, random.Random(0), 5)
     assert not_an_answer not in {qa.answer for qa in qas}, qas
+
+
+STATEMENT = """|  | Three Months Ended March 31, 2022 | Three Months Ended March 31, 2023 |
+|---|---|---|
+| OPERATING ACTIVITIES: |  |  |
+| Net income (loss) | (3,844) | 3,172 |
+| Proceeds from long-term debt | — | 18,892 |
+| Depreciation and amortization | 9,000 | 11,123 |
+"""
+SHIFTED = """| 2022 | 2023 |  |  |
+|---|---|---|---|
+| Total non-operating expense | (8,934) | (655) |  |
+| Net income (loss) | $ | (3,844) | $ |
+"""
+SPLIT_CURRENCY = """|  | 2022 | 2023 |  |  |
+|---|---|---|---|---|
+| Net income (loss) | $ | (3,844) | $ | 3,172 |
+| Basic earnings per share | $ | (0.38) | $ | 0.31 |
+"""
+SPECS = """| Model | Weight | Noise |
+|---|---|---|
+| X200 | 41 kg | 44 dB |
+| X300 | 45 kg | 42 dB |
+"""
+
+
+def test_table_questions_name_the_row_by_its_label_and_the_column_by_its_header():
+    qas = [qa for seed in range(6) for qa in questions_for(STATEMENT, random.Random(seed), 4)]
+    assert qas
+    for qa in qas:  # the first column's header is empty: the label is still the row's name
+        assert (
+            qa.question.startswith("What was ")
+            and " for Three Months Ended March 31, 202" in qa.question
+        )
+        label = qa.question[len("What was ") : qa.question.index(" for ")]
+        assert label in (
+            "Net income (loss)",
+            "Proceeds from long-term debt",
+            "Depreciation and amortization",
+        )
+        assert qa.answer not in ("—", "$", "") and qa.answer in qa.sentence
+        column = qa.question[qa.question.index(" for ") + 5 : -1]
+        assert f"{column}: {qa.answer}" in qa.sentence  # the value stands under that header
+    specs = questions_for(SPECS, random.Random(0), 4)
+    assert {qa.question for qa in specs} <= {
+        "What is the Weight of X200?",
+        "What is the Noise of X200?",
+        "What is the Weight of X300?",
+        "What is the Noise of X300?",
+    } and specs
+
+
+def test_split_currency_cells_are_rejoined_and_a_shifted_header_asks_nothing():
+    qas = {
+        (qa.question, qa.answer)
+        for seed in range(8)
+        for qa in questions_for(SPLIT_CURRENCY, random.Random(seed), 4)
+    }
+    assert qas == {
+        ("What was Net income (loss) for 2022?", "$(3,844)"),
+        ("What was Net income (loss) for 2023?", "$3,172"),
+        ("What was Basic earnings per share for 2022?", "$(0.38)"),
+        ("What was Basic earnings per share for 2023?", "$0.31"),
+    }
+    # no currency cells to go by: a header opening with a year may sit over the labels
+    for text in (SHIFTED.replace("$", "—"),):
+        assert [qa for seed in range(6) for qa in questions_for(text, random.Random(seed), 4)] == []
+
+
+def test_a_data_row_taken_for_the_header_names_no_column():
+    text = """|  | 79,600 | Finance Leases |
+|---|---|---|
+| Long-term lease liabilities | 74,267 | 3,120 |
+| Operating Leases | Finance Leases | 12 |
+| Due within one year $ | 41,857 | 7 |
+"""
+    qas = [qa for seed in range(8) for qa in questions_for(text, random.Random(seed), 4)]
+    assert {(qa.question, qa.answer) for qa in qas} == {
+        ("What is the Finance Leases of Long-term lease liabilities?", "3,120"),
+        ("What is the Finance Leases of Operating Leases?", "12"),
+    }
