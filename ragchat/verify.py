@@ -132,6 +132,8 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
     missing = sorted(_numbers(body) - ev_numbers - q_numbers)
     if missing:
         return 0.0, f"number {missing[0]} is in no cited source"
+    if misplaced := _under_another_year(body, question, evidence_text):
+        return 0.0, misplaced
     names = [n for n in _names(body) if n not in evidence_text and n not in question]
     if names:
         return 0.0, f"name {names[0]} is in no cited source"
@@ -149,6 +151,26 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
     found = sum(1 for t in novel if term_present(t, present, low))
     share = found / len(novel)
     return share, "" if share > 0 else "its words are in no cited source"
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _under_another_year(body: str, question: str, evidence_text: str) -> str:
+    """A number read off a table row under another year than the question asks for ("$3,844"
+    for 2023 from "Net income (loss); …, 2022: (3,844); …, 2023: 3,172"): the number is in the
+    source, so only its column can tell ("" when the question names no year, or no header does)."""
+    years = set(_YEAR.findall(question))
+    if not years:
+        return ""
+    cells = [part.rsplit(": ", 1) for part in evidence_text.split("; ") if ": " in part]
+    if not any(years & set(_YEAR.findall(header)) for header, _ in cells):
+        return ""
+    for n in sorted(_numbers(body) - _numbers(question)):
+        under = [header for header, value in cells if n in _numbers(value)]
+        if under and not any(years & set(_YEAR.findall(header)) for header in under):
+            return f"number {n} stands under {under[0]!r}, not {min(years)}"
+    return ""
 
 
 def check_sentence(

@@ -149,6 +149,19 @@ def test_an_invented_number_is_removed_even_with_a_citation():
     assert not c.supported and "1067" in c.reason
 
 
+def test_a_number_read_under_another_year_of_the_table_is_removed():
+    row = ev(
+        "Net income (loss); Three Months Ended March 31, 2022: (3,844);"
+        " Three Months Ended March 31, 2023: 3,172"
+    )
+    q = "What was net income for the three months ended March 31, 2023?"
+    wrong = check_sentence("Net income was $3,844 [1]", q, row, "en")
+    assert not wrong.supported and "2022" in wrong.reason
+    assert check_sentence("$3,172 [1]", q, row, "en").supported
+    # no year asked: the column cannot be told, the number stands
+    assert check_sentence("$3,844 [1]", "What was net income?", row, "en").supported
+
+
 def test_a_misspelled_name_is_removed():
     c = check_sentence("Rolo Bettencourt [1]", "Who was the Norse leader?", NORMANS, "en")
     assert not c.supported
