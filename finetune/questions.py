@@ -99,20 +99,21 @@ _DATED = re.compile(r"\b(?:19|20)\d\d\b|\b(?:months|year|quarter|weeks) ended\b"
 
 def _names_a_column(header: str) -> bool:
     """A header that can name a column in a question: words or a date, at most eight words, not
-    cut ("March 31," whose year sits in the next header row); not a value ("79,600", "8 %": a data row the layout took for the header)."""
+    cut ("March 31," whose year sits in the next header row), not a value ("79,600", "8 %": a
+    data row the layout took for the header)."""
     named = re.search(r"[^\W\d_]", header) or re.fullmatch(r"(?:19|20)\d\d", header)
-    return bool(named) and len(header.split()) <= 8 and not header.endswith(",")  # "March 31,"
+    return bool(named) and len(header.split()) <= 8 and not header.endswith(",")
 
 
 def table_questions(text: str, rng: random.Random, limit: int) -> list[QA]:
     """'What is the <column> of <row>?' ('What was <row> for <period>?' under a dated column)
     for cells of a markdown table: the row named by its first cell, the column by its header.
-    Financial statements break this in two ways, and such cells give no question: a row whose
-    currency signs stand in cells of their own ("Net income | $ | (3,844) | $ | 3,172") has its
-    values shifted off their headers, and a header that opens with a value column ("| 2022 |
-    2023 |" over rows that open with their label) names the wrong column for every cell. Nor
-    does a row label that is a number, a header that is a value ("79,600": a data row taken for
-    the header), a cell that repeats a header, or a cell with no digit or letter ("$", "—")."""
+    `table_grid` already joins a financial statement's split currency signs to their values; what
+    still does not line up gives no question: a header that opens with a value column ("| 2022 |
+    2023 |" over rows that open with their label; it names the wrong column for every cell), a
+    row with a lone sign left, a row label that is a number, a header that is a value ("79,600":
+    a data row taken for the header), a cell that repeats a header, or a cell with no digit or
+    letter ("$", "—")."""
     grid = table_grid(text)
     if len(grid) < 2 or prose_grid(grid):
         return []
