@@ -1,0 +1,66 @@
+"""Tables in the evidence: rows as "header: value" lines, financial statements' split cells,
+prose that a layout cut into cells, and numbers read under the wrong year."""
+
+from ragchat.evidence import sentences_of, table_rows
+from ragchat.verify import check_sentence
+from tests.fakes import make_hit
+from tests.unit.test_grounded import ev
+
+
+def test_table_rows_become_header_value_lines():
+    table = "| Product | Q3 2022 | Q3 2021 |\n|---|---|---|\n| iPhone | 40,665 | 39,570 |\n| Mac | 7,382 | 8,235 |"
+    assert table_rows(table) == [
+        "Product: iPhone; Q3 2022: 40,665; Q3 2021: 39,570",
+        "Product: Mac; Q3 2022: 7,382; Q3 2021: 8,235",
+    ]
+    assert sentences_of(make_hit(table, kind="table"), "en")[1].startswith("Product: Mac")
+
+
+def test_a_statement_s_split_currency_cells_are_joined_and_stand_under_their_years():
+    # as PyMuPDF reads a 10-Q: the sign in a column of its own, the header without a label cell
+    table = (
+        "| 2022 | 2023 |  |  |  |\n|---|---|---|---|---|\n"
+        "| Total non-operating expense | (8,934) | (655) |  |  |\n"
+        "| Net income (loss) | $ | (3,844) | $ | 3,172 |"
+    )
+    assert table_rows(table) == [
+        "Total non-operating expense; 2022: (8,934); 2023: (655)",
+        "Net income (loss); 2022: $(3,844); 2023: $3,172",
+    ]
+    # a header that also names the label column is left in place
+    named = "| Fund | 2022 | 2023 |\n|---|---|---|\n| Money market | $ | 1,843 | $ | 316 |"
+    assert table_rows(named) == ["Fund: Money market; 2022: $1,843; 2023: $316"]
+
+
+def test_running_text_cut_into_table_cells_is_read_as_prose_not_rows():
+    text = (
+        "For example, integers can be represented in binary notation.\n\n"
+        "| science | are | analysis | of | algorithms | and | via their matrices |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| computability | theory. | A | key | distinction | their lists in binary. |  |\n"
+        "| between | analysis | of | algorithms | and |  |  |\n\n"
+        "The former is devoted to analyzing the resources needed by a particular algorithm."
+    )
+    rows = table_rows(text)
+    assert rows == [
+        "For example, integers can be represented in binary notation.",
+        "The former is devoted to analyzing the resources needed by a particular algorithm.",
+    ]
+    real = "| Quarter | Net sales |\n|---|---|\n| Q3 2022 | $82,959 |\n| Q3 2021 | $81,434 |"
+    assert table_rows(real) == [
+        "Quarter: Q3 2022; Net sales: $82,959",
+        "Quarter: Q3 2021; Net sales: $81,434",
+    ]
+
+
+def test_a_number_read_under_another_year_of_the_table_is_removed():
+    row = ev(
+        "Net income (loss); Three Months Ended March 31, 2022: (3,844);"
+        " Three Months Ended March 31, 2023: 3,172"
+    )
+    q = "What was net income for the three months ended March 31, 2023?"
+    wrong = check_sentence("Net income was $3,844 [1]", q, row, "en")
+    assert not wrong.supported and "2022" in wrong.reason
+    assert check_sentence("$3,172 [1]", q, row, "en").supported
+    # no year asked: the column cannot be told, the number stands
+    assert check_sentence("$3,844 [1]", "What was net income?", row, "en").supported
