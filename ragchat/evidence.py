@@ -129,13 +129,23 @@ def table_rows(text: str) -> list[str]:
     return out or ["; ".join(c for c in header if c)]
 
 
+def row_cells(row: str) -> list[tuple[str, str]]:
+    """The cells of a row as `table_rows` writes it, as (header, value) pairs; a cell without a
+    header (the row's label) comes back with an empty header."""
+    pairs = []
+    for cell in row.split("; "):
+        header, sep, value = cell.rpartition(": ")
+        pairs.append((header, value) if sep else ("", cell))
+    return pairs
+
+
 def focus_row(row: str, question: str) -> str:
     """A table row as `table_rows` writes it ("label; header: value; ..."), cut to its label and
     the cells whose headers the question names most: "Total net sales; Three Months Ended June
     25, 2022: $82,959" for a question about that quarter, not all eight columns. Rows whose
     headers the question does not name, and sentences, come back whole."""
     cells = row.split("; ")
-    headed = [(i, c.rsplit(": ", 1)[0]) for i, c in enumerate(cells) if ": " in c]
+    headed = [(i, h) for i, (h, _) in enumerate(row_cells(row)) if h]
     if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 for c in cells):
         return row  # a sentence with semicolons, not a row of cells
     asked = set(lexical_tokens(question))

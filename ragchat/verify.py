@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragchat.evidence import row_cells
 from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, split_sentences, term_present
 from ragchat.types import Evidence, SentenceCheck
 
@@ -163,7 +164,7 @@ def _under_another_year(body: str, question: str, evidence_text: str) -> str:
     years = set(_YEAR.findall(question))
     if not years:
         return ""
-    cells = [part.rsplit(": ", 1) for part in evidence_text.split("; ") if ": " in part]
+    cells = [(h, v) for h, v in row_cells(evidence_text) if h]
     if not any(years & set(_YEAR.findall(header)) for header, _ in cells):
         return ""
     for n in sorted(_numbers(body) - _numbers(question)):

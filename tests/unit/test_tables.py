@@ -1,7 +1,7 @@
 """Tables in the evidence: rows as "header: value" lines, financial statements' split cells,
 prose that a layout cut into cells, and numbers read under the wrong year."""
 
-from ragchat.evidence import sentences_of, table_rows
+from ragchat.evidence import row_cells, sentences_of, table_rows
 from ragchat.verify import check_sentence
 from tests.fakes import make_hit
 from tests.unit.test_grounded import ev
@@ -30,6 +30,16 @@ def test_a_statement_s_split_currency_cells_are_joined_and_stand_under_their_yea
     # a header that also names the label column is left in place
     named = "| Fund | 2022 | 2023 |\n|---|---|---|\n| Money market | $ | 1,843 | $ | 316 |"
     assert table_rows(named) == ["Fund: Money market; 2022: $1,843; 2023: $316"]
+
+
+def test_row_cells_read_back_what_table_rows_wrote():
+    row = "Net income (loss); Three Months Ended March 31, 2022: $(3,844); 2023: $3,172"
+    assert row_cells(row) == [
+        ("", "Net income (loss)"),
+        ("Three Months Ended March 31, 2022", "$(3,844)"),
+        ("2023", "$3,172"),
+    ]
+    assert row_cells("Ratio: 1: 2") == [("Ratio: 1", "2")]  # the value is after the last ": "
 
 
 def test_running_text_cut_into_table_cells_is_read_as_prose_not_rows():
