@@ -6,7 +6,8 @@ A question keeps only the clause that holds its answer and is made grammatical b
 "William invaded Scotland in 1072" -> "In what year did William invade Scotland?"). Kinds: who
 (a sentence-opening name), what (definitions, objects, "known as"), when, where, how many / how
 much, why, by whom; the questions about a clause's subject or object ("Who ...?", "What did X
-<verb>?") are in `finetune.english_roles`. A sentence that would give a fragment, or an answer
+<verb>?") are in `finetune.english_roles`, the figures reports state ("What was interest
+expense during Q1 2023?") in `finetune.english_figures`. A sentence that would give a fragment, or an answer
 cut out of a phrase, gives no question.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from finetune.english_figures import stated_figures
 from finetune.english_roles import (
     CLAUSE_SPLIT,
     JOINERS,
@@ -83,7 +85,7 @@ _REASON = re.compile(r"\b(?:because(?: of)?|due to|as a result of) (?P<a>[^,;.]{
 
 def english_questions(s: str) -> list[Asked]:
     """Every question the rules can write from one English sentence, best kind first."""
-    out: list[Asked] = []
+    out: list[Asked] = stated_figures(s)
     first = s.split()[0].lower() if s.split() else ""
     if (m := _DEFINITION.match(s)) and first not in PRONOUNS | SUBORDINATORS | JOINERS:
         answer = _trimmed(m["y"].split()[:10])

@@ -26,7 +26,7 @@ COPY_THRESHOLD = 0.7  # a question holding more than 70 % of its sentence's word
 class QA:
     question: str
     answer: str
-    kind: str  # definition | year | amount | name | person | place | reason | table | zh-* | llm
+    kind: str  # definition | year | amount | figure | name | person | place | reason | table | zh-* | llm
     sentence: str = ""
 
 
