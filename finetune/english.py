@@ -190,7 +190,9 @@ def _named(subject: str) -> bool:
     """A subject a question can name without its context: "Tymnet", "the integer factorization
     problem"; not "the result", "Deciding whether" or "the fact that ..."."""
     words = subject.split()
-    if any(w.lower() in ("that", "which", "who", "these", "this", "those") for w in words):
+    if any(
+        w.lower() in ("that", "which", "who", "these", "this", "those", "whether") for w in words
+    ):
         return False
     if words[0].lower() in ("the", "a", "an"):
         words = words[1:]

@@ -43,7 +43,10 @@ def questions_for(text: str, rng: random.Random, limit: int = 3, table: bool = F
     if table or text.lstrip().startswith("|"):
         return table_questions(text, rng, limit)
     out: list[QA] = []
-    sentences = [" ".join(text[a:b].split()) for a, b in split_sentences(text)]
+    # a heading line stands alone: not "Sales and Marketing Sales and marketing costs include";
+    # a sentence that a column break cut goes on in lower case ("was\n\na water pump")
+    paragraphs = re.split(r"\n\s*\n(?=\s*[A-Z0-9\"“(\[])", text)
+    sentences = [" ".join(p[a:b].split()) for p in paragraphs for a, b in split_sentences(p)]
     rng.shuffle(sentences)
     for s in sentences:
         if len(s) < 15 or len(s) > 400 or "|" in s:

@@ -303,3 +303,25 @@ def test_a_data_row_taken_for_the_header_names_no_column():
         ("What is the Finance Leases of Long-term lease liabilities?", "3,120"),
         ("What is the Finance Leases of Operating Leases?", "12"),
     }
+
+
+def test_a_heading_line_is_not_read_into_the_next_sentence():
+    text = (
+        "Net sales were flat.\n\nSales and Marketing\n\nSales and marketing costs include "
+        "advertising and payroll and related expenses for personnel engaged in marketing.\n\n"
+        "The first commercial steam-powered device was\n\na water pump, developed in 1698."
+    )
+    qas = questions_for(text, random.Random(0), limit=6)
+    questions = [qa.question for qa in qas]
+    assert "What do sales and marketing costs include?" in questions
+    assert not any("Marketing Sales" in q or "marketing Sales" in q for q in questions)
+    # a sentence a column break cut (it goes on in lower case) is still one sentence
+    assert any(qa.answer == "a water pump" for qa in qas)
+
+
+def test_an_instruction_with_whether_is_no_definition():
+    qas = questions_for(
+        "Indicate by check mark whether the registrant is a large accelerated filer.",
+        random.Random(0),
+    )
+    assert not any(qa.kind == "definition" for qa in qas)
