@@ -291,7 +291,9 @@ def test_gradient_checkpointing_trains_the_same_as_keeping_activations(chat, tmp
 
 
 def test_build_data_with_writer_minutes_asks_the_base_generator(fake_generator, chat):
-    fake_generator.pieces = ["Which year saw the founding of that hall?"]
+    # one question for every sentence it is shown: it stands for the sentence it names (and is
+    # kept there), the others fail their checks or lose their answer's sentence to the named one
+    fake_generator.pieces = ["Which year saw the founding of hall number 10 of Rouen?"]
     config = DataConfig(max_grounded=20, writer_minutes=1.0)
     examples = build_examples(chat, config)
     written = [e for e in examples if e.id.endswith("w")]
