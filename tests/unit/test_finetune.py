@@ -391,3 +391,37 @@ def test_calibration_reads_at_most_max_examples_per_group(monkeypatch):
     kinds = [r["kind"] for r in picked]
     assert len(picked) == 4 and kinds.count("swapped") == 2
     assert set(kinds[:2]) <= set(calibrate.ANSWERABLE)
+
+
+def test_no_question_kind_crowds_out_the_others():
+    """Years are the easiest Chinese question to write: taken in chunk order they were half the
+    data, and the adapter answered years to who-questions."""
+    import random as _random
+
+    from finetune.data import _balanced
+    from tests.fakes import make_chunk
+
+    chunks = [
+        make_chunk(
+            "".join(f"第{n}{i}号水库在{1950 + i}年开始修建，灌溉面积较大。" for i in range(4)), n
+        )
+        for n in range(4)
+    ]
+    chunks.append(
+        make_chunk(
+            "广茂铁路是中国广东省一条连接广州与茂名的铁路。《红楼梦》的作者由曹雪芹所写。", 4
+        )
+    )
+    order = _balanced(chunks, DataConfig(questions_per_chunk=4), _random.Random(0))
+    kinds = [qa.kind for _, qa in order]
+    assert kinds.count("zh-year") >= 8 and {"zh-name", "zh-definition"} <= set(kinds)
+    first = kinds[: len(set(kinds))]
+    assert sorted(first) == sorted(set(kinds)), "one question of every kind before a second"
+
+
+def test_validation_documents_take_a_bounded_share_of_the_questions(chat):
+    def in_val(cap: int) -> int:
+        config = DataConfig(max_grounded=60, val_share=0.5, val_grounded=cap)
+        return sum(e.split == "val" for e in build_examples(chat, config) if e.kind == "grounded")
+
+    assert in_val(1000) > 10 and in_val(10) == 10
