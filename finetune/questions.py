@@ -4,7 +4,7 @@ verbatim from the chunk (no labels and no model needed).
 A question must not copy its sentence: a model trained on "sentence with one word replaced by
 'how much'" learns string matching, not reading. So the question keeps only the clause that holds
 the answer and asks with a wh-word; `copy_overlap` measures what is left of the sentence. English
-rules live in `finetune.english`; the Chinese ones (哪一年, 多少, 谁, 是什么) and table cells
+rules live in `finetune.english`; the Chinese ones (哪一年, 多少, 谁, 是什么, 位于哪里) and table cells
 here. `swap_entity` makes an unanswerable twin (another entity of the KB in place of the asked
 one). A configured generator can write further questions through `finetune.writer`.
 """
@@ -34,6 +34,13 @@ _ZH_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff《》·]{2,16})(?:是|为)(?P<y>[^�
 _ZH_YEAR = re.compile(r"(?P<a>\d{3,4}年)")
 _ZH_NUM = re.compile(r"(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公里|千米|吨|岁))")
 _ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
+# "海宁西站，是沪昆客运专线的一个车站，位于浙江省嘉兴市…" -> "海宁西站位于哪里？": the sentence's
+# named topic (not "另外", "全线均", "在二叠纪") and the place after 位于
+_ZH_TOPIC = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:[，（(]|是|位于)")
+_ZH_NOT_TOPIC = re.compile(
+    r"^(?:另|在|相|因|不|但|而|全|起|其|此|这|该|本|以下|高中|站台|当|又|也|同)|[的均之有]"
+)
+_ZH_WHERE = re.compile(r"位于(?P<a>[^，。；（）()]{3,30})(?=[，。；]|$)")
 _ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
 _ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 
@@ -76,6 +83,11 @@ def _candidates(s: str) -> list[QA]:
             out.append(QA(q, m["a"], kind, s))
     if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
         out.append(QA(q, m["a"], "zh-name", s))
+    topic = _ZH_TOPIC.match(s)
+    named = topic is not None and not _ZH_NOT_TOPIC.search(topic["x"])
+    m = _ZH_WHERE.search(s) if named else None
+    if m and topic["x"] not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):  # type: ignore[index]
+        out.append(QA(f"{topic['x']}位于哪里？", m["a"], "zh-place", s))  # type: ignore[index]
     return out
 
 

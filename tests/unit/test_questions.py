@@ -325,3 +325,19 @@ def test_an_instruction_with_whether_is_no_definition():
         random.Random(0),
     )
     assert not any(qa.kind == "definition" for qa in qas)
+
+
+def test_chinese_where_questions_name_the_sentence_s_topic():
+    qas = questions_for(
+        "海宁西站，是沪昆客运专线的一个车站，位于浙江省嘉兴市海宁市许村镇报国村沈士大道以西。",
+        random.Random(0),
+    )
+    assert ("海宁西站位于哪里？", "浙江省嘉兴市海宁市许村镇报国村沈士大道以西") in {
+        (qa.question, qa.answer) for qa in qas
+    }
+    for text in (
+        "全线均位于吉林省内。",  # no named topic
+        "大沙地站设有一个岛式月台，位于大沙地西路地底。",  # a clause, not a name
+        "另外，车站位于余新镇。",
+    ):
+        assert not [qa for qa in questions_for(text, random.Random(0)) if qa.kind == "zh-place"]
