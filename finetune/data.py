@@ -60,7 +60,7 @@ class Example:
 class DataConfig:
     questions_per_chunk: int = 4
     max_grounded: int = 420
-    val_grounded: int = 120  # of them from validation documents at most (calibration reads 60)
+    val_grounded: int = 120  # from validation documents before the training ones are used up
     no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
     swapped_share: float = 0.20
     followup_share: float = 0.10
@@ -272,28 +272,35 @@ def build_examples(
     made: dict[str, list[QA]] = {}  # grounded questions per chunk, for the follow-ups
     copies, grounded, in_val = 0, 0, 0
     order = _balanced(chunks, config, rng)
-    for i, (chunk, qa) in enumerate(order):
-        if grounded >= config.max_grounded:
-            break
-        split = "val" if chunk.doc_id in val_docs else "train"
-        if split == "val" and in_val >= config.val_grounded:
-            continue  # enough to calibrate and evaluate on: the rest of the budget trains
-        if copy_overlap(qa.question, qa.sentence) > COPY_THRESHOLD:
-            if copies + 1 > config.max_copy_share * (len(examples) + 10):
+    later: list[tuple[Chunk, QA]] = []  # validation questions past the cap: if budget is left
+    done = 0
+    for first_pass, pairs in ((True, order), (False, later)):
+        for chunk, qa in pairs:
+            if grounded >= config.max_grounded:
+                break
+            split = "val" if chunk.doc_id in val_docs else "train"
+            if first_pass and split == "val" and in_val >= config.val_grounded:
+                later.append((chunk, qa))  # enough to calibrate and evaluate: training first
                 continue
-            copies += 1
-        if ex := b.grounded(qa, chunk, split):
-            examples.append(ex)
-            sources.append((qa, chunk, split))
-            made.setdefault(chunk.chunk_id, []).append(qa)
-            grounded += 1
-            in_val += split == "val"
-        if rng.random() < config.no_oracle_share and (ex := b.no_oracle(qa, chunk, split)):
-            examples.append(ex)
-        if rng.random() < config.swapped_share and (ex := b.swapped(qa, chunk, entities, split)):
-            examples.append(ex)
-        if progress:
-            progress(i + 1, len(order))
+            done += 1
+            if copy_overlap(qa.question, qa.sentence) > COPY_THRESHOLD:
+                if copies + 1 > config.max_copy_share * (len(examples) + 10):
+                    continue
+                copies += 1
+            if ex := b.grounded(qa, chunk, split):
+                examples.append(ex)
+                sources.append((qa, chunk, split))
+                made.setdefault(chunk.chunk_id, []).append(qa)
+                grounded += 1
+                in_val += split == "val"
+            if rng.random() < config.no_oracle_share and (ex := b.no_oracle(qa, chunk, split)):
+                examples.append(ex)
+            if rng.random() < config.swapped_share and (
+                ex := b.swapped(qa, chunk, entities, split)
+            ):
+                examples.append(ex)
+            if progress:
+                progress(done, len(order))
     examples += _followups(b, chunks, made, config, rng)
     if config.writer_minutes > 0:
         examples += _written(b, sources, config.writer_minutes, rng)
