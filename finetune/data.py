@@ -29,13 +29,13 @@ from finetune.questions import (
     QA,
     copy_overlap,
     entities_of,
-    questions_for,
     swap_entity,
 )
+from finetune.selection import balanced, round_robin
 from ragchat.evidence import select_evidence
 from ragchat.prompt import build_evidence_messages, refusal_target
 from ragchat.rewrite import rewrite_followup
-from ragchat.text import detect_lang, lexical_tokens
+from ragchat.text import detect_lang, lexical_tokens, split_sentences
 from ragchat.types import Chunk, Evidence, Hit
 
 OOD_FILE = Path(__file__).with_name("ood_questions.txt")
@@ -165,7 +165,8 @@ class _Builder:
 
     def no_oracle(self, qa: QA, chunk: Chunk, split: str) -> Any:
         lang = detect_lang(qa.question)
-        kept = [s for s in _sentences(chunk.text) if qa.answer not in s]
+        sentences = [chunk.text[a:b] for a, b in split_sentences(chunk.text)]
+        kept = [t for t in sentences if qa.answer not in t]
         cut = replace(chunk, text=" ".join(kept) if lang == "en" else "".join(kept))
         hits = self.raft(cut, self.distractors(qa.question, chunk, qa.answer, split))
         ev = self.evidence(qa.question, hits, lang)
@@ -245,12 +246,6 @@ class _Builder:
         )
 
 
-def _sentences(text: str) -> list[str]:
-    from ragchat.text import split_sentences
-
-    return [text[a:b] for a, b in split_sentences(text)]
-
-
 def build_examples(
     chat: Any, config: DataConfig = DataConfig(), progress: Callable[[int, int], None] | None = None
 ) -> list[Example]:
@@ -258,7 +253,7 @@ def build_examples(
     kb = chat.kb
     chunks = [c for f in kb.files() for c in kb.chunks_of(f.path)]
     rng.shuffle(chunks)
-    chunks = _round_robin(chunks)
+    chunks = round_robin(chunks)
     docs = sorted({c.doc_id for c in chunks})
     val_docs = {d for d in docs if split_of(d, config.val_share) == "val"}
     if not val_docs and len(docs) > 1:
@@ -271,7 +266,7 @@ def build_examples(
     sources: list[tuple[QA, Chunk, str]] = []  # grounded questions, for the writer
     made: dict[str, list[QA]] = {}  # grounded questions per chunk, for the follow-ups
     copies, grounded, in_val = 0, 0, 0
-    order = _balanced(chunks, config, rng)
+    order = balanced(chunks, config.questions_per_chunk, rng)
     later: list[tuple[Chunk, QA]] = []  # validation questions past the cap: if budget is left
     done = 0
     for first_pass, pairs in ((True, order), (False, later)):
@@ -308,28 +303,6 @@ def build_examples(
     return examples
 
 
-def _balanced(
-    chunks: list[Chunk], config: DataConfig, rng: random.Random
-) -> list[tuple[Chunk, QA]]:
-    """Every chunk's questions, ordered so that no kind crowds out the others: the first
-    question of each kind, then the second of each, and so on (chunks stay in their order within
-    a round). Without it a Chinese KB gave 52 % year questions and its adapter answered "1990年"
-    to who-questions."""
-    ranked: list[tuple[int, int, Chunk, QA]] = []
-    per_kind: dict[str, int] = {}
-    seen: set[str] = set()  # overlapping chunks share sentences: each question once
-    for ci, chunk in enumerate(chunks):
-        qas = questions_for(chunk.text, rng, config.questions_per_chunk, chunk.kind == "table")
-        for qa in qas:
-            if qa.question in seen:
-                continue
-            seen.add(qa.question)
-            ranked.append((per_kind.get(qa.kind, 0), ci, chunk, qa))
-            per_kind[qa.kind] = per_kind.get(qa.kind, 0) + 1
-    ranked.sort(key=lambda t: (t[0], t[1]))
-    return [(chunk, qa) for _, _, chunk, qa in ranked]
-
-
 def _followups(
     b: _Builder,
     chunks: list[Chunk],
@@ -351,19 +324,6 @@ def _followups(
         asked = rewrite_followup(follow, [(first.question, first.answer)])
         if ex := b.grounded(second, chunk, split, question=asked):
             out.append(ex)
-    return out
-
-
-def _round_robin(chunks: list[Chunk]) -> list[Chunk]:
-    """One chunk of each document in turn, so a question budget that runs out early still
-    covers every document, the validation ones included."""
-    by_doc: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        by_doc.setdefault(c.doc_id, []).append(c)
-    queues = list(by_doc.values())
-    out: list[Chunk] = []
-    for i in range(max((len(q) for q in queues), default=0)):
-        out += [q[i] for q in queues if i < len(q)]
     return out
 
 

@@ -175,21 +175,6 @@ def test_calibration_measures_the_first_token_on_validation_examples(tmp_path):
     assert result["val_answerable_wrongly_refused"] is not None
 
 
-def test_chunks_are_read_one_document_at_a_time_in_turn():
-    # the validation split is chosen by document hash; a question budget spent on the first
-    # documents read would leave it without answerable questions
-    from finetune.data import _round_robin
-    from ragchat.types import Chunk
-
-    chunks = [
-        Chunk(f"{d}{k}", d, f"{d}.pdf", "t", (), 1, 1, (0, 1))
-        for d, n in (("a", 3), ("b", 1), ("c", 2))
-        for k in range(n)
-    ]
-    order = [c.chunk_id for c in _round_robin(chunks)]
-    assert order == ["a0", "b0", "c0", "a1", "c1", "a2"]
-
-
 def test_label_free_questions_come_from_the_validation_split(chat, tmp_path):
     config = DataConfig(max_grounded=40, swapped_share=0.3, val_share=0.3)
     examples = build_examples(chat, config)
@@ -391,32 +376,6 @@ def test_calibration_reads_at_most_max_examples_per_group(monkeypatch):
     kinds = [r["kind"] for r in picked]
     assert len(picked) == 4 and kinds.count("swapped") == 2
     assert set(kinds[:2]) <= set(calibrate.ANSWERABLE)
-
-
-def test_no_question_kind_crowds_out_the_others():
-    """Years are the easiest Chinese question to write: taken in chunk order they were half the
-    data, and the adapter answered years to who-questions."""
-    import random as _random
-
-    from finetune.data import _balanced
-    from tests.fakes import make_chunk
-
-    chunks = [
-        make_chunk(
-            "".join(f"第{n}{i}号水库在{1950 + i}年开始修建，灌溉面积较大。" for i in range(4)), n
-        )
-        for n in range(4)
-    ]
-    chunks.append(
-        make_chunk(
-            "广茂铁路是中国广东省一条连接广州与茂名的铁路。《红楼梦》的作者由曹雪芹所写。", 4
-        )
-    )
-    order = _balanced(chunks, DataConfig(questions_per_chunk=4), _random.Random(0))
-    kinds = [qa.kind for _, qa in order]
-    assert kinds.count("zh-year") >= 8 and {"zh-name", "zh-definition"} <= set(kinds)
-    first = kinds[: len(set(kinds))]
-    assert sorted(first) == sorted(set(kinds)), "one question of every kind before a second"
 
 
 def test_validation_documents_take_a_bounded_share_of_the_questions(chat):

@@ -1,0 +1,43 @@
+"""Which Self-QA questions the training data takes, in what order: documents in turn, so a
+budget that runs out early still covers every document, and question kinds in turn, so that no
+kind crowds out the others."""
+
+from __future__ import annotations
+
+import random
+
+from finetune.questions import QA, questions_for
+from ragchat.types import Chunk
+
+
+def round_robin(chunks: list[Chunk]) -> list[Chunk]:
+    """One chunk of each document in turn, so a question budget that runs out early still
+    covers every document, the validation ones included."""
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.doc_id, []).append(c)
+    queues = list(by_doc.values())
+    out: list[Chunk] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out += [q[i] for q in queues if i < len(q)]
+    return out
+
+
+def balanced(chunks: list[Chunk], per_chunk: int, rng: random.Random) -> list[tuple[Chunk, QA]]:
+    """Every chunk's questions, ordered so that no kind crowds out the others: the first
+    question of each kind, then the second of each, and so on (chunks stay in their order within
+    a round). Without it a Chinese KB gave 52 % year questions and its adapter answered "1990年"
+    to who-questions."""
+    ranked: list[tuple[int, int, Chunk, QA]] = []
+    per_kind: dict[str, int] = {}
+    seen: set[str] = set()  # overlapping chunks share sentences: each question once
+    for ci, chunk in enumerate(chunks):
+        qas = questions_for(chunk.text, rng, per_chunk, chunk.kind == "table")
+        for qa in qas:
+            if qa.question in seen:
+                continue
+            seen.add(qa.question)
+            ranked.append((per_kind.get(qa.kind, 0), ci, chunk, qa))
+            per_kind[qa.kind] = per_kind.get(qa.kind, 0) + 1
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    return [(chunk, qa) for _, _, chunk, qa in ranked]

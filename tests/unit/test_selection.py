@@ -1,0 +1,40 @@
+"""Which Self-QA questions the training data takes, in what order (finetune.selection)."""
+
+import random
+
+from finetune.selection import balanced, round_robin
+from ragchat.types import Chunk
+from tests.fakes import make_chunk
+
+
+def test_chunks_are_read_one_document_at_a_time_in_turn():
+    # the validation split is chosen by document hash; a question budget spent on the first
+    # documents read would leave it without answerable questions
+    chunks = [
+        Chunk(f"{d}{k}", d, f"{d}.pdf", "t", (), 1, 1, (0, 1))
+        for d, n in (("a", 3), ("b", 1), ("c", 2))
+        for k in range(n)
+    ]
+    order = [c.chunk_id for c in round_robin(chunks)]
+    assert order == ["a0", "b0", "c0", "a1", "c1", "a2"]
+
+
+def test_no_question_kind_crowds_out_the_others():
+    """Years are the easiest Chinese question to write: taken in chunk order they were half the
+    data, and the adapter answered years to who-questions."""
+    chunks = [
+        make_chunk(
+            "".join(f"第{n}{i}号水库在{1950 + i}年开始修建，灌溉面积较大。" for i in range(4)), n
+        )
+        for n in range(4)
+    ]
+    chunks.append(
+        make_chunk(
+            "广茂铁路是中国广东省一条连接广州与茂名的铁路。《红楼梦》的作者由曹雪芹所写。", 4
+        )
+    )
+    order = balanced(chunks, 4, random.Random(0))
+    kinds = [qa.kind for _, qa in order]
+    assert kinds.count("zh-year") >= 8 and {"zh-name", "zh-definition"} <= set(kinds)
+    first = kinds[: len(set(kinds))]
+    assert sorted(first) == sorted(set(kinds)), "one question of every kind before a second"
