@@ -57,7 +57,7 @@ def _build(
     with fail_cleanly():
         _, chat = _chat(opts)
         config = DataConfig(max_grounded=max_examples, seed=seed, writer_minutes=writer_minutes)
-        bar = tqdm(desc="chunks", unit="chunk", file=sys.stderr)
+        bar = tqdm(desc="questions", unit="q", file=sys.stderr)
 
         def step(done: int, total: int) -> None:
             bar.total = total
