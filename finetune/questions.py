@@ -15,7 +15,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from finetune.english import clause, english_questions
+from finetune.english import english_questions
 from ragchat.evidence import prose_grid, table_grid, table_rows
 from ragchat.text import EN_STOP, lexical_tokens, split_sentences
 
@@ -97,12 +97,19 @@ def _clean_answer(answer: str) -> bool:
 
 
 def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
-    start, end = clause(s, span, _ZH_CLAUSE_SPLIT)
-    start, end = max(start, span[0] - 16), min(end, span[1] + 12)  # the words nearest the answer
+    """The clause holding the answer with the answer replaced by `wh`, cut only at punctuation:
+    a clause too short to ask about takes the next one ("2012年2月5日，波亚斯带领的切尔西主场迎战
+    曼联" -> "哪一年2月5日，波亚斯带领的切尔西主场迎战曼联？"), one too long gives no question
+    (cutting it at a character count left "…波亚斯带领的切？")."""
+    cuts = [0, *(m.end() for m in _ZH_CLAUSE_SPLIT.finditer(s)), len(s)]
+    start = max(c for c in cuts if c <= span[0])
+    end = min(c for c in cuts if c >= span[1])
+    if len(s[start:end].strip("，；。、 ")) - (span[1] - span[0]) < 6:
+        end = min((c for c in cuts if c > end), default=end)
     body = (s[start : span[0]] + wh + s[span[1] : end]).strip("，；。：:、 ")
-    if len(body) < len(wh) + 5 or body.startswith(_ZH_PRONOUN_START):
+    if not len(wh) + 5 <= len(body) <= 36 or body.startswith(_ZH_PRONOUN_START):
         return None
-    if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》")):
+    if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》", "「」")):
         return None  # cut inside brackets or quotes
     return body + "？"
 

@@ -341,3 +341,12 @@ def test_chinese_where_questions_name_the_sentence_s_topic():
         "另外，车站位于余新镇。",
     ):
         assert not [qa for qa in questions_for(text, random.Random(0)) if qa.kind == "zh-place"]
+
+
+def test_chinese_questions_are_cut_at_punctuation_never_inside_a_word():
+    s = "2012年2月5日，波亚斯带领的切尔西主场迎战曼联，出现令人争议的判决，曼联在落后三球的情况下，追成3-3。"
+    qas = {(qa.question, qa.answer) for qa in questions_for(s, random.Random(0))}
+    # a clause too short to ask about takes the next one; before: "哪一年2月5日，波亚斯带领的切？"
+    assert ("哪一年2月5日，波亚斯带领的切尔西主场迎战曼联？", "2012年") in qas
+    long_clause = "于1847年至1862年间大部份的华工被安排乘坐美式船到古巴而人数达至年近六千人之多并且死亡率甚高。"
+    assert not questions_for(long_clause, random.Random(0)), "too long to ask: no question"
