@@ -5,8 +5,9 @@ Corporate filings, regulations and manuals state most of their facts as "<subjec
 <as of / during / for period>", usually in the first person ("our", "we") or after a fronted
 date ("As of March 31, 2023, ..."), which `finetune.english`'s clause rules skip. The question
 names the subject (with "our" read as "the") and keeps the period; the answer is the figure
-exactly as written. Pairs of figures ("$2.9 billion and $2.8 billion ... respectively") give no
-question: which figure belongs to which period is not in the clause.
+exactly as written. Two figures for two periods ("$13.7 billion and $13.1 billion during Q1 2022
+and Q1 2023") give a question each; when the periods do not read apart ("for fiscal years 2023
+and 2022, respectively") they give none.
 """
 
 from __future__ import annotations

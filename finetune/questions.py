@@ -84,16 +84,18 @@ def _candidates(s: str) -> list[QA]:
     if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
         out.append(QA(q, m["a"], "zh-name", s))
     topic = _ZH_TOPIC.match(s)
-    named = topic is not None and not _ZH_NOT_TOPIC.search(topic["x"])
-    m = _ZH_WHERE.search(s) if named else None
-    if m and topic["x"] not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):  # type: ignore[index]
-        out.append(QA(f"{topic['x']}位于哪里？", m["a"], "zh-place", s))  # type: ignore[index]
+    m = _ZH_WHERE.search(s) if topic and not _ZH_NOT_TOPIC.search(topic["x"]) else None
+    if topic and m and topic["x"] not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):
+        out.append(QA(f"{topic['x']}位于哪里？", m["a"], "zh-place", s))
     return out
+
+
+_PAIRS = ("()", "“”", "（）", "《》", "「」")
 
 
 def _clean_answer(answer: str) -> bool:
     """An answer span that was not cut inside brackets or quotes ("a number (e")."""
-    return all(answer.count(a) == answer.count(b) for a, b in ("()", "“”", "（）", "《》"))
+    return all(answer.count(a) == answer.count(b) for a, b in _PAIRS)
 
 
 def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
@@ -109,7 +111,7 @@ def _zh_ask(s: str, span: tuple[int, int], wh: str) -> str | None:
     body = (s[start : span[0]] + wh + s[span[1] : end]).strip("，；。：:、 ")
     if not len(wh) + 5 <= len(body) <= 36 or body.startswith(_ZH_PRONOUN_START):
         return None
-    if any(body.count(a) != body.count(b) for a, b in ("（）", "()", "“”", "《》", "「」")):
+    if not _clean_answer(body):
         return None  # cut inside brackets or quotes
     return body + "？"
 
