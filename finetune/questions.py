@@ -36,11 +36,19 @@ _ZH_NUM = re.compile(r"(?P<a>\d[\d.,]*(?:公里|万|亿|米|人|个|%|平方公�
 _ZH_BY = re.compile(r"由(?P<a>[\u4e00-\u9fff·]{2,10}?)(?:所|于|在|主持|创办|设计|开发|发行|出版)")
 # "海宁西站，是沪昆客运专线的一个车站，位于浙江省嘉兴市…" -> "海宁西站位于哪里？": the sentence's
 # named topic (not "另外", "全线均", "在二叠纪") and the place after 位于
-_ZH_TOPIC = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:[，（(]|是|位于)")
+_ZH_TOPIC = re.compile(
+    r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:[，（(]|是|位于|属于|被?称为|又称|简称|又名|俗称|原名|别称|亦称|也称|通称)"
+)
 _ZH_NOT_TOPIC = re.compile(
     r"^(?:另|在|相|因|不|但|而|全|起|其|此|这|该|本|以下|高中|站台|当|又|也|同)|[的均之有]"
 )
 _ZH_WHERE = re.compile(r"位于(?P<a>[^，。；（）()]{3,30})(?=[，。；]|$)")
+# "北京大学（简称北大）" -> "北京大学简称什么？"; "雉鸡属于鸡形目" -> "雉鸡属于什么？": the
+# verb right after the topic (not "固始站是…车站，位于…，隶属于武汉铁路局", whose topic is far)
+_ZH_ALIAS = re.compile(
+    r"(?P<v>又称|简称|又名|俗称|原名|别称|亦称|也称|通称|被称为|属于)为?"
+    r"(?P<a>[^，。；：、（）()“”「」\s]{2,16})(?=[，。；、）)]|$)"
+)
 _ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
 _ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 
@@ -87,6 +95,9 @@ def _candidates(s: str) -> list[QA]:
     m = _ZH_WHERE.search(s) if topic and not _ZH_NOT_TOPIC.search(topic["x"]) else None
     if topic and m and topic["x"] not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):
         out.append(QA(f"{topic['x']}位于哪里？", m["a"], "zh-place", s))
+    m = _ZH_ALIAS.search(s) if topic and not _ZH_NOT_TOPIC.search(topic["x"]) else None
+    if m and topic and 0 <= m.start() - topic.end("x") <= 1 and topic["x"] not in m["a"]:
+        out.append(QA(f"{topic['x']}{m['v']}什么？", m["a"], "zh-alias", s))
     return out
 
 

@@ -5,6 +5,7 @@ kind crowds out the others."""
 from __future__ import annotations
 
 import random
+import re
 
 from finetune.questions import QA, questions_for
 from ragchat.types import Chunk
@@ -26,8 +27,11 @@ def round_robin(chunks: list[Chunk]) -> list[Chunk]:
 def balanced(chunks: list[Chunk], per_chunk: int, rng: random.Random) -> list[tuple[Chunk, QA]]:
     """Every chunk's questions, ordered so that no kind crowds out the others: the first
     question of each kind, then the second of each, and so on (chunks stay in their order within
-    a round). Without it a Chinese KB gave 52 % year questions and its adapter answered "1990年"
-    to who-questions."""
+    a round). Every kind whose answer holds a digit counts as one kind, "number": the Chinese
+    rules have two number kinds (years, amounts) against few word kinds, and the adapter drafted a
+    number for who- and what-questions (a Chinese KB gave 52 % year questions and its adapter
+    answered "1990年" to who-questions; 71 % of its questions still asked for a number, against 19 %
+    of human questions about the same pages)."""
     ranked: list[tuple[int, int, Chunk, QA]] = []
     per_kind: dict[str, int] = {}
     seen: set[str] = set()  # overlapping chunks share sentences: each question once
@@ -37,7 +41,8 @@ def balanced(chunks: list[Chunk], per_chunk: int, rng: random.Random) -> list[tu
             if qa.question in seen:
                 continue
             seen.add(qa.question)
-            ranked.append((per_kind.get(qa.kind, 0), ci, chunk, qa))
-            per_kind[qa.kind] = per_kind.get(qa.kind, 0) + 1
+            kind = "number" if re.search(r"\d", qa.answer) else qa.kind
+            ranked.append((per_kind.get(kind, 0), ci, chunk, qa))
+            per_kind[kind] = per_kind.get(kind, 0) + 1
     ranked.sort(key=lambda t: (t[0], t[1]))
     return [(chunk, qa) for _, _, chunk, qa in ranked]

@@ -343,6 +343,24 @@ def test_chinese_where_questions_name_the_sentence_s_topic():
         assert not [qa for qa in questions_for(text, random.Random(0)) if qa.kind == "zh-place"]
 
 
+def test_chinese_alias_questions_ask_what_the_topic_is_also_called():
+    def asked(text: str) -> set[tuple[str, str]]:
+        qas = questions_for(text, random.Random(0))
+        return {(qa.question, qa.answer) for qa in qas if qa.kind == "zh-alias"}
+
+    assert asked("勉语，又称瑶语，是苗瑶语系瑶语支唯一的语言。") == {("勉语又称什么？", "瑶语")}
+    assert asked("余杭火车站（简称余杭站），是沪杭客运专线上新建的一个车站。") == {
+        ("余杭火车站简称什么？", "余杭站")
+    }
+    for text in (
+        # the alias belongs to another name than the topic
+        "真君庙是香港一所庙宇，位于新界青衣岛，供奉灵昭真君（俗称真君大帝）。",
+        "固始站是宁西铁路上的一座车站，位于河南省固始县段集镇，隶属于武汉铁路局。",
+        "保险公司表示，保险额度属于保密条款，不能对外公布。",
+    ):
+        assert not asked(text), text
+
+
 def test_chinese_questions_are_cut_at_punctuation_never_inside_a_word():
     s = "2012年2月5日，波亚斯带领的切尔西主场迎战曼联，出现令人争议的判决，曼联在落后三球的情况下，追成3-3。"
     qas = {(qa.question, qa.answer) for qa in questions_for(s, random.Random(0))}
