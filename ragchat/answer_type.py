@@ -14,8 +14,8 @@ did ... finish?", gold 1775) passes. Only unambiguous question forms are checked
 else passes.
 
 An answer made only of the question's own words ("Edgar [1]" for "Who married Edgar's sister
-Margaret?") says nothing the reader did not know: it fails too, unless the question offers a
-choice ("... in 911 or 912?").
+Margaret?", "前秦…灭国战争就是他主导的" for "…是谁主导的？") says nothing the reader did not
+know: it fails too, unless the question offers a choice ("... in 911 or 912?").
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if repeats_question(body, question):
         return False
     if lang == "zh":
+        if restates_question_zh(body, question):
+            return False
         if not counts_what_is_asked(body, question):
             return False
         if qk.ZH_ASKS_PERSON.search(question) and len(_ZH_CHARS.findall(body)) == 1:
@@ -203,6 +205,20 @@ def repeats_question(body: str, question: str) -> bool:
     """Is every content word of the answer already in the question (and no choice offered)?"""
     said, asked = _words(body), _words(question)
     return bool(said) and said <= asked and not _CHOICE.search(question)
+
+
+_ZH_UNIT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
+# what a restated question adds in place of its answer: a pronoun, a copula, particles
+_ZH_FILLER = frozenset("他她它其们就是的了也都即乃为")
+
+
+def restates_question_zh(body: str, question: str) -> bool:
+    """Is a Chinese answer the question said back, a pronoun where the answer belongs
+    ("前秦对前燕发动灭国战争就是他主导的" for "前秦对前燕发动的灭国战争是谁主导的？")? Compared by
+    character, as Chinese has no spaces to find words by (no choice offered: "还是")."""
+    said = set(_ZH_UNIT.findall(body))
+    new = said - set(_ZH_UNIT.findall(question)) - _ZH_FILLER
+    return len(said) >= 2 and not new and not _CHOICE.search(question)
 
 
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")

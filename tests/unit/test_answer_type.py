@@ -249,6 +249,11 @@ def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
         ("蒙 [1]", "索尼的父亲和叔父受谁重用过？", False),  # one character names nobody
         ("努尔哈赤 [1]", "索尼的父亲和叔父受谁重用过？", True),
         ("蒙 [1]", "这种文字叫什么？", True),  # only "who" needs a name
+        # the question said back with a pronoun for the answer (gold: 慕容垂)
+        ("前秦对前燕发动灭国战争就是他主导的 [1]", "前秦对前燕发动的灭国战争是谁主导的？", False),
+        ("慕容垂 [1]", "前秦对前燕发动的灭国战争是谁主导的？", True),
+        ("1994年 [1]", "鑫诺卫星通信有限公司哪年成立？", True),
+        ("红色 [1]", "国旗是红色还是蓝色？", True),  # a choice: the answer is in the question
     ],
 )
 def test_a_chinese_answer_counts_what_is_asked_and_a_person_is_named(answer, question, fits):
