@@ -92,12 +92,14 @@ def _candidates(s: str) -> list[QA]:
     if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
         out.append(QA(q, m["a"], "zh-name", s))
     topic = _ZH_TOPIC.match(s)
-    m = _ZH_WHERE.search(s) if topic and not _ZH_NOT_TOPIC.search(topic["x"]) else None
-    if topic and m and topic["x"] not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):
-        out.append(QA(f"{topic['x']}位于哪里？", m["a"], "zh-place", s))
-    m = _ZH_ALIAS.search(s) if topic and not _ZH_NOT_TOPIC.search(topic["x"]) else None
-    if m and topic and 0 <= m.start() - topic.end("x") <= 1 and topic["x"] not in m["a"]:
-        out.append(QA(f"{topic['x']}{m['v']}什么？", m["a"], "zh-alias", s))
+    if topic is None or _ZH_NOT_TOPIC.search(x := topic["x"]):
+        return out
+    m = _ZH_WHERE.search(s)
+    if m and x not in m["a"] and not m["a"].endswith(("的", "企业", "公司")):
+        out.append(QA(f"{x}位于哪里？", m["a"], "zh-place", s))
+    m = _ZH_ALIAS.search(s)
+    if m and 0 <= m.start() - topic.end("x") <= 1 and x not in m["a"]:
+        out.append(QA(f"{x}{m['v']}什么？", m["a"], "zh-alias", s))
     return out
 
 
