@@ -62,11 +62,9 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     body = MARKER.sub("", answer).strip()
     if not body:
         return True
-    if repeats_question(body, question):
+    if repeats_question(body, question, lang):
         return False
     if lang == "zh":
-        if restates_question_zh(body, question):
-            return False
         if not counts_what_is_asked(body, question):
             return False
         if qk.ZH_ASKS_PERSON.search(question) and len(_ZH_CHARS.findall(body)) == 1:
@@ -201,8 +199,11 @@ def has_clause(text: str) -> bool:
 _CHOICE = re.compile(r"\bor\b|还是|或者|或", re.IGNORECASE)
 
 
-def repeats_question(body: str, question: str) -> bool:
-    """Is every content word of the answer already in the question (and no choice offered)?"""
+def repeats_question(body: str, question: str, lang: str = "en") -> bool:
+    """Is every content word of the answer already in the question (and no choice offered)?
+    Chinese is compared by character (`restates_question_zh`)."""
+    if lang == "zh" and restates_question_zh(body, question):
+        return True
     said, asked = _words(body), _words(question)
     return bool(said) and said <= asked and not _CHOICE.search(question)
 
