@@ -44,10 +44,10 @@ from ragchat.app_support import (  # noqa: E402
 )
 from ragchat.app_views import show_answer, show_error, show_outcome  # noqa: E402
 from ragchat.errors import RagchatError  # noqa: E402
+from ragchat.gate import DEFAULT_GATE  # noqa: E402
 from ragchat.kb import KBStore, delete_kb, list_kbs  # noqa: E402
 from ragchat.kb import open_kb as open_store  # noqa: E402
 from ragchat.pipeline import NO_ADAPTER, Adapter  # noqa: E402
-from ragchat.retrieval import DEFAULT_GATE  # noqa: E402
 from ragchat.settings import Settings  # noqa: E402
 
 log = logging.getLogger("ragchat.app")

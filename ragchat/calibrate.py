@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ragchat.gate import GATE_FEATURES
+
 
 def choose_threshold(
     answerable: Sequence[float], unanswerable: Sequence[float]
@@ -78,6 +80,7 @@ def calibrate_kb(
         if by_kind["answerable"] and by_kind["out_of_domain"]:
             result[lang] = choose_threshold(by_kind["answerable"], by_kind["out_of_domain"])
             gate[lang] = result[lang]["threshold"]
+            gate[f"{lang}_features"] = GATE_FEATURES.get(lang, 1)
     if store and gate:
         chat.kb.update_manifest(gate=gate)
     return {"kb": chat.kb.name, "gate": gate, "per_language": result}

@@ -1,11 +1,5 @@
-"""Hybrid retrieval (dense FAISS + BM25 over FTS5, fused) and the coverage gate.
-
-The gate decides, before any generation, whether the KB covers a question at all. Its score
-blends the best dense cosine with how much of the question's rare vocabulary the best passages
-contain (IDF-weighted term coverage). The embedder is English-only, so for Chinese the lexical
-side carries the gate. Thresholds are calibrated per language (see `ragchat.calibrate`) and
-stored in the KB manifest.
-"""
+"""Hybrid retrieval (dense FAISS + BM25 over FTS5, fused), scored by the coverage gate
+(`ragchat.gate`)."""
 
 from __future__ import annotations
 
@@ -17,21 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from ragchat.gate import DEFAULT_GATE, gate_features, gate_score, stored_threshold
 from ragchat.kb import KBStore
 from ragchat.settings import Settings
-from ragchat.text import detect_lang, lexical_tokens, term_present
+from ragchat.text import detect_lang, lexical_tokens
 from ragchat.types import Chunk, Hit
 
-# Used until a KB is calibrated (`ragchat calibrate` stores measured values in the KB).
-# Calibrated on the squad-en and cmrc-zh dev sets (answerable vs out-of-domain questions).
-DEFAULT_GATE = {"en": 0.31, "zh": 0.51}
-# Blend of the two gate features per language: weight of the dense cosine. The embedder is
-# English-only, so Chinese coverage rests on the lexical feature alone.
-GATE_DENSE_WEIGHT = {"en": 0.5, "zh": 0.0}
-# Word overlap alone is not support: "What is the capital of Australia?" shares "Australia" with
-# a filing's list of sales regions. Where no chunk is semantically close (cosine below the floor,
-# about the 2nd percentile of answerable dev questions), the score is capped at that cosine.
-DENSE_FLOOR = {"en": 0.25}
 RRF_K = 60
 DOC_RANK_STRIDE = 5  # the document bonus fades over the first few documents
 # (dense, lexical) weights in reciprocal rank fusion per language. The embedder is English-only,
@@ -68,7 +53,8 @@ class Retriever:
     def threshold(self, lang: str) -> float:
         if self.settings.gate_threshold is not None:
             return self.settings.gate_threshold
-        return float(self.kb.manifest.gate.get(lang, DEFAULT_GATE.get(lang, 0.4)))
+        stored = stored_threshold(self.kb.manifest.gate, lang)
+        return stored if stored is not None else DEFAULT_GATE.get(lang, 0.4)
 
     def search(self, question: str, *, k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
@@ -93,7 +79,7 @@ class Retriever:
         ]
         if self.reranker is not None and candidates:
             candidates = self._rerank(question, candidates)
-        features = gate_features(question, qtokens, candidates, dense, df, total)
+        features = gate_features(qtokens, candidates, dense, df, total, lang)
         score = gate_score(features, lang)
         threshold = self.threshold(lang)
         hits = fit_context(candidates, k, self.settings.context_tokens)
@@ -190,41 +176,6 @@ def query_terms(
     cap = max(2000, 0.1 * total)
     rare = [t for t in ranked if df.get(t, 0) <= cap]
     return (rare or ranked[:3])[:limit]
-
-
-def gate_features(
-    question: str,
-    qtokens: Sequence[str],
-    candidates: Sequence[Hit],
-    dense: Sequence[tuple[int, float]],
-    df: dict[str, int],
-    total: int,
-) -> dict[str, float]:
-    """Features of how well the KB covers a question.
-
-    - dense: the best cosine between the question and any chunk;
-    - coverage: the IDF-weighted share of the question's terms found in the best of the top
-      candidates (terms that occur in no chunk count fully against coverage).
-    """
-    top_dense = max((s for _, s in dense), default=0.0)
-    weights = {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(qtokens)}
-    norm = sum(weights.values())
-    coverage = 0.0
-    if norm > 0:
-        for hit in candidates[:5]:
-            text = hit.chunk.embed_text().lower()
-            present = set(lexical_tokens(text, drop_stopwords=False))
-            got = sum(w for t, w in weights.items() if term_present(t, present, text))
-            coverage = max(coverage, got / norm)
-    return {"dense": float(top_dense), "coverage": float(coverage), "terms": float(len(weights))}
-
-
-def gate_score(features: dict[str, float], lang: str) -> float:
-    w = GATE_DENSE_WEIGHT.get(lang, 0.5)
-    score = w * features["dense"] + (1 - w) * features["coverage"]
-    if features["dense"] < DENSE_FLOOR.get(lang, 0.0):
-        score = min(score, features["dense"])
-    return score
 
 
 def fit_context(candidates: Sequence[Hit], k: int, budget_tokens: int) -> list[Hit]:

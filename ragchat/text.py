@@ -4,6 +4,7 @@ detection, sentence splitting, and lexical tokens for BM25 (jieba for Chinese, w
 from __future__ import annotations
 
 import logging
+import math
 import re
 from functools import lru_cache
 
@@ -243,6 +244,19 @@ def _jieba():  # type: ignore[no-untyped-def]
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+# A digit string counts as a common word (about as frequent as "由") in a Chinese question.
+_DIGIT_COUNT = 150_000
+
+
+def general_rarity(word: str) -> float:
+    """How informative a word is in general Chinese: log(1 + N / (count + 100)) with jieba's
+    dictionary counts. Words the dictionary lacks (names, Latin words) are the rarest; digits
+    are common."""
+    dt = _jieba().dt
+    count = _DIGIT_COUNT if word.isdigit() else dt.FREQ.get(word) or 0
+    return math.log(1 + dt.total / (count + 100))
 
 
 def pos_tags(text: str) -> list[tuple[str, str]]:

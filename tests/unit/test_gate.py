@@ -1,0 +1,79 @@
+"""The coverage gate's Chinese features, on real chunks without a model: a KB of one book must
+not refuse a question because it words the answer's context differently."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from ragchat.calibrate import choose_threshold
+from ragchat.gate import (
+    DEFAULT_GATE,
+    GATE_FEATURES,
+    finest,
+    gate_features,
+    gate_score,
+    stored_threshold,
+    term_weights,
+)
+from ragchat.text import lexical_tokens
+from ragchat.types import Chunk, Hit
+
+BOOK = [
+    "《战国无双3》（）是由光荣和ω-force开发的战国无双系列的正统第三续作。本作以三大故事为主轴。",
+    "徐晓飞是中国足球运动员，司职中场，返回中国后不久因身体原因而退役。",
+    "广茂铁路是在2004年由广州至茂名的铁路，全长364公里。",
+]
+
+
+def _hits(texts: list[str]) -> list[Hit]:
+    return [
+        Hit(Chunk(f"d:{i}", "d", "book.pdf", t, (), 1, 1, (0, len(t))), 1.0 / (i + 1), i + 1)
+        for i, t in enumerate(texts)
+    ]
+
+
+def _score(question: str, texts: list[str]) -> float:
+    """The gate score over a KB made of `texts`, its passages ranked by shared terms."""
+    qtokens = lexical_tokens(question)
+    df = Counter(t for text in texts for t in set(lexical_tokens(text)))
+    ranked = sorted(texts, key=lambda x: -sum(t in x for t in qtokens))
+    features = gate_features(qtokens, _hits(ranked), [], dict(df), len(texts), "zh")
+    return gate_score(features, "zh")
+
+
+def test_a_compound_and_its_parts_count_once() -> None:
+    tokens = lexical_tokens("《战国无双3》是由哪两个公司合作开发的？")
+    assert "合作开发" in tokens  # jieba's search mode adds the compound next to its parts
+    kept = finest(tokens)
+    assert "合作开发" not in kept and {"合作", "开发", "战国", "无双"} <= set(kept)
+
+
+def test_a_rare_name_outweighs_common_words() -> None:
+    w = term_weights(lexical_tokens("《战国无双3》是由哪两个公司合作开发的？"), {}, 3, "zh")
+    assert w["无双"] > 2 * w["公司"] and w["战国"] > w["两个"]
+
+
+def test_a_paraphrased_question_about_the_book_is_covered() -> None:
+    # "合作" (together) and "两个公司" (two companies) are not in the passage; its topic is
+    assert _score("《战国无双3》是由哪两个公司合作开发的？", BOOK) >= DEFAULT_GATE["zh"]
+    assert _score("广茂铁路全长多少公里？", BOOK) >= DEFAULT_GATE["zh"]
+
+
+@pytest.mark.parametrize("question", ["中国的首都是哪里？", "纽波特是哪个大学的所在地？"])
+def test_a_question_sharing_only_common_words_is_not(question: str) -> None:
+    assert _score(question, BOOK) < DEFAULT_GATE["zh"]
+
+
+def test_a_threshold_calibrated_on_older_features_is_not_used() -> None:
+    assert stored_threshold({"zh": 0.9}, "zh") is None  # calibrated before the features changed
+    current = {"zh": 0.6, "zh_features": GATE_FEATURES["zh"], "en": 0.4}
+    assert stored_threshold(current, "zh") == 0.6
+    assert stored_threshold(current, "en") == 0.4  # English features are unchanged
+    assert stored_threshold({}, "zh") is None
+
+
+def test_calibration_picks_the_gap_between_the_two_kinds() -> None:
+    picked = choose_threshold([0.7, 0.8, 0.9], [0.1, 0.2, 0.3])
+    assert 0.3 < picked["threshold"] < 0.7 and picked["answerable_refused"] == 0
