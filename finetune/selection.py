@@ -10,6 +10,11 @@ import re
 from finetune.questions import QA, questions_for
 from ragchat.types import Chunk
 
+# A table chunk states one fact per row where a prose chunk of the same size holds a handful of
+# sentences: it may give this many more questions (a 101-page 10-Q KB: 387 -> 416 questions,
+# 39.6 -> 41 per 10 pages; its prose, "we regularly assess the likelihood of …", states few facts).
+TABLE_EXTRA = 2
+
 
 def round_robin(chunks: list[Chunk]) -> list[Chunk]:
     """One chunk of each document in turn, so a question budget that runs out early still
@@ -25,9 +30,9 @@ def round_robin(chunks: list[Chunk]) -> list[Chunk]:
 
 
 def balanced(chunks: list[Chunk], per_chunk: int, rng: random.Random) -> list[tuple[Chunk, QA]]:
-    """Every chunk's questions, ordered so that no kind crowds out the others: the first
-    question of each kind, then the second of each, and so on (chunks stay in their order within
-    a round). Every kind whose answer holds a digit counts as one kind, "number": the Chinese
+    """Every chunk's questions (`per_chunk`, `TABLE_EXTRA` more from a table), ordered so that
+    no kind crowds out the others: the first question of each kind, then the second of each, and
+    so on (chunks stay in their order within a round). Every kind whose answer holds a digit counts as one kind, "number": the Chinese
     rules have two number kinds (years, amounts) against few word kinds, and the adapter drafted a
     number for who- and what-questions (a Chinese KB gave 52 % year questions and its adapter
     answered "1990年" to who-questions; 71 % of its questions still asked for a number, against 19 %
@@ -36,7 +41,8 @@ def balanced(chunks: list[Chunk], per_chunk: int, rng: random.Random) -> list[tu
     per_kind: dict[str, int] = {}
     seen: set[str] = set()  # overlapping chunks share sentences: each question once
     for ci, chunk in enumerate(chunks):
-        qas = questions_for(chunk.text, rng, per_chunk, chunk.kind == "table")
+        table = chunk.kind == "table"
+        qas = questions_for(chunk.text, rng, per_chunk + TABLE_EXTRA * table, table)
         for qa in qas:
             if qa.question in seen:
                 continue

@@ -57,3 +57,21 @@ def test_number_answers_take_one_turn_together():
     assert {"zh-year", "zh-amount", "zh-definition"} <= set(kinds)
     head = kinds[:9]  # three turns: a number, a definition, a place (位于) in each
     assert sum(k in ("zh-year", "zh-amount") for k in head) == 3, head
+
+
+def test_a_table_chunk_gives_more_questions_than_prose():
+    """A table states one fact per row: its chunk may give TABLE_EXTRA more questions."""
+    from finetune.selection import TABLE_EXTRA
+
+    rows = "\n".join(f"| Product {c} | {100 + i} | {200 + i} |" for i, c in enumerate("ABCDEFGH"))
+    table = make_chunk(f"| Item | 2022 | 2023 |\n|---|---|---|\n{rows}", 0, kind="table")
+    prose = make_chunk(
+        " ".join(
+            f"The plant in Town{c} was built in {1900 + i}." for i, c in enumerate("ABCDEFGH")
+        ),
+        1,
+    )
+    from_table = balanced([table], 4, random.Random(0))
+    from_prose = balanced([prose], 4, random.Random(0))
+    assert len(from_table) == 4 + TABLE_EXTRA, [qa.question for _, qa in from_table]
+    assert 0 < len(from_prose) <= 4 + 1  # a sentence may give two; the limit is checked after it
