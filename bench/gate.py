@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -30,7 +29,9 @@ KB_IDF_DEFAULT = 0.51  # the previous gate's calibrated Chinese default
 
 def kb_idf(qtokens: list[str], df: dict[str, int], total: int, lang: str) -> dict[str, float]:
     """The previous Chinese term weights: IDF in the KB, search-mode compounds included."""
-    return {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(qtokens)}
+    from ragchat.gate import idf
+
+    return {t: idf(df.get(t, 0), total) for t in set(qtokens)}
 
 
 def scores(chat: Any, rows: list[dict[str, Any]]) -> dict[str, list[float]]:

@@ -35,6 +35,11 @@ DENSE_FLOOR = {"en": 0.25}
 RARITY_POWER = 1.5
 
 
+def idf(count: int, total: int) -> float:
+    """Inverse document frequency of a term found in `count` of `total` chunks."""
+    return math.log(1 + (total + 1) / (count + 0.5))
+
+
 def stored_threshold(gate: dict[str, float], lang: str) -> float | None:
     """The KB's calibrated threshold for `lang`, if it was calibrated on today's features."""
     if lang not in gate:
@@ -67,7 +72,7 @@ def term_weights(
     """How much each question term counts toward coverage."""
     if lang == "zh":
         return {t: general_rarity(t) ** RARITY_POWER for t in finest(qtokens)}
-    return {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(qtokens)}
+    return {t: idf(df.get(t, 0), total) for t in set(qtokens)}
 
 
 def gate_features(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ragchat.gate import DEFAULT_GATE, gate_features, gate_score, stored_threshold
+from ragchat.gate import DEFAULT_GATE, gate_features, gate_score, idf, stored_threshold
 from ragchat.kb import KBStore
 from ragchat.settings import Settings
 from ragchat.text import detect_lang, lexical_tokens
@@ -145,7 +144,7 @@ class Retriever:
         with self.kb.snapshot():
             total = max(1, self.kb.size())
             df = self._doc_freq(tokens)
-        return {t: math.log(1 + (total + 1) / (df.get(t, 0) + 0.5)) for t in set(tokens)}
+        return {t: idf(df.get(t, 0), total) for t in set(tokens)}
 
     def _doc_freq(self, tokens: Sequence[str]) -> dict[str, int]:
         """Chunks containing each query token (cached per KB generation)."""
