@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from finetune.english import english_questions
 from ragchat.evidence import prose_grid, table_grid, table_rows
-from ragchat.text import EN_STOP, lexical_tokens, split_sentences
+from ragchat.text import EN_STOP, lexical_tokens, pos_tags, split_sentences
 
 COPY_THRESHOLD = 0.7  # a question holding more than 70 % of its sentence's words is a copy
 
@@ -49,6 +49,12 @@ _ZH_ALIAS = re.compile(
     r"(?P<v>又称|简称|又名|俗称|原名|别称|亦称|也称|通称|被称为|属于)为?"
     r"(?P<a>[^，。；：、（）()“”「」\s]{2,16})(?=[，。；、）)]|$)"
 )
+# "司马晏被刘曜所杀" -> "司马晏被谁所杀？", "师从苏桐学习扬琴" -> "师从谁学习扬琴？": a person (jieba
+# tags the name nr) after a word that makes them the agent, or after that word and a role
+# ("被叔叔王昶抚养"); not "为" (it introduces titles: "被封为吴王") and not before a list's comma
+_ZH_AGENT = ("被", "师从", "由", "受", "跟随", "随")
+_ZH_PERSON_TAGS = ("nr", "nrfg", "nrt")
+_ZH_AFTER_NAME = re.compile(r"v|vn|vd|p|u[a-z]?|x|c|d|f|zg")
 _ZH_PRONOUN_START = ("此", "这", "该", "其", "本", "以下", "他", "她", "它", "但", "而", "并")
 _ZH_CLAUSE_SPLIT = re.compile(r"[，；、]")
 
@@ -91,6 +97,9 @@ def _candidates(s: str) -> list[QA]:
             out.append(QA(q, m["a"], kind, s))
     if (m := _ZH_BY.search(s)) and (q := _zh_ask(s, m.span("a"), "谁")):
         out.append(QA(q, m["a"], "zh-name", s))
+    for span in _zh_agents(s):
+        if q := _zh_ask(s, span, "谁"):
+            out.append(QA(q, s[span[0] : span[1]], "zh-person", s))
     topic = _ZH_TOPIC.match(s)
     if topic is None or _ZH_NOT_TOPIC.search(x := topic["x"]):
         return out
@@ -100,6 +109,39 @@ def _candidates(s: str) -> list[QA]:
     m = _ZH_ALIAS.search(s)
     if m and 0 <= m.start() - topic.end("x") <= 1 and x not in m["a"]:
         out.append(QA(f"{x}{m['v']}什么？", m["a"], "zh-alias", s))
+    return out
+
+
+def _zh_agents(s: str) -> list[tuple[int, int]]:
+    """Spans of the people a Chinese sentence names as agents (see _ZH_AGENT)."""
+    words, start = [], 0
+    for w, flag in pos_tags(s):
+        words.append((start, w, flag))
+        start += len(w)
+    out = []
+    i = 0
+    while i < len(words):
+        if words[i][2] not in _ZH_PERSON_TAGS:
+            i += 1
+            continue
+        j = i  # "保罗·塞里诺": parts joined by a middle dot are one name
+        while j + 2 < len(words) and words[j + 1][1] == "·" and words[j + 2][2] in _ZH_PERSON_TAGS:
+            j += 2
+        before = [words[k][1] for k in (i - 1, i - 2) if k >= 0]
+        after = words[j + 1] if j + 1 < len(words) else (len(s), "。", "x")
+        agent = bool(before) and (
+            before[0] in _ZH_AGENT
+            or (len(before) > 1 and before[1] in _ZH_AGENT and words[i - 1][2] in ("n", "nr"))
+        )
+        span = (words[i][0], words[j][0] + len(words[j][1]))
+        if (
+            agent
+            and _ZH_AFTER_NAME.fullmatch(after[2])
+            and after[1] not in "、，。；："
+            and 2 <= span[1] - span[0] <= 10
+        ):
+            out.append(span)
+        i = j + 1
     return out
 
 

@@ -368,3 +368,25 @@ def test_chinese_questions_are_cut_at_punctuation_never_inside_a_word():
     assert ("哪一年2月5日，波亚斯带领的切尔西主场迎战曼联？", "2012年") in qas
     long_clause = "于1847年至1862年间大部份的华工被安排乘坐美式船到古巴而人数达至年近六千人之多并且死亡率甚高。"
     assert not questions_for(long_clause, random.Random(0)), "too long to ask: no question"
+
+
+def test_chinese_who_questions_ask_for_the_person_who_acts():
+    """A Chinese KB gave 11 who-questions (由X…) against 260 "X是什么？" definitions, and the
+    adapter answered a who-question with the description after a name ("台湾民乐工作者、歌仔戏乐师"
+    for whom someone learned from)."""
+
+    def asked(text: str) -> set[tuple[str, str]]:
+        qas = questions_for(text, random.Random(0))
+        return {(qa.question, qa.answer) for qa in qas if qa.kind == "zh-person"}
+
+    assert asked("永嘉之乱，司马晏被刘曜所杀，时年三十一。") == {("司马晏被谁所杀？", "刘曜")}
+    assert asked("由于其父早死，王沈被叔叔王昶抚养。") == {("王沈被叔叔谁抚养？", "王昶")}
+    assert asked("李国治，高雄市人，师从苏桐学习扬琴与歌仔戏音乐艺术。") == {
+        ("师从谁学习扬琴与歌仔戏音乐艺术？", "苏桐")
+    }
+    for text in (
+        "孙和之子孙晧被封为乌程侯。",  # a title, not an agent
+        "毛被黄棕、红棕或棕褐色。",  # 被 of 毛被 (fur), before a list's comma
+        "司马晏为人恭愿，才能在武帝诸子中最劣。",  # no agent word
+    ):
+        assert not asked(text), text
