@@ -44,7 +44,7 @@ from ragchat.app_support import (  # noqa: E402
 )
 from ragchat.app_views import show_answer, show_error, show_outcome  # noqa: E402
 from ragchat.errors import RagchatError  # noqa: E402
-from ragchat.gate import DEFAULT_GATE  # noqa: E402
+from ragchat.gate import DEFAULT_GATE, stored_threshold  # noqa: E402
 from ragchat.kb import KBStore, delete_kb, list_kbs  # noqa: E402
 from ragchat.kb import open_kb as open_store  # noqa: E402
 from ragchat.pipeline import NO_ADAPTER, Adapter  # noqa: E402
@@ -123,7 +123,8 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
 
     st.sidebar.subheader("Answering")
     top_k = st.sidebar.slider("Chunks given to the model", 1, 10, settings.top_k, key="top_k")
-    calibrated = kb.manifest.gate.get("en", DEFAULT_GATE["en"])
+    stored = stored_threshold(kb.manifest.gate, "en")
+    calibrated = DEFAULT_GATE["en"] if stored is None else stored
     gate = st.sidebar.slider(
         "Coverage gate (higher refuses more)",
         0.0,
