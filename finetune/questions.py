@@ -114,6 +114,8 @@ def _candidates(s: str) -> list[QA]:
 
 def _zh_agents(s: str) -> list[tuple[int, int]]:
     """Spans of the people a Chinese sentence names as agents (see _ZH_AGENT)."""
+    if not any(a in s for a in _ZH_AGENT):
+        return []  # no agent word: spare the tagger
     words, start = [], 0
     for w, flag in pos_tags(s):
         words.append((start, w, flag))
