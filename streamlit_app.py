@@ -123,16 +123,19 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
 
     st.sidebar.subheader("Answering")
     top_k = st.sidebar.slider("Chunks given to the model", 1, 10, settings.top_k, key="top_k")
-    stored = stored_threshold(kb.manifest.gate, "en")
-    calibrated = DEFAULT_GATE["en"] if stored is None else stored
-    gate = st.sidebar.slider(
+    stored = {lang: stored_threshold(kb.manifest.gate, lang) for lang in DEFAULT_GATE}
+    calibrated = {lang: DEFAULT_GATE[lang] if v is None else v for lang, v in stored.items()}
+    shift = st.sidebar.slider(
         "Coverage gate (higher refuses more)",
-        0.0,
-        1.0,
-        float(settings.gate_threshold or calibrated),
+        -0.3,
+        0.3,
+        float(settings.gate_shift),
         0.01,
         key="gate",
-        help=f"The KB's calibrated threshold is {calibrated:.2f} (English).",
+        help=(
+            "Shifts the KB's calibrated thresholds: English"
+            f" {calibrated['en']:.2f}, Chinese {calibrated['zh']:.2f} at 0."
+        ),
     )
     temperature = st.sidebar.slider(
         "Temperature", 0.0, 1.0, settings.temperature, 0.05, key="temperature"
@@ -146,7 +149,7 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
         adapter = adapter_dir
     chosen = settings.replace(
         top_k=top_k,
-        gate_threshold=None if abs(gate - calibrated) < 1e-9 else gate,
+        gate_shift=shift,
         temperature=temperature,
         generator=model.strip() or settings.generator,
     )

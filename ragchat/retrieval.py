@@ -53,7 +53,8 @@ class Retriever:
         if self.settings.gate_threshold is not None:
             return self.settings.gate_threshold
         stored = stored_threshold(self.kb.manifest.gate, lang)
-        return stored if stored is not None else DEFAULT_GATE.get(lang, 0.4)
+        calibrated = stored if stored is not None else DEFAULT_GATE.get(lang, 0.4)
+        return min(1.0, max(0.0, calibrated + self.settings.gate_shift))
 
     def search(self, question: str, *, k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()

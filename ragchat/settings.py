@@ -123,7 +123,18 @@ class Settings:
     context_tokens: int = field(default=1200, metadata=_help("Token budget for retrieved chunks."))
     gate_threshold: float | None = field(
         default=None,
-        metadata=_help("Override the KB's calibrated coverage threshold (None = use the KB's)."),
+        metadata=_help(
+            "Override the KB's calibrated coverage threshold for every language (None = use"
+            " the KB's). Thresholds differ by language (English ~0.31, Chinese ~0.55): to"
+            " make the gate stricter or looser everywhere, use gate_shift."
+        ),
+    )
+    gate_shift: float = field(
+        default=0.0,
+        metadata=_help(
+            "Added to each language's calibrated coverage threshold (+0.05 refuses more,"
+            " -0.05 fewer); the app's gate slider sets it."
+        ),
     )
     reranker: str | None = field(
         default=None, metadata=_help("Optional sentence-transformers cross-encoder (id or dir).")
@@ -218,6 +229,10 @@ class Settings:
             raise ConfigError(f"overlap_tokens={self.overlap_tokens} must be < chunk_tokens/2")
         if not 1 <= self.evidence_sentences <= 12:
             raise ConfigError(f"evidence_sentences={self.evidence_sentences}: use 1..12")
+        if not -0.5 <= self.gate_shift <= 0.5:
+            raise ConfigError(f"gate_shift={self.gate_shift}: use -0.5..0.5")
+        if self.gate_threshold is not None and not 0 <= self.gate_threshold <= 1:
+            raise ConfigError(f"gate_threshold={self.gate_threshold}: use 0..1")
         if self.top_k < 1 or self.candidates < self.top_k:
             raise ConfigError("top_k must be >= 1 and candidates >= top_k")
         if not self.openai_base_url.startswith(("http://", "https://")):

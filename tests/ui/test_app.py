@@ -101,6 +101,22 @@ def test_out_of_scope_question_is_shown_as_a_refusal(app_env):
     assert not app_env.calls, "refused by the gate before any generation"
 
 
+def test_the_gate_slider_shifts_each_languages_calibrated_threshold(app_env):
+    question = "What does the manual say about pressure?"  # gate score ~0.50 on this KB
+    at = run_app()
+    slider = at.sidebar.slider(key="gate")
+    assert slider.value == 0.0
+    assert "English 0.31" in slider.help and "Chinese 0.55" in slider.help, slider.help
+    at.chat_input[0].set_value(question).run()
+    assert app_env.calls and not at.warning, "answered at the calibrated threshold"
+    calls = len(app_env.calls)
+    at.sidebar.slider(key="gate").set_value(0.3).run()  # English 0.31 -> 0.61
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception
+    assert at.warning and "can't answer" in plain(at.warning[-1].value)
+    assert len(app_env.calls) == calls, "the stricter gate refused before any generation"
+
+
 def test_new_chat_clears_history(app_env):
     at = run_app()
     at.chat_input[0].set_value(QUESTION).run()
