@@ -30,7 +30,7 @@ from ragchat.decide import decide, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import KBStore, open_kb
-from ragchat.prompt import build_evidence_messages
+from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
@@ -216,7 +216,8 @@ class RagChat:
     ) -> tuple[str, float | None, float | None]:
         """The model's short answer over the evidence (stopped early once it refuses or starts
         reciting its rules), when its first token came, and how sure the model was of it (local
-        models: `ragchat.confidence`)."""
+        models: `ragchat.confidence`). A draft that only copied the prompt's example answer is
+        drafted again with that answer banned (`copied_example`)."""
         messages = build_evidence_messages(question, evidence, lang)
         gate = refusal_gate(
             self.generator,
@@ -224,7 +225,20 @@ class RagChat:
             self.adapter,
             may_refuse=not refusal_overridden(evidence, lang),
         )
+        text, first, confidence = self._generate(messages, gate, None, t0)
+        if copied_example(text, question, evidence, lang) and _takes(self.generator, "ban"):
+            from ragchat.generation import FirstTokenBan
+
+            ban = FirstTokenBan((EXAMPLE_ANSWER[lang],))
+            text, _, confidence = self._generate(messages, gate, ban, t0)
+        return settle_draft(text, gate), first, confidence
+
+    def _generate(
+        self, messages: list[dict[str, str]], gate: Any, ban: Any, t0: float
+    ) -> tuple[str, float | None, float | None]:
         kwargs: dict[str, Any] = {} if gate is None else {"refusal_gate": gate}
+        if ban is not None:
+            kwargs["ban"] = ban
         trace = _token_trace(self.generator)
         if trace is not None:
             kwargs["trace"] = trace
@@ -250,7 +264,7 @@ class RagChat:
         confidence = None
         if trace is not None:
             confidence = answer_confidence(trace.steps, self.generator.tokenizer)
-        return settle_draft(text, gate), first, confidence
+        return text, first, confidence
 
     def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:
         """The table that follows a hit ending in "...as follows (in millions):" or a header
@@ -271,9 +285,27 @@ class RagChat:
         ]
 
 
+def copied_example(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> bool:
+    """Is the draft only the prompt's example answer ("Rollo [1]") where it cannot be the answer:
+    the best evidence sentence does not state it, or the question names it itself? A small model
+    copies the example when it cannot find the answer (Qwen2.5-0.5B: four of six who-questions
+    about the Normans' sample, whose answer the evidence held); drafted again without it, it
+    mostly names the person the evidence gives."""
+    body = re.sub(r"\[\d{1,2}\]", "", draft).strip().strip(".。 ").lower()
+    example = EXAMPLE_ANSWER.get(lang, "").lower()
+    if not example or body != example or not evidence:
+        return False
+    return example not in evidence[0].text.lower() or example in question.lower()
+
+
+def _takes(generator: Any, parameter: str) -> bool:
+    """Does the generator's stream() take this keyword (local generators do)?"""
+    return parameter in inspect.signature(generator.stream).parameters
+
+
 def _token_trace(generator: Any) -> Any:
     """A TokenTrace for a local generator that takes one (else None)."""
-    if "trace" not in inspect.signature(generator.stream).parameters:
+    if not _takes(generator, "trace"):
         return None
     from ragchat.generation import TokenTrace
 

@@ -14,6 +14,7 @@ Importing this package loads no model and no torch.
 from ragchat.generation.base import Generator, StopCutter, cut_at_stop, first_stop
 from ragchat.generation.local import (
     REFUSAL_THRESHOLDS,
+    FirstTokenBan,
     HFGenerator,
     RefusalGate,
     TokenTrace,
@@ -42,6 +43,7 @@ __all__ = [
     "GENERATORS",
     "PACKAGED_GGUFS",
     "REFUSAL_THRESHOLDS",
+    "FirstTokenBan",
     "Generator",
     "GeneratorFactory",
     "HFGenerator",

@@ -82,6 +82,34 @@ class RefusalGate:
         return _Gate()
 
 
+class FirstTokenBan:
+    """Keeps the model from opening its answer with these words (their first token is banned at
+    the first answer token only): a draft that copied the prompt's example answer is drafted
+    again without it (`ragchat.pipeline`)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = tuple(words)
+
+    def processor(self, tokenizer: Any, prompt_len: int) -> Any:
+        from transformers import LogitsProcessor
+
+        ids: set[int] = set()
+        for word in self.words:
+            for variant in (word, " " + word):
+                tokens = tokenizer(variant, add_special_tokens=False)["input_ids"]
+                if tokens and "\ufffd" not in tokenizer.decode(tokens[:1]):
+                    ids.add(tokens[0])
+        banned = sorted(ids)
+
+        class _Ban(LogitsProcessor):
+            def __call__(self, input_ids: Any, scores: Any) -> Any:
+                if input_ids.shape[1] == prompt_len and banned:
+                    scores[:, banned] = float("-inf")
+                return scores
+
+        return _Ban()
+
+
 class TokenTrace:
     """Records, at each generated token, the token and its probability (after the other logits
     processors: the repetition penalty, the refusal gate). `ragchat.confidence` reads how sure the
@@ -130,11 +158,13 @@ class HFGenerator:
         repetition_penalty: float = 1.1,
         refusal_gate: RefusalGate | None = None,
         trace: TokenTrace | None = None,
+        ban: FirstTokenBan | None = None,
     ) -> Iterator[str]:
         """Stream the answer. With a `refusal_gate`, the probability of the refusal marker at
         the first answer token decides: at or over the threshold the model refuses, below it
         the marker is masked and the model answers (one forward pass, no second prompt). A
-        `trace` records each generated token with its probability."""
+        `trace` records each generated token with its probability; `ban` keeps the answer from
+        opening with its words."""
         import torch
         from transformers import (
             LogitsProcessorList,
@@ -169,7 +199,8 @@ class HFGenerator:
             "repetition_penalty": repetition_penalty,
             "stopping_criteria": StoppingCriteriaList([_Halt()]),
             "logits_processor": LogitsProcessorList(
-                ([refusal_gate.processor(self.tokenizer, ids.shape[1])] if refusal_gate else [])
+                ([ban.processor(self.tokenizer, ids.shape[1])] if ban else [])
+                + ([refusal_gate.processor(self.tokenizer, ids.shape[1])] if refusal_gate else [])
                 + ([trace.processor()] if trace is not None else [])
             ),
             "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,

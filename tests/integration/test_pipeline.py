@@ -11,6 +11,7 @@ from ragchat.pipeline import RagChat
 from ragchat.prompt import REFUSAL_MESSAGES
 from ragchat.settings import Settings
 from tests import pdfgen
+from tests.fakes import FakeGenerator
 
 
 @pytest.fixture
@@ -89,6 +90,31 @@ def test_an_invented_number_or_link_never_reaches_the_user(kb, fake_generator):
     assert answer.fallback and "3 bar" in answer.text
     assert [c.supported for c in answer.checks] == [False, False]
     assert "7" in answer.checks[0].reason
+
+
+class ParrotingGenerator(FakeGenerator):
+    """Copies the prompt's example answer unless its first token is banned (a local model's
+    `ban`), then answers from the evidence."""
+
+    def stream(self, messages, *, max_new_tokens=64, temperature=0.0, stop=(), ban=None):
+        self.calls.append(messages)
+        yield "3 bar [1]" if ban is not None and "Rollo" in ban.words else "Rollo [1]"
+
+
+def test_a_draft_that_copies_the_prompts_example_is_drafted_again_without_it(kb):
+    parrot = ParrotingGenerator()
+    settings, emb = kb
+    chat = RagChat.open(settings, "m", embedder=emb, generator=parrot)
+    answer = chat.ask("What is the operating pressure of the boiler?")
+    assert len(parrot.calls) == 2 and parrot.calls[0] == parrot.calls[1]
+    assert answer.text == "3 bar [1]" and not answer.fallback and answer.draft == "3 bar [1]"
+
+
+def test_a_generator_that_cannot_ban_words_is_not_asked_twice(kb, fake_generator):
+    fake_generator.pieces = ["Rollo [1]"]
+    answer = open_chat(kb).ask("What is the operating pressure of the boiler?")
+    assert len(fake_generator.calls) == 1
+    assert "Rollo" not in answer.text and answer.fallback and "3 bar" in answer.text
 
 
 def test_extractive_mode_quotes_without_a_model(kb, fake_generator):

@@ -335,6 +335,38 @@ def test_the_trace_records_every_generated_token_with_its_probability(tiny_gener
     assert all(isinstance(t, int) and 0.0 < p <= 1.0 for t, p in trace.steps)
 
 
+def test_a_first_token_ban_keeps_the_answer_from_opening_with_the_word(tiny_generator):
+    from ragchat.generation import FirstTokenBan, TokenTrace
+
+    msgs = build_evidence_messages("Who?", NORMANS, "en")
+    free = TokenTrace()
+    "".join(tiny_generator.stream(msgs, max_new_tokens=2, trace=free))
+    opening = tiny_generator.tokenizer.decode([free.steps[0][0]])
+    banned = TokenTrace()
+    ban = FirstTokenBan((opening,))
+    "".join(tiny_generator.stream(msgs, max_new_tokens=2, trace=banned, ban=ban))
+    assert banned.steps[0][0] != free.steps[0][0]
+
+
+@pytest.mark.parametrize(
+    ("draft", "question", "best", "copied"),
+    [
+        ("Rollo [1]", "Who conquered England?", "In 1066 William conquered England.", True),
+        ("rollo.", "Who conquered England?", "In 1066 William conquered England.", True),
+        ("Rollo [1]", "Who was the Norse leader?", "Rollo, the Norse leader, swore.", False),
+        ("Rollo [1]", "Which king signed with Rollo?", "King Charles and Rollo signed.", True),
+        ("Rollo of Normandy [1]", "Who conquered England?", "William conquered England.", False),
+        ("罗洛 [1]", "谁开发了这款游戏？", "光荣和ω-force开发了这款游戏。", True),
+    ],
+)
+def test_a_copied_example_answer_is_told_from_a_real_one(draft, question, best, copied):
+    from ragchat.pipeline import copied_example
+
+    lang = "zh" if "游戏" in question else "en"
+    evidence = [Evidence(1, best, "c:0", "a.pdf", 1, (), 0.9)]
+    assert copied_example(draft, question, evidence, lang) is copied
+
+
 class _Pieces:
     """A tokenizer whose token i decodes to PIECES[i]."""
 
