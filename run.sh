@@ -13,5 +13,5 @@ if [ -f streamlit_app.py ] && [ -z "${RAGCHAT_NO_APP:-}" ]; then
   exec streamlit run streamlit_app.py
 fi
 echo "==> asking two questions from the terminal (RAGCHAT_NO_APP is set)"
-ragchat ask "Who was the Norse leader?" --kb "$RAGCHAT_KB"
+ragchat ask "Who killed King Harold II?" --kb "$RAGCHAT_KB"
 ragchat ask "What is the capital of Australia?" --kb "$RAGCHAT_KB"

@@ -10,7 +10,7 @@ default embedder and answering model are used:
 2. each question in QUESTIONS through the real CLI, `ragchat ask "<q>" --kb samples` (its exact
    output) and `--json` (for a one-line note) -> docs/examples.md;
 3. `streamlit run streamlit_app.py` on a free local port, driven by Playwright on Chromium: ask
-   "Who was the Norse leader?", screenshot the answer with its citations
+   "Who killed King Harold II?", screenshot the answer with its citations
    (docs/screenshots/chat.png), open the first citation's page view, screenshot the page with the
    cited sentence highlighted (docs/screenshots/page.png).
 
@@ -41,7 +41,7 @@ from tests.ui import browser_helpers as ui  # noqa: E402
 
 KB = "samples"
 QUESTIONS = (
-    "Who was the Norse leader?",
+    "Who killed King Harold II?",
     "When did the Normans conquer England?",
     "What was Apple's total net sales for the three months ended June 25, 2022?",
     "广茂铁路全长多少公里？",

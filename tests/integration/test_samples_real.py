@@ -61,6 +61,15 @@ def test_the_norse_leader_is_rollo_on_the_right_page(samples_kb: str) -> None:
     assert all(c["supported"] for c in out["checks"] if not out["fallback"]), out
 
 
+def test_a_who_question_is_not_answered_with_the_prompts_example_name(samples_kb: str) -> None:
+    """The model first copies the prompt's example "Rollo"; drafted again without it, it names
+    the man the evidence gives."""
+    out = ask("Who killed King Harold II?")
+    assert not out["refused"] and not out["fallback"], out
+    assert "William" in out["answer"] and "Rollo" not in out["answer"], out
+    assert out["draft"].startswith("Duke William") or "William" in out["draft"], out
+
+
 def test_a_chinese_question_gets_a_chinese_answer_with_a_citation(samples_kb: str) -> None:
     out = ask("广茂铁路全长多少公里？")
     assert not out["refused"] and out["citations"], out
