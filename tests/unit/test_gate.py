@@ -77,3 +77,23 @@ def test_a_threshold_calibrated_on_older_features_is_not_used() -> None:
 def test_calibration_picks_the_gap_between_the_two_kinds() -> None:
     picked = choose_threshold([0.7, 0.8, 0.9], [0.1, 0.2, 0.3])
     assert 0.3 < picked["threshold"] < 0.7 and picked["answerable_refused"] == 0
+
+
+def test_the_gate_shift_moves_each_languages_own_threshold(tmp_path):
+    from ragchat.kb.files import KnowledgeBase
+    from ragchat.retrieval import Retriever
+    from ragchat.settings import Settings
+
+    kb = KnowledgeBase.open(tmp_path, "k", embedder="e", dim=4, create=True)
+    kb.update_manifest(gate={"en": 0.4, "zh": 0.6, "zh_features": GATE_FEATURES["zh"]})
+    try:
+        calibrated = Retriever(kb, None, Settings())
+        assert (calibrated.threshold("en"), calibrated.threshold("zh")) == (0.4, 0.6)
+        stricter = Retriever(kb, None, Settings(gate_shift=0.1))
+        assert stricter.threshold("en") == pytest.approx(0.5)
+        assert stricter.threshold("zh") == pytest.approx(0.7)
+        assert Retriever(kb, None, Settings(gate_shift=-0.5)).threshold("en") == 0.0
+        fixed = Retriever(kb, None, Settings(gate_threshold=0.3, gate_shift=0.1))
+        assert fixed.threshold("zh") == 0.3  # an absolute threshold wins
+    finally:
+        kb.close()

@@ -46,6 +46,8 @@ def test_environment_values_take_their_field_types():
         ({"RAGCHAT_MAX_FILE_MB": "big"}, "invalid value 'big' for max_file_mb"),
         ({"RAGCHAT_OCR": "sometimes"}, "ocr='sometimes': use auto, on or off"),
         ({"RAGCHAT_FUSION": "max"}, "fusion='max': use rrf or weighted"),
+        ({"RAGCHAT_GATE_SHIFT": "0.9"}, "gate_shift=0.9: use -0.5..0.5"),
+        ({"RAGCHAT_GATE_THRESHOLD": "1.5"}, "gate_threshold=1.5: use 0..1"),
     ],
 )
 def test_bad_values_name_the_setting(env, message):
