@@ -34,7 +34,11 @@ QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
 # zh 0.75 -> 0.6 (measured on cmrc-zh dev questions outside the adapter evaluation's samples):
 # the cmrc-zh adapter refused 12 of 100 answerable Chinese questions on evidence scored
 # 0.52-0.75, 9 of them at >= 0.6, while of 182 off-topic questions 2.7 % reach 0.6 (1.6 % 0.75).
-QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.6}
+# zh 0.6 -> 0.5 once the Chinese gate weighed general rarity (ragchat.gate): of the 370 off-topic
+# cmrc-zh questions outside the evaluation sample 10 pass the gate, 7 of them with best evidence
+# >= 0.5 and 5 >= 0.6, while of 637 answerable ones that pass, 33 score 0.5-0.6 (15 of them with
+# the answer in the best sentence), where the adapter refused 4 of 100 answerable questions.
+QUOTE_OVER_REFUSAL = {"en": 0.65, "zh": 0.5}
 BEST_MARGIN = 0.02  # evidence scored within this of the best counts as the best
 
 

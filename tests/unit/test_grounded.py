@@ -291,6 +291,17 @@ def test_strong_evidence_takes_the_refusal_off_the_table(tiny_generator):
     assert kept is not None and kept.threshold == 0.0
 
 
+@pytest.mark.parametrize(("score", "overridden"), [(0.55, True), (0.5, True), (0.45, False)])
+def test_chinese_evidence_from_half_its_score_outweighs_a_model_refusal(score, overridden):
+    from ragchat.decide import refusal_overridden
+
+    evidence = [Evidence(1, "1999年以SEESEE的名义出道。", "c:0", "a.pdf", 1, (), score)]
+    assert refusal_overridden(evidence, "zh") is overridden
+    d = decide(REFUSAL_MARKER, "矢井田瞳于哪一年出道？", evidence, "zh")
+    assert d.refused is not overridden
+    assert not overridden or ("1999年" in d.text and d.fallback)
+
+
 def test_an_adapter_threshold_comes_from_its_training_card(tmp_path):
     import json
 
