@@ -359,25 +359,6 @@ def test_a_first_token_ban_keeps_the_answer_from_opening_with_the_word(tiny_gene
     assert banned.steps[0][0] != free.steps[0][0]
 
 
-@pytest.mark.parametrize(
-    ("draft", "question", "best", "copied"),
-    [
-        ("Rollo [1]", "Who conquered England?", "In 1066 William conquered England.", True),
-        ("rollo.", "Who conquered England?", "In 1066 William conquered England.", True),
-        ("Rollo [1]", "Who was the Norse leader?", "Rollo, the Norse leader, swore.", False),
-        ("Rollo [1]", "Which king signed with Rollo?", "King Charles and Rollo signed.", True),
-        ("Rollo of Normandy [1]", "Who conquered England?", "William conquered England.", False),
-        ("罗洛 [1]", "谁开发了这款游戏？", "光荣和ω-force开发了这款游戏。", True),
-    ],
-)
-def test_a_copied_example_answer_is_told_from_a_real_one(draft, question, best, copied):
-    from ragchat.pipeline import copied_example
-
-    lang = "zh" if "游戏" in question else "en"
-    evidence = [Evidence(1, best, "c:0", "a.pdf", 1, (), 0.9)]
-    assert copied_example(draft, question, evidence, lang) is copied
-
-
 class _Pieces:
     """A tokenizer whose token i decodes to PIECES[i]."""
 
