@@ -90,6 +90,10 @@ def build_messages(question: str, chunks: Sequence[Chunk]) -> list[dict[str, str
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+# The example answer the evidence prompt shows. A small base model copies it for questions it
+# cannot answer (Qwen2.5-0.5B drafted "Rollo [1]" for "Who conquered England in 1066?"); the
+# pipeline then drafts again with the example's first token banned (`ragchat.pipeline`).
+EXAMPLE_ANSWER = {"en": "Rollo", "zh": "罗洛"}
 # The grounded-answer prompt: the model reads a few numbered evidence sentences, not whole
 # chunks, and is asked for the shortest answer they state, cited. Rules in the system message
 # only; the evidence is fenced as untrusted data. It does not invite a refusal: small models
@@ -97,10 +101,6 @@ def build_messages(question: str, chunks: Sequence[Chunk]) -> list[dict[str, str
 # Qwen2.5-0.5B wrongly refused 31 % of squad-en with such a line, 0 % without, and its refusal
 # did not tell answerable from unanswerable questions apart). Whether an answer stands is
 # decided after generation, by verification against the evidence.
-# The example answer the evidence prompt shows. A small base model copies it for questions it
-# cannot answer (Qwen2.5-0.5B drafted "Rollo [1]" for "Who conquered England in 1066?"); the
-# pipeline then drafts again with the example's first token banned (`ragchat.pipeline`).
-EXAMPLE_ANSWER = {"en": "Rollo", "zh": "罗洛"}
 EVIDENCE_SYSTEM_PROMPT = {
     "en": (
         "You answer a question from numbered evidence sentences quoted from the user's"
@@ -122,7 +122,7 @@ EVIDENCE_SYSTEM_PROMPT = {
 # (contains gold / F1 after verification): this prompt 0.71 / 0.42 and 0.64 / 0.53; the same
 # with a worked example as an earlier chat turn 0.58 / 0.38 (squad); a placeholder form
 # "<answer> [<n>]" 0.63 / 0.25; a numeric example "7.5 metres [2]" 0.55 / 0.31 and 0.51 / 0.41.
-# When the model copies the example name, verification removes it (the name is in no source).
+# When the model copies the example name, it drafts again without it (`ragchat.pipeline`).
 
 
 def format_evidence(e: Evidence) -> str:
