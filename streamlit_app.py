@@ -125,15 +125,19 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
     top_k = st.sidebar.slider("Chunks given to the model", 1, 10, settings.top_k, key="top_k")
     stored = {lang: stored_threshold(kb.manifest.gate, lang) for lang in DEFAULT_GATE}
     calibrated = {lang: DEFAULT_GATE[lang] if v is None else v for lang, v in stored.items()}
+    fixed = settings.gate_threshold  # an absolute threshold (RAGCHAT_GATE_THRESHOLD) wins
     shift = st.sidebar.slider(
         "Coverage gate (higher refuses more)",
-        -0.3,
-        0.3,
+        -0.5,  # the range Settings allows for gate_shift
+        0.5,
         float(settings.gate_shift),
         0.01,
         key="gate",
+        disabled=fixed is not None,
         help=(
-            "Shifts the KB's calibrated thresholds: English"
+            f"Fixed at {fixed:.2f} for every language by gate_threshold."
+            if fixed is not None
+            else "Shifts the KB's calibrated thresholds: English"
             f" {calibrated['en']:.2f}, Chinese {calibrated['zh']:.2f} at 0."
         ),
     )

@@ -117,6 +117,13 @@ def test_the_gate_slider_shifts_each_languages_calibrated_threshold(app_env):
     assert len(app_env.calls) == calls, "the stricter gate refused before any generation"
 
 
+def test_a_fixed_gate_threshold_disables_the_slider(app_env, monkeypatch):
+    monkeypatch.setenv("RAGCHAT_GATE_THRESHOLD", "0.4")
+    st.cache_resource.clear()
+    slider = run_app().sidebar.slider(key="gate")
+    assert slider.disabled and "Fixed at 0.40" in slider.help, slider.help
+
+
 def test_new_chat_clears_history(app_env):
     at = run_app()
     at.chat_input[0].set_value(QUESTION).run()
