@@ -13,9 +13,10 @@ rather than a wrong fragment). A wrong span of the right type ("1763" for "When
 did ... finish?", gold 1775) passes. Only unambiguous question forms are checked; everything
 else passes.
 
-An answer made only of the question's own words ("Edgar [1]" for "Who married Edgar's sister
-Margaret?", "前秦…灭国战争就是他主导的" for "…是谁主导的？") says nothing the reader did not
-know: it fails too, unless the question offers a choice ("... in 911 or 912?").
+An answer made only of the question's own words, in any of their forms ("Edgar [1]" for "Who
+married Edgar's sister Margaret?", "inflation" for "... inflationary and deflationary
+impacts?", "前秦…灭国战争就是他主导的" for "…是谁主导的？") says nothing the reader did not know:
+it fails too, unless the question offers a choice ("... in 911 or 912?").
 """
 
 from __future__ import annotations
@@ -205,7 +206,23 @@ def repeats_question(body: str, question: str, lang: str = "en") -> bool:
     if lang == "zh" and restates_question_zh(body, question):
         return True
     said, asked = _words(body), _words(question)
-    return bool(said) and said <= asked and not _CHOICE.search(question)
+    if not said or _CHOICE.search(question):
+        return False
+    return all(w in asked or _another_form(w, asked, body) for w in said)
+
+
+STEM = 6  # leading letters two forms of one word share ("inflat-ion", "inflat-ionary")
+
+
+def _another_form(word: str, asked: set[str], body: str) -> bool:
+    """Is an answer's word one of the question's in another form ("inflation" for "inflationary
+    and deflationary impacts", "continuous" for "continuously")? A word the answer capitalises
+    is a name, compared as written: "Normandy" answers "Where did the Normans settle?"."""
+    if not word.isascii() or len(word) < STEM:
+        return False
+    if re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}", body):
+        return False
+    return any(len(u) >= STEM and u[:STEM] == word[:STEM] for u in asked)
 
 
 _ZH_UNIT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")

@@ -50,7 +50,6 @@ _META = frozenset(
         "based",
     ]
 )
-STEM = 6  # shared leading letters that make two forms of one word ("inflat-")
 _META_ZH = ("根据", "文档", "资料", "原文", "提到", "来源", "答案", "信息", "显示")
 _CJK_CHAR = re.compile(f"[{CJK_IDEOGRAPHS}]")
 
@@ -122,20 +121,8 @@ def _novel_terms(body: str, question: str) -> list[str]:
             continue
         if not t.isascii() and t in qlow:
             continue
-        if t.isascii() and _same_word_as_in(t, q, body):
-            continue
         out.append(t)
     return out
-
-
-def _same_word_as_in(term: str, question_terms: set[str], body: str) -> bool:
-    """Is a lower-case word of the answer the question's own word in another form
-    ("inflation" for "inflationary and deflationary impacts", "continuous" for "continuously")?
-    Such an answer restates the question. Capitalised words are names, compared as written:
-    "Normandy" answers "Where did the Normans settle?"."""
-    if len(term) < STEM or re.search(rf"\b{re.escape(term[0].upper() + term[1:])}", body):
-        return False
-    return any(len(u) >= STEM and u[:STEM] == term[:STEM] for u in question_terms)
 
 
 def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
