@@ -208,21 +208,34 @@ def repeats_question(body: str, question: str, lang: str = "en") -> bool:
     said, asked = _words(body), _words(question)
     if not said or _CHOICE.search(question):
         return False
-    return all(w in asked or _another_form(w, asked, body) for w in said)
+    return all(w in asked or _another_form(w, question, body) for w in said)
 
 
 STEM = 6  # leading letters two forms of one word share ("inflat-ion", "inflat-ionary")
+_LATIN_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
 
-def _another_form(word: str, asked: set[str], body: str) -> bool:
+def _another_form(word: str, question: str, body: str) -> bool:
     """Is an answer's word one of the question's in another form ("inflation" for "inflationary
-    and deflationary impacts", "continuous" for "continuously")? A word the answer capitalises
-    is a name, compared as written: "Normandy" answers "Where did the Normans settle?"."""
+    and deflationary impacts", "continuous" for "continuously")? A name is compared as written:
+    "Normandy" answers "Where did the Normans settle?" — a word either text capitalises past its
+    first word counts as a name."""
     if not word.isascii() or len(word) < STEM:
         return False
-    if re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}", body):
+    if _named(word, body):
         return False
-    return any(len(u) >= STEM and u[:STEM] == word[:STEM] for u in asked)
+    return any(
+        len(u) >= STEM and u[:STEM].lower() == word[:STEM] and not _named(u.lower(), question)
+        for u in _LATIN_WORD.findall(question)
+    )
+
+
+def _named(word: str, text: str) -> bool:
+    """Does `text` write `word` capitalised anywhere but as its first word?"""
+    return any(
+        i > 0 and w[:1].isupper() and w.lower().startswith(word)
+        for i, w in enumerate(_LATIN_WORD.findall(text))
+    )
 
 
 _ZH_UNIT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")

@@ -26,6 +26,7 @@ QUESTION = "Which problem consists of both inflationary and deflationary impacts
     ("answer", "question", "fits"),
     [
         ("inflation [1]", QUESTION, False),
+        ("Inflation. [1]", QUESTION, False),  # capitalised as the answer's first word only
         ("Macroeconomic problems [1]", QUESTION, True),
         ("continuous [1]", "What motion did Watt's engine continuously produce?", False),
         ("continuous rotary motion [1]", "What did Watt's engine continuously produce?", True),
