@@ -48,7 +48,7 @@ from ragchat.gate import DEFAULT_GATE, stored_threshold  # noqa: E402
 from ragchat.kb import KBStore, delete_kb, list_kbs  # noqa: E402
 from ragchat.kb import open_kb as open_store  # noqa: E402
 from ragchat.pipeline import NO_ADAPTER, Adapter  # noqa: E402
-from ragchat.settings import Settings  # noqa: E402
+from ragchat.settings import GATE_SHIFT_RANGE, Settings  # noqa: E402
 
 log = logging.getLogger("ragchat.app")
 WHAT = (
@@ -128,8 +128,7 @@ def sidebar(settings: Settings) -> tuple[KBStore | None, Settings, Adapter]:
     fixed = settings.gate_threshold  # an absolute threshold (RAGCHAT_GATE_THRESHOLD) wins
     shift = st.sidebar.slider(
         "Coverage gate (higher refuses more)",
-        -0.5,  # the range Settings allows for gate_shift
-        0.5,
+        *GATE_SHIFT_RANGE,
         float(settings.gate_shift),
         0.01,
         key="gate",

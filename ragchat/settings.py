@@ -49,6 +49,9 @@ def _help(text: str) -> dict[str, str]:
     return {"help": text}
 
 
+GATE_SHIFT_RANGE = (-0.5, 0.5)  # what gate_shift may add to a calibrated threshold
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(
@@ -229,8 +232,9 @@ class Settings:
             raise ConfigError(f"overlap_tokens={self.overlap_tokens} must be < chunk_tokens/2")
         if not 1 <= self.evidence_sentences <= 12:
             raise ConfigError(f"evidence_sentences={self.evidence_sentences}: use 1..12")
-        if not -0.5 <= self.gate_shift <= 0.5:
-            raise ConfigError(f"gate_shift={self.gate_shift}: use -0.5..0.5")
+        low, high = GATE_SHIFT_RANGE
+        if not low <= self.gate_shift <= high:
+            raise ConfigError(f"gate_shift={self.gate_shift}: use {low}..{high}")
         if self.gate_threshold is not None and not 0 <= self.gate_threshold <= 1:
             raise ConfigError(f"gate_threshold={self.gate_threshold}: use 0..1")
         if self.top_k < 1 or self.candidates < self.top_k:
