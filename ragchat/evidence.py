@@ -71,13 +71,41 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
 
 def table_grid(text: str) -> list[list[str]]:
     """A markdown table's rows as lists of cells (header first, the |---| line left out), with
-    a financial statement's split currency cells joined (`_rejoin_signs`)."""
+    a financial statement's split currency and percent cells joined (`_rejoin_signs`,
+    `_rejoin_percents`)."""
     rows = [
         [c.strip() for c in line.strip().strip("|").split("|")]
         for line in text.splitlines()
         if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
     ]
-    return _rejoin_signs(rows) if len(rows) > 1 else rows
+    return _rejoin_signs(_rejoin_percents(rows)) if len(rows) > 1 else rows
+
+
+def _rejoin_percents(rows: list[list[str]]) -> list[list[str]]:
+    """A change column prints its "%" in a column of its own with no heading ("Change | " over
+    "2 | %"), so a row read "Change: 2; %". Such a column is joined to the one before it
+    ("Change: 2%"). Only a column whose heading is empty and whose cells are all "%" or empty,
+    in a table whose rows are as wide as its header."""
+    header, body = rows[0], rows[1:]
+    if any(len(row) != len(header) for row in body):
+        return rows
+    lone = [
+        j
+        for j in range(1, len(header))
+        if not header[j]
+        and all(row[j] in ("%", "") for row in body)
+        and any(row[j] == "%" and row[j - 1] for row in body)
+    ]
+    if not lone:
+        return rows
+    out = []
+    for row in rows:
+        cells = list(row)
+        for j in lone:
+            if cells[j] == "%" and cells[j - 1]:
+                cells[j - 1] += "%"
+        out.append([c for j, c in enumerate(cells) if j not in lone])
+    return out
 
 
 _SIGN = re.compile(r"[$€£¥]")

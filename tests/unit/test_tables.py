@@ -32,6 +32,29 @@ def test_a_statement_s_split_currency_cells_are_joined_and_stand_under_their_yea
     assert table_rows(named) == ["Fund: Money market; 2022: $1,843; 2023: $316"]
 
 
+def test_a_change_column_s_lone_percent_cells_join_their_values():
+    # Apple's 10-Q (bundled sample): "%" in a column of its own with an empty heading
+    table = (
+        "|  | Three Months Ended June 25, 2022 | Change |  | Nine Months Ended June 25, 2022 |\n"
+        "|---|---|---|---|---|\n"
+        "| Services (3) | 19,604 | 12 | % | 58,941 |\n"
+        "| Net sales: |  |  |  |  |\n"
+        "| Total net sales | $82,959 | 2 | % | $304,182 |"
+    )
+    assert table_rows(table) == [
+        "Services (3); Three Months Ended June 25, 2022: 19,604; Change: 12%;"
+        " Nine Months Ended June 25, 2022: 58,941",
+        "Net sales:",
+        "Total net sales; Three Months Ended June 25, 2022: $82,959; Change: 2%;"
+        " Nine Months Ended June 25, 2022: $304,182",
+    ]
+    # a column with a heading of its own, or with other values, is left as it is
+    headed = "| Item | Rate | Unit |\n|---|---|---|\n| Tax | 21 | % |"
+    assert table_rows(headed) == ["Item: Tax; Rate: 21; Unit: %"]
+    mixed = "| Item | Rate |  |\n|---|---|---|\n| Tax | 21 | % |\n| Fee | 3 | bp |"
+    assert table_rows(mixed) == ["Item: Tax; Rate: 21; %", "Item: Fee; Rate: 3; bp"]
+
+
 def test_row_cells_read_back_what_table_rows_wrote():
     row = "Net income (loss); Three Months Ended March 31, 2022: $(3,844); 2023: $3,172"
     assert row_cells(row) == [
