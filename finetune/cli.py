@@ -148,7 +148,13 @@ def _train(
 )
 @click.option("--answerable", type=int, default=None, help="[default: 80 labelled, 30 held-out]")
 @click.option("--unanswerable", type=int, default=None, help="[default: 50 / 15]")
-@click.option("--out-of-domain", "ood", type=int, default=None, help="[default: 50 / 15]")
+@click.option(
+    "--out-of-domain",
+    "ood",
+    type=int,
+    default=None,
+    help="[default: 50 / 15] A count over what the set holds takes all of that kind.",
+)
 @click.option(
     "--out", type=click.Path(path_type=Path), default=None, help="Write JSON and PNG here."
 )
