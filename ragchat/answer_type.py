@@ -92,6 +92,24 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     return True
 
 
+def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:
+    """Can a quoted sentence answer a question that asks for a time or an amount? Only if it
+    holds one: "Instead, the Lisbon Treaty was enacted." cannot say when the treaty was
+    established, while a later sentence, "The 2007 Lisbon Treaty …", can. Other questions pass
+    (a sentence is not held to `fits_question`'s short-answer rules)."""
+    if lang == "zh":
+        if qk.ZH_ASKS_AMOUNT.search(question):
+            return bool(_ZH_NUMBER.search(sentence))
+        if qk.ZH_ASKS_TIME.search(question):
+            return bool(_ZH_TIME.search(sentence))
+        return True
+    if qk.OPENS_AMOUNT.search(question):
+        return bool(_HAS_NUMBER.search(sentence))
+    if qk.OPENS_TIME.search(question):
+        return bool(_HAS_TIME.search(sentence))
+    return True
+
+
 _ZH_CHARS = re.compile(r"[\u4e00-\u9fff]")
 _ZH_ASKED_UNIT = re.compile(r"(?:几|多少)(?P<unit>[\u4e00-\u9fff])")
 _ZH_COUNTED = re.compile(

@@ -63,4 +63,21 @@ def rewrite_followup(question: str, history: Sequence[tuple[str, str]]) -> str:
     q = question.strip()
     if not q.isascii():
         return f"{previous} {q}"
-    return f"{previous.rstrip('?')} — {q}"
+    return f"{previous.rstrip('?')}{JOIN}{q}"
+
+
+JOIN = " — "  # between the previous question and an English follow-up
+_ZH_JOINED = re.compile(r"^.*[？?]\s+(?=\S)", re.DOTALL)
+
+
+def asked_part(question: str) -> str:
+    """The follow-up itself of a question `rewrite_followup` joined to the one before ("When did
+    he die?" of "Who was Rollo — When did he die?"): what kind of answer it wants (a time, an
+    amount) is its own, not the previous question's. Other questions come back whole, also one
+    that only holds a dash ("What is A — B?")."""
+    if JOIN in question:
+        part = question.rsplit(JOIN, 1)[1]
+        return part if _WH_OR_AUX.match(part) or _EN_START.match(part) else question
+    if not question.isascii():
+        return _ZH_JOINED.sub("", question)
+    return question

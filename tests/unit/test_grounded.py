@@ -182,7 +182,7 @@ def test_a_draft_that_only_points_at_a_sentence_quotes_that_sentence():
     tied = [replace(e, score=0.8) for e in NORMANS]  # both sentences score as the best
     d = decide("[2]", "When was England conquered?", tied, "en")
     assert d.fallback and d.cited == (2,) and "1066" in d.text and d.text.endswith("[2]")
-    assert decide("9", "When was England conquered?", tied, "en").cited == (1,)
+    assert decide("9", "What happened to England?", tied, "en").cited == (1,)  # no such [9]
 
 
 def test_a_pointer_to_a_weaker_sentence_quotes_the_best_one():
@@ -319,7 +319,7 @@ def test_a_lone_digit_is_no_answer():
 
 
 def test_an_answer_from_a_weaker_sentence_gives_way_to_a_quote_of_the_best():
-    d = decide("In 1066 [2]", "When did the Norse leader swear fealty?", NORMANS, "en")
+    d = decide("In 1066 [2]", "Who swore fealty to the king, and when?", NORMANS, "en")
     assert d.fallback and d.cited == (1,) and "Rollo" in d.text
     assert [c.supported for c in d.checks] == [True]  # verified, but not from the best evidence
 

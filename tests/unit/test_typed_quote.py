@@ -1,0 +1,59 @@
+"""A quote must hold the kind of thing the question asks for (a time, an amount), and a
+follow-up is typed by its own words, not by the question it was joined to."""
+
+from __future__ import annotations
+
+from ragchat.answer_type import states_what_is_asked
+from ragchat.decide import decide
+from ragchat.rewrite import asked_part, rewrite_followup
+from ragchat.types import Evidence
+
+
+def ev(*texts: str, score: float = 0.8) -> list[Evidence]:
+    return [
+        Evidence(i + 1, t, f"c:{i}", "a.pdf", 1, (), score - 0.05 * i) for i, t in enumerate(texts)
+    ]
+
+
+LISBON = ev(
+    "Instead, the Lisbon Treaty was enacted.",
+    "The 2007 Lisbon Treaty explicitly recognised fundamental rights.",
+)
+
+
+def test_a_when_question_quotes_the_sentence_that_holds_a_time():
+    d = decide("", "When was the Lisbon Treaty established?", LISBON, "en")
+    assert d.fallback and d.cited == (2,) and "2007" in d.text
+
+
+def test_a_time_far_down_the_evidence_is_another_event_s_so_it_is_not_quoted():
+    far = ev("Rollo swore fealty to King Charles III.", "In 1066, William conquered England.")
+    far = [far[0], Evidence(2, far[1].text, "c:1", "a.pdf", 1, (), 0.6)]  # 0.2 below the best
+    assert decide("", "When did Rollo swear fealty?", far, "en").refused
+
+
+def test_no_sentence_with_a_time_is_a_refusal_not_a_quote_that_cannot_say_when():
+    untimed = ev("Rollo's contingents included Danes and Norwegians.", "Rollo was a Viking ruler.")
+    assert decide("Danes", "When did Rollo die?", untimed, "en").refused
+    assert decide("", "How many ships did Rollo have?", untimed, "en").refused
+    # other questions still get the best sentence
+    d = decide("", "Who was Rollo?", untimed, "en")
+    assert d.fallback and d.cited == (1,)
+
+
+def test_a_chinese_question_asking_an_amount_quotes_a_sentence_with_a_number():
+    zh = ev("广茂铁路由广东省管理运营。", "广茂铁路全长364.6公里。")
+    d = decide("", "广茂铁路全长多少公里？", zh, "zh")
+    assert d.cited == (2,) and "364.6" in d.text
+    assert states_what_is_asked("该音由僧人带入。", "该音什么时候传入？", "zh") is False
+    assert states_what_is_asked("即江户时代（明清）传入的汉字音。", "什么时候传入日本的？", "zh")
+
+
+def test_a_follow_up_is_typed_by_its_own_question():
+    joined = rewrite_followup("When did he die?", [("Who was Rollo?", "a Viking ruler")])
+    assert joined != "When did he die?" and asked_part(joined) == "When did he die?"
+    named = ev("Rollo was a Viking ruler who led the Norse raiders.")
+    # "Who was Rollo" alone would take this quote; the follow-up asks when, and it says no time
+    assert decide("", joined, named, "en").refused
+    assert asked_part("What is A — B?") == "What is A — B?"  # a dash in a standalone question
+    assert asked_part("罗洛是谁？ 他哪一年去世？") == "他哪一年去世？"
