@@ -86,10 +86,26 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_TIME.search(question):
         return bool(_HAS_TIME.search(body))
     if qk.OPENS_PERSON.search(question):  # a capital outside "FCC-licensed"-like modifiers
+        if _WHO_IS_NAMED.match(question) and _only_names(body):
+            return False  # "Who was Rollo?" asks what he was: "Danes" is someone else
         return bool(_HAS_NAME.search(_HYPHENATED.sub(" ", body)))
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
         return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))
     return True
+
+
+# "Who was Rollo?", "Who is Tim Cook?": a question that names its subject asks who the subject
+# is — a description ("a Viking ruler"); "Who was Guy's rival?" asks for a name
+_WHO_IS_NAMED = re.compile(
+    r"^\s*(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*\s*\?\s*$"
+)
+_NAME_GLUE = frozenset({"and", "or", "of", "the", "de", "von", "van", "da", "del", "la", "le"})
+
+
+def _only_names(body: str) -> bool:
+    """Is the answer nothing but names ("Danes", "Conrad of Montferrat")?"""
+    words = re.findall(r"[^\W\d_][\w'’.-]*", body)
+    return bool(words) and all(w[0].isupper() or w.lower() in _NAME_GLUE for w in words)
 
 
 def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:

@@ -57,3 +57,18 @@ def test_a_follow_up_is_typed_by_its_own_question():
     assert decide("", joined, named, "en").refused
     assert asked_part("What is A — B?") == "What is A — B?"  # a dash in a standalone question
     assert asked_part("罗洛是谁？ 他哪一年去世？") == "他哪一年去世？"
+
+
+def test_who_is_a_named_subject_asks_for_a_description_not_another_name():
+    from ragchat.answer_type import fits_question
+
+    assert not fits_question("Danes [1]", "Who was Rollo?", "en")  # the bundled Normans sample
+    assert fits_question("a Viking ruler [1]", "Who was Rollo?", "en")
+    assert fits_question("the famed Viking ruler Rollo", "Who was Rollo?", "en")
+    # a question that names a role or a relation still asks for a name
+    assert fits_question("Conrad of Montferrat", "Who was Guy's rival?", "en")
+    assert fits_question("William", "Who was the duke of Normandy?", "en")
+    # so the draft gives way to the quote of the best sentence
+    about = ev("Rollo's contingents included Danes, Norwegians and Swedes.")
+    d = decide("Danes [1]", "Who was Rollo?", about, "en")
+    assert d.fallback and d.text.startswith("The document says")
