@@ -78,7 +78,26 @@ def table_grid(text: str) -> list[list[str]]:
         for line in text.splitlines()
         if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
     ]
+    if len(rows) > 1 and _values_only(rows[0]):
+        rows = [[""] * len(rows[0]), *rows]  # a data row the layout took for the header
     return _rejoin_signs(_rejoin_percents(rows)) if len(rows) > 1 else rows
+
+
+_VALUE = re.compile(r"[$€£¥%]|[$€£¥]?\(?[-−]?[\d,.]*\d\)?%?|[—–-]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _values_only(header: list[str]) -> bool:
+    """Is this "header" a row of values ("Products | 34.5 | % | 36.0 | %")? The layout takes the
+    first row for the header when the real one stands apart; read as a header, its values named
+    every column ("Services; 34.5: 71.5"). A header of years ("2022 | 2023") is a header."""
+    cells = [c for c in header[1:] if c]
+    numbers = [c for c in cells if re.search(r"\d", c)]
+    return (
+        bool(numbers)
+        and all(_VALUE.fullmatch(c) for c in cells)
+        and not all(_YEAR.fullmatch(c) for c in numbers)
+    )
 
 
 def _rejoin_percents(rows: list[list[str]]) -> list[list[str]]:

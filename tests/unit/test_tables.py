@@ -55,6 +55,33 @@ def test_a_change_column_s_lone_percent_cells_join_their_values():
     assert table_rows(mixed) == ["Item: Tax; Rate: 21; %", "Item: Fee; Rate: 3; bp"]
 
 
+def test_a_data_row_taken_for_the_header_is_read_as_a_row_not_as_column_names():
+    # Apple's 10-Q (bundled sample): the periods' header stands apart, so the layout made the
+    # first data row the header and every value of it named a column ("Services; 34.5: 71.5")
+    margins = (
+        "| Products | 34.5 | % | 36.0 | % |\n|---|---|---|---|---|\n"
+        "| Services | 71.5 | % | 69.8 | % |\n"
+        "| Total gross margin percentage | 43.3 | % | 43.3 | % |"
+    )
+    assert table_rows(margins) == [
+        "Products; 34.5%; 36.0%",
+        "Services; 71.5%; 69.8%",
+        "Total gross margin percentage; 43.3%; 43.3%",
+    ]
+    # Amazon's balance sheet: the first row with its split currency signs
+    balance = (
+        "| Cash and cash equivalents | $ | 53,888 | $ | 49,343 |\n|---|---|---|---|---|\n"
+        "| Marketable securities | 16,138 |  | 15,062 |  |"
+    )
+    assert table_rows(balance) == [
+        "Cash and cash equivalents; $53,888; $49,343",
+        "Marketable securities; 16,138; 15,062",
+    ]
+    # a header of years is a header
+    years = "| Item | 2022 | 2023 |\n|---|---|---|\n| Revenue | 5 | 7 |"
+    assert table_rows(years) == ["Item: Revenue; 2022: 5; 2023: 7"]
+
+
 def test_row_cells_read_back_what_table_rows_wrote():
     row = "Net income (loss); Three Months Ended March 31, 2022: $(3,844); 2023: $3,172"
     assert row_cells(row) == [
