@@ -70,10 +70,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
             return False
         if qk.ZH_ASKS_PERSON.search(question) and len(_ZH_CHARS.findall(body)) == 1:
             return False  # "蒙" for "受谁重用": one character names nobody
-        if qk.ZH_ASKS_AMOUNT.search(question):
-            return bool(_ZH_NUMBER.search(body))
-        if qk.ZH_ASKS_TIME.search(question):
-            return bool(_ZH_TIME.search(body))
+        if qk.ZH_ASKS_AMOUNT.search(question) or qk.ZH_ASKS_TIME.search(question):
+            return states_what_is_asked(body, question, lang)
         if qk.ZH_ASKS_OTHER.search(question) and not qk.ZH_ASKS_SOME_TIME.search(question):
             # "2012年" for "在哪里", "1981年" for "哪个杂志", "112.7公里" for "哪条铁路"; and
             # "广州地铁五号线的车站" for "大沙地站在哪里" says what it is, not where
@@ -81,10 +79,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
                 is_bare_time(body) or is_bare_quantity(body) or names_what_it_is(body, question)
             )
         return True
-    if qk.OPENS_AMOUNT.search(question):
-        return bool(_HAS_NUMBER.search(body))
-    if qk.OPENS_TIME.search(question):
-        return bool(_HAS_TIME.search(body))
+    if qk.OPENS_AMOUNT.search(question) or qk.OPENS_TIME.search(question):
+        return states_what_is_asked(body, question, lang)
     if qk.OPENS_PERSON.search(question):  # a capital outside "FCC-licensed"-like modifiers
         if _WHO_IS_NAMED.match(question) and _only_names(body):
             return False  # "Who was Rollo?" asks what he was: "Danes" is someone else
@@ -112,7 +108,7 @@ def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     """Can a quoted sentence answer a question that asks for a time or an amount? Only if it
     holds one: "Instead, the Lisbon Treaty was enacted." cannot say when the treaty was
     established, while a later sentence, "The 2007 Lisbon Treaty …", can. Other questions pass
-    (a sentence is not held to `fits_question`'s short-answer rules)."""
+    (a sentence is not held to `fits_question`'s other short-answer rules, which use this one)."""
     if lang == "zh":
         if qk.ZH_ASKS_AMOUNT.search(question):
             return bool(_ZH_NUMBER.search(sentence))
