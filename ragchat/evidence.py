@@ -84,7 +84,7 @@ def table_grid(text: str) -> list[list[str]]:
 
 
 _VALUE = re.compile(r"[$€£¥%]|[$€£¥]?\(?[-−]?[\d,.]*\d\)?%?|[—–-]")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR_CELL = re.compile(r"(?:19|20)\d\d")
 
 
 def _values_only(header: list[str]) -> bool:
@@ -96,7 +96,7 @@ def _values_only(header: list[str]) -> bool:
     return (
         bool(numbers)
         and all(_VALUE.fullmatch(c) for c in cells)
-        and not all(_YEAR.fullmatch(c) for c in numbers)
+        and not all(_YEAR_CELL.fullmatch(c) for c in numbers)
     )
 
 

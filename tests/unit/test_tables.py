@@ -124,3 +124,13 @@ def test_a_number_read_under_another_year_of_the_table_is_removed():
     assert check_sentence("$3,172 [1]", q, row, "en").supported
     # no year asked: the column cannot be told, the number stands
     assert check_sentence("$3,844 [1]", "What was net income?", row, "en").supported
+
+
+def test_a_sentence_with_a_year_gets_the_when_question_s_credit_whatever_its_century():
+    # reading tables must not change how sentences score: a first header of years is told by
+    # its own pattern, not by the evidence score's (which a shadowed name once replaced)
+    from ragchat.evidence import answer_type_bonus
+
+    assert answer_type_bonus("When did the Normans conquer England?", "In 1066, they did.") == 0.1
+    assert answer_type_bonus("这个天后庙建于哪一年？", "天后庙建于乾隆十八年（1753年）。") == 0.1
+    assert answer_type_bonus("When was it built?", "It was built by pirates.") == 0.0
