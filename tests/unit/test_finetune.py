@@ -385,17 +385,3 @@ def test_validation_documents_take_a_bounded_share_of_the_questions(chat):
 
     assert in_val(1000, 24) > 5 and in_val(5, 24) == 5  # the rest of the budget trains
     assert in_val(5, 200) > 5, "questions the training documents cannot use are kept"
-
-
-def test_a_larger_labelled_sample_keeps_the_smaller_one_as_its_start(tmp_path):
-    from finetune.evaluate import sample_questions
-
-    rows = [{"question": f"a{i}", "kind": "answerable"} for i in range(30)]
-    rows += [{"question": f"o{i}", "kind": "out_of_domain"} for i in range(25)]
-    path = tmp_path / "q.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    small = sample_questions(path, {"answerable": 6, "unanswerable": 4, "out_of_domain": 5})
-    every = sample_questions(path, {"answerable": 6, "unanswerable": 4, "out_of_domain": 999})
-    ood = [q["question"] for q in every if q["kind"] == "out_of_domain"]
-    assert sorted(ood) == sorted(f"o{i}" for i in range(25))  # all of them, once each
-    assert every[: len(small)] == small  # same answerable questions, same first five off-topic
