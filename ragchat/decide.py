@@ -69,11 +69,11 @@ def decide(
     if not evidence:
         return Decision("", refused=True)
     model_refused = bool(draft.strip()) and is_refusal(draft)
+    asked = asked_part(question)  # a joined follow-up's own words say what kind of answer
     checks: tuple[SentenceCheck, ...] = ()
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
-        asked = asked_part(question)
         if verified.text and sure and fits_question(verified.text, asked, lang):
             if _from_the_best(verified.cited, evidence):
                 text = whole_phrase(verified.text, evidence, lang, question)
@@ -85,21 +85,20 @@ def decide(
     best = evidence[0]
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)
     chosen = pointed_at(draft, evidence) or best
-    if best.score >= needed and (chosen := _quotable(chosen, question, evidence, needed, lang)):
+    if best.score >= needed and (chosen := _quotable(chosen, asked, evidence, needed, lang)):
         shown = replace(chosen, text=focus_row(chosen.text, question))  # a row: the asked cells
         return Decision(extractive_answer([shown], lang), False, True, (chosen.n,), checks)
     return Decision("", refused=True, checks=checks)
 
 
 def _quotable(
-    chosen: Evidence, question: str, evidence: Sequence[Evidence], needed: float, lang: str
+    chosen: Evidence, asked: str, evidence: Sequence[Evidence], needed: float, lang: str
 ) -> Evidence | None:
     """The sentence to quote: `chosen` if it holds the kind of thing the question asks for (a
     time for "when", a number for "how many"), else the best-scored one that does, scored within
     TYPED_MARGIN of it; None if none does — a sentence with no time in it cannot say when, and
     the user is better told so. No cmrc-zh question's quote changes (Chinese numerals stand in
     many names, so the check rarely bites there)."""
-    asked = asked_part(question)
     if states_what_is_asked(chosen.text, asked, lang):
         return chosen
     floor = max(needed, chosen.score - TYPED_MARGIN)
