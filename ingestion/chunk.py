@@ -28,8 +28,9 @@ MAX_PREFIX_TOKENS = 48  # the heading path never takes more than this share of a
 MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
 # bump when the same settings would chunk (or parse) a file differently (4: two columns of
-# prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word)
-CHUNKER_VERSION = 4
+# prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word;
+# 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount)
+CHUNKER_VERSION = 5
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

@@ -6,6 +6,10 @@ headings ("Three Months Ended" over "June 25, / 2022") sit as loose text above t
 answers no question about a quarter. `header_above` takes the stacked lines just above such a
 grid, gives each column the text over it (a heading spanning two columns goes to both), and
 returns the header row plus any section labels between header and grid ("Net sales:").
+
+A statement often continues in a second grid right below the first, after a section label
+("Gross margin percentage:" under the gross margin amounts), with no headings of its own:
+`continued_header` gives it the headings of the table above, each column the one over it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from ingestion.layout import BBox, Line
 _DIGIT = re.compile(r"\d")
 MAX_REACH = 80.0  # points above the grid searched for header lines
 MAX_CELL_CHARS = 40  # a longer line is prose (a caption, "(In millions, except ...)")
+MAX_GAP = 30.0  # points between a table and a grid below it that continues it
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,63 @@ class Header:
     rows: list[list[str]]  # the header row, then section-label rows, to put before the grid rows
     line_ids: set[int]  # ids of the page lines now part of the table
     top: float  # the table's new top edge
+
+
+@dataclass(frozen=True)
+class Above:
+    """A table already read on the page, as a grid below it may continue it."""
+
+    header: list[str]  # its header row, one heading per column
+    cols: list[tuple[float, float]]  # the x-range of each of its columns
+    bottom: float
+
+
+def continued_header(
+    above: Above | None,
+    lines: list[Line],
+    bbox: BBox,
+    cols: list[tuple[float, float]],
+    cells: list[list[str]],
+) -> Header | None:
+    """The headings of the table just above, for a grid whose first row is data and that
+    continues it: at most MAX_GAP below it, with only short section labels between (they become
+    the grid's first rows), and each of its columns of data under a different column of that
+    table (the one it overlaps most). None otherwise."""
+    if above is None or not needs_header(cells) or not -2 <= bbox[1] - above.bottom <= MAX_GAP:
+        return None
+    between = [
+        ln
+        for ln in lines
+        if above.bottom - 1 <= (ln.bbox[1] + ln.bbox[3]) / 2 <= bbox[1] + 1
+        and bbox[0] - 5 <= ln.bbox[0] <= bbox[2]
+    ]
+    if any(len(ln.text) > MAX_CELL_CHARS or _DIGIT.search(ln.text) for ln in between):
+        return None
+    data_cols = [j for j in range(1, len(cols)) if any(j < len(r) and r[j] for r in cells)]
+    under = [_most_under(cols[j], above.cols) for j in data_cols]
+    if not data_cols or 0 in under or None in under or len(set(under)) < len(under):
+        return None
+    header = [above.header[0]] + [""] * (len(cols) - 1)
+    for j, k in zip(data_cols, under, strict=True):
+        header[j] = above.header[k]  # type: ignore[index]
+    labels = [
+        [ln.text] + [""] * (len(cols) - 1) for ln in sorted(between, key=lambda ln: ln.bbox[1])
+    ]
+    return Header([header, *labels], {id(ln) for ln in between}, above.bottom)
+
+
+def heads_its_columns(cells: list[list[str]]) -> bool:
+    """Does the table's first row name its columns (headings, not amounts or an empty row)?"""
+    values = [c for c in cells[0][1:] if c] if cells else []
+    amounts = sum(1 for v in values if _AMOUNT.match(v) and not _YEAR.match(v))
+    return bool(values) and amounts * 2 <= len(values)
+
+
+def _most_under(col: tuple[float, float], cols: list[tuple[float, float]]) -> int | None:
+    """The column of `cols` that `col` overlaps most, or None where it overlaps none."""
+    overlaps = [min(col[1], b) - max(col[0], a) for a, b in cols]
+    best = max(range(len(cols)), key=lambda k: overlaps[k])
+    return best if overlaps[best] > 0 else None
 
 
 def columns(grid: list[list[BBox | None]]) -> list[tuple[float, float]]:

@@ -11,7 +11,13 @@ from bisect import bisect_left, bisect_right
 from typing import Any
 
 from ingestion.layout import BBox, Line, Region, join_lines
-from ingestion.table_header import columns, header_above
+from ingestion.table_header import (
+    Above,
+    columns,
+    continued_header,
+    header_above,
+    heads_its_columns,
+)
 
 _NUMERIC = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a CJK character too)
@@ -180,20 +186,29 @@ def ruled_tables(page: Any, lines: list[Line]) -> tuple[list[Region], set[int]]:
     centres = [(w[1] + w[3]) / 2 for w in words]
     tables: list[Region] = []
     used: set[int] = set()
-    for tab in found:
+    above: Above | None = None  # the table just read, which a grid below may continue
+    for tab in sorted(found, key=lambda t: t.bbox[1]):
         try:
-            cells = _grid_text([[c for c in row.cells] for row in tab.rows], words, centres)
+            grid = [list(row.cells) for row in tab.rows]
+            cells = _grid_text(grid, words, centres)
             bbox = tuple(tab.bbox)
+            cols = columns(grid)
         except Exception:
             continue
         filled = [r for r in cells if sum(1 for c in r if c) >= 2]
         if len(filled) < 2:
             continue
-        head = header_above(lines, bbox, columns([list(r.cells) for r in tab.rows]), cells)
+        head = continued_header(above, lines, bbox, cols, cells) or header_above(  # type: ignore
+            lines,
+            bbox,
+            cols,
+            cells,  # type: ignore[arg-type]
+        )
         if head is not None:
             cells = head.rows + cells
             bbox = (bbox[0], head.top, bbox[2], bbox[3])
             used |= head.line_ids
+        above = Above(cells[0], cols, bbox[3]) if heads_its_columns(cells) else None  # type: ignore
         md = table_markdown(cells)  # type: ignore[arg-type]
         if md:
             tables.append(Region("table", md, bbox, n_lines=len(cells)))  # type: ignore[arg-type]
@@ -234,7 +249,8 @@ _CURRENCY = {"$", "€", "£", "¥", "US$"}
 def align_row(texts: list[str | None]) -> list[str]:
     """Financial tables: an amount in a cell spanning several columns goes to the last one
     (amounts are right-aligned), and a lone currency sign joins the amount after it, so the
-    numbers of one column line up whether or not a row shows the "$"."""
+    numbers of one column line up whether or not a row shows the "$"; a lone "%" joins the
+    amount before it."""
     cells = [t or "" for t in texts]
     for i, text in enumerate(texts):
         if text and _AMOUNT.match(text):
@@ -243,6 +259,11 @@ def align_row(texts: list[str | None]) -> list[str]:
                 j += 1
             if j > i:
                 cells[i], cells[j] = "", text
+    for i, text in enumerate(cells):
+        if text == "%":  # a lone "%" belongs to the amount before it ("34.5 | %" -> "34.5%")
+            before = next((j for j in range(i - 1, -1, -1) if cells[j]), None)
+            if before is not None and _AMOUNT.match(cells[before]) and "%" not in cells[before]:
+                cells[before], cells[i] = f"{cells[before]}%", ""
     for i, text in enumerate(cells):
         if text in _CURRENCY:
             nxt = next((j for j in range(i + 1, len(cells)) if cells[j]), None)

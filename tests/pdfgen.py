@@ -199,7 +199,7 @@ def multi_page(path: Path, pages: list[list[tuple[str, float]]], *, footer: bool
     return path
 
 
-def statement_table(path: Path) -> Path:
+def statement_table(path: Path, notes_y: float = 290) -> Path:
     """A financial statement as filings draw it: the grid holds only the rows of numbers; the
     column headings ("Three Months Ended" over "June 25," over "2022") and a section label sit
     as loose text above it, under a caption line."""
@@ -228,7 +228,28 @@ def statement_table(path: Path) -> Path:
         widths=(150, 90, 90, 90, 90),
         row_height=20,
     )
-    p.insert_textbox(pymupdf.Rect(40, 290, 550, 330), "See accompanying notes.", fontsize=10)
+    p.insert_textbox(
+        pymupdf.Rect(40, notes_y, 550, notes_y + 40), "See accompanying notes.", fontsize=10
+    )
     doc.save(path, no_new_id=True)
     doc.close()
     return path
+
+
+def statement_continued(path: Path, gap: float = 12) -> Path:
+    """`statement_table`'s page with a second grid `gap` points below the first, after a
+    section label ("Gross margin percentage:"), with no headings of its own and each "%" in a
+    narrow cell of its own, as the Apple 10-Q's gross margin table is drawn."""
+    statement_table(path, notes_y=400)
+    doc = pymupdf.open(path)
+    p = doc[0]
+    p.insert_text((40, 250 + gap + 8), "Gross margin percentage:", fontsize=9)
+    rows = [("Products", "34.5", "%", "36.0", "%", "36.8", "%", "35.7", "%")]
+    rows.append(
+        ("Total gross margin percentage", "43.3", "%", "43.3", "%", "43.6", "%", "41.7", "%")
+    )
+    draw_ruled_table(p, rows, x=40, y=262 + gap, widths=(150,) + (70, 20) * 4, row_height=20)
+    out = path.with_name(path.stem + "-continued.pdf")
+    doc.save(out)
+    doc.close()
+    return out

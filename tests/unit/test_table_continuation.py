@@ -1,0 +1,51 @@
+"""A statement continued in a second grid below the first gets the first one's headings."""
+
+from __future__ import annotations
+
+from ingestion.parse import parse_pdf
+from ingestion.tables import align_row
+from ragchat.settings import Settings
+from tests import pdfgen
+
+S = Settings()
+HEADINGS = (
+    "|  | Three Months Ended June 25, 2022 | Three Months Ended June 26, 2021"
+    " | Nine Months Ended June 25, 2022 | Nine Months Ended June 26, 2021 |"
+)
+
+
+def _tables(pdf):
+    return [b.text for b in parse_pdf(pdf, S).pages[0].blocks if b.kind == "table"]
+
+
+def test_a_grid_continuing_the_table_above_gets_its_headings_and_section_label(tmp_path):
+    first, second = _tables(pdfgen.statement_continued(tmp_path / "statement.pdf"))
+    assert first.split("\n")[0] == HEADINGS
+    rows = second.split("\n")
+    assert rows[0] == HEADINGS, "the continuation has the headings of the table above"
+    assert rows[2] == "| Gross margin percentage: |  |  |  |  |"
+    assert rows[4] == "| Total gross margin percentage | 43.3% | 43.3% | 43.6% | 41.7% |"
+    from ragchat.evidence import table_rows
+
+    assert (
+        "Total gross margin percentage; Three Months Ended June 25, 2022: 43.3%"
+        in (table_rows(second)[-1])
+    )
+
+
+def test_a_grid_far_below_another_table_is_not_taken_for_its_continuation(tmp_path):
+    _, second = _tables(pdfgen.statement_continued(tmp_path / "statement.pdf", gap=60))
+    assert "Three Months Ended" not in second
+    assert second.split("\n")[0] == "| Products | 34.5% | 36.0% | 36.8% | 35.7% |"
+
+
+def test_a_lone_percent_sign_joins_the_amount_before_it():
+    assert align_row(["Products", "34.5", "%", "36.0", "%"]) == [
+        "Products",
+        "34.5%",
+        "",
+        "36.0%",
+        "",
+    ]
+    assert align_row(["Change", "(104)", "%"]) == ["Change", "(104)%", ""]
+    assert align_row(["Note", "see", "%"]) == ["Note", "see", "%"], "only an amount takes it"
