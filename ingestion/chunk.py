@@ -29,7 +29,8 @@ MAX_CONTEXT_TOKENS = 32  # nor the document context line
 BLOCK_SEP = "\n\n"
 # bump when the same settings would chunk (or parse) a file differently (4: two columns of
 # prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word;
-# 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount)
+# 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount,
+# tables of aligned text are read by column and take the headings stacked above them)
 CHUNKER_VERSION = 5
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")

@@ -27,7 +27,8 @@ from ingestion.layout import (
     reading_order,
 )
 from ingestion.ocr import ocr_available, ocr_page_regions
-from ingestion.tables import find_text_tables, ruled_tables
+from ingestion.tables import ruled_tables
+from ingestion.text_tables import find_text_tables
 from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
 from ragchat.settings import Settings
 from ragchat.types import Block, Document, Page

@@ -1,7 +1,5 @@
-"""Tables on a PDF page, as markdown regions: aligned text (most filings draw no grid) and ruled
-grids found by PyMuPDF's `find_tables`, with amounts lined up under their columns.
-
-Works on the plain records of ingestion/layout.py; only `ruled_tables` touches a PyMuPDF page.
+"""Tables on a PDF page drawn with rules, found by PyMuPDF's `find_tables`, as markdown regions
+with amounts lined up under their columns (tables of aligned text: ingestion/text_tables.py).
 """
 
 from __future__ import annotations
@@ -18,104 +16,6 @@ from ingestion.table_header import (
     header_above,
     heads_its_columns,
 )
-
-_NUMERIC = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a CJK character too)
-_PROSE_WIDTH = 0.3  # of the page: a cell this wide is a line of prose, not a table cell
-
-
-# ---------------------------------------------------------------- tables from aligned text
-def _rows(lines: list[Line]) -> list[list[Line]]:
-    """Group lines whose vertical centres align into rows, top to bottom."""
-    rows: list[list[Line]] = []
-    for line in sorted(lines, key=lambda ln: ((ln.bbox[1] + ln.bbox[3]) / 2, ln.bbox[0])):
-        cy = (line.bbox[1] + line.bbox[3]) / 2
-        if rows:
-            last = rows[-1][0]
-            lcy = (last.bbox[1] + last.bbox[3]) / 2
-            if abs(cy - lcy) <= max(2.0, 0.35 * (last.bbox[3] - last.bbox[1])):
-                rows[-1].append(line)
-                continue
-        rows.append([line])
-    return rows
-
-
-def _row_cells(row: list[Line]) -> list[tuple[float, float, str]]:
-    return sorted((c for ln in row for c in ln.cells), key=lambda c: c[0])
-
-
-def _tabular(cells: list[tuple[float, float, str]], page_width: float) -> bool:
-    """Several cells, mostly short in characters and narrow on the page (two columns of prose
-    are two wide cells per row), at least one numeric or three or more cells."""
-    if len(cells) < 2:
-        return False
-    lengths = sorted(len(c[2]) for c in cells)
-    widths = sorted(c[1] - c[0] for c in cells)
-    short = (
-        lengths[(len(lengths) - 1) // 2] <= 30
-        and widths[(len(widths) - 1) // 2] <= 0.25 * page_width
-    )
-    numeric = sum(1 for c in cells if _NUMERIC.search(c[2])) >= 1
-    if len(cells) == 2 and max(widths) >= _PROSE_WIDTH * page_width:
-        # a full line of prose beside a short one: a table only when the short one is a number
-        # with no words ("Net income | 20,721", "31.1* | Certification of ..."); otherwise two
-        # columns of prose, where an article's title or a paragraph's last line stands beside
-        # a line of the other column ("2. 津蓟铁路 | ...")
-        narrow = min(cells, key=lambda c: c[1] - c[0])[2]
-        return not _LETTER.search(narrow) and bool(re.search(r"[\d—–-]", narrow))
-    return short and (numeric or len(cells) >= 3)
-
-
-def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region], set[int]]:
-    """Tables made of aligned text (most filings draw no grid): runs of >= 3 rows with several
-    short cells, at least one numeric. Returns the tables and the ids of the lines they use."""
-    rows = _rows(lines)
-    tables: list[Region] = []
-    used: set[int] = set()
-    i = 0
-    while i < len(rows):
-        if not _tabular(_row_cells(rows[i]), page_width):
-            i += 1
-            continue
-        j = i
-        run = []
-        # a table may contain label-only rows ("Operating expenses:") between tabular rows
-        while j < len(rows):
-            cells = _row_cells(rows[j])
-            if _tabular(cells, page_width) or (
-                len(cells) == 1
-                and len(cells[0][2]) <= 60
-                and j + 1 < len(rows)
-                and _tabular(_row_cells(rows[j + 1]), page_width)
-                and run
-            ):
-                run.append(rows[j])
-            else:
-                break
-            j += 1
-        if sum(1 for r in run if len(_row_cells(r)) > 1) >= 3:
-            tables.append(_table_region(run))
-            used.update(id(ln) for r in run for ln in r)
-        i = max(j, i + 1)
-    return tables, used
-
-
-def _table_region(rows: list[list[Line]]) -> Region:
-    width = max(len(_row_cells(r)) for r in rows)
-    md_rows = []
-    for r in rows:
-        cells = [c[2].replace("|", "\\|") for c in _row_cells(r)]
-        cells += [""] * (width - len(cells))
-        md_rows.append("| " + " | ".join(cells) + " |")
-    md = "\n".join([md_rows[0], "|" + "---|" * width, *md_rows[1:]])
-    boxes = [ln.bbox for r in rows for ln in r]
-    bbox = (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-    return Region("table", md, bbox, n_lines=len(rows))
 
 
 def table_markdown(cells: list[list[str | None]]) -> str:

@@ -302,7 +302,7 @@ def test_two_columns_of_articles_beside_each_other_are_prose_not_a_table():
     # an encyclopedia page (baike_01.pdf of the cmrc-zh set): two columns of prose where a short
     # line of one column (an article's numbered title, a paragraph's last line) often stands
     # beside a full line of the other, so the rows look like "short | long" table rows
-    from ingestion.tables import find_text_tables
+    from ingestion.text_tables import find_text_tables
 
     rows = [
         ((62, 109, "#FFE4E1;"), (320, 530, "疾，视力不佳，后来越来越重，不堪朝觐。永嘉")),
@@ -316,7 +316,7 @@ def test_two_columns_of_articles_beside_each_other_are_prose_not_a_table():
 
 
 def test_a_label_and_amount_table_is_still_a_table():
-    from ingestion.tables import find_text_tables
+    from ingestion.text_tables import find_text_tables
 
     rows = [
         ("Cash, cash equivalents and restricted cash, beginning balances", "$ 35,929"),

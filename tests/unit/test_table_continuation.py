@@ -49,3 +49,22 @@ def test_a_lone_percent_sign_joins_the_amount_before_it():
     ]
     assert align_row(["Change", "(104)", "%"]) == ["Change", "(104)%", ""]
     assert align_row(["Note", "see", "%"]) == ["Note", "see", "%"], "only an amount takes it"
+
+
+def test_a_text_table_s_amounts_stand_under_the_headings_stacked_above_them(tmp_path):
+    (table,) = _tables(pdfgen.text_statement(tmp_path / "cash.pdf"))
+    rows = table.split("\n")
+    assert rows[0] == "|  | Nine Months Ended June 25, 2022 | Nine Months Ended June 26, 2021 |"
+    assert rows[2] == "| Cash and cash equivalents, beginning balances | $35,929 | $39,789 |"
+    assert rows[4] == "| Net income | 79,082 | 74,129 |"
+    assert rows[6] == "| Depreciation and amortization | 8,239 | 8,295 |", (
+        "a long section label ending in ':' keeps the statement in one table"
+    )
+
+
+def test_a_sentence_introducing_what_follows_is_not_taken_into_a_text_table(tmp_path):
+    note = "Other information about the amounts recognized in our statements is as follows:"
+    doc = parse_pdf(pdfgen.text_statement(tmp_path / "cash.pdf", note=note), S)
+    (table,) = [b.text for b in doc.pages[0].blocks if b.kind == "table"]
+    assert note not in table
+    assert table.endswith("| Net income | 79,082 | 74,129 |"), "the table ends before the note"
