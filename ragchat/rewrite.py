@@ -21,6 +21,9 @@ _EN_PRONOUN = re.compile(
     r"\b(it|its|they|them|their|this|these|those|he|she|his|him|her|there|the same)\b",
     re.IGNORECASE,
 )
+# "that" closing a short question points back ("Which battle was that?"); elsewhere it is as
+# often a relative pronoun ("the company that makes ...")
+_EN_THAT_END = re.compile(r"\bthat\s*\??\s*$", re.IGNORECASE)
 _ZH_START = re.compile(r"^\s*(那|那么|还有|另外|而|并且|以及|同样)")
 _ZH_PRONOUN = re.compile(
     r"(它们?|他们?|她们?|这个|那个|这些|那些|其中|此事|该(?:公司|人|书|作品|地|国|城|事))"
@@ -49,17 +52,19 @@ def is_followup(question: str) -> bool:
     words = q.split()
     if len(words) > 7:
         return False
-    if _EN_PRONOUN.search(q) and not _PROPER.search(q.rstrip("?")):
+    if (_EN_PRONOUN.search(q) or _EN_THAT_END.search(q)) and not _PROPER.search(q.rstrip("?")):
         return True
     capitalised = re.search(r"(?<!^)\b[A-Z][a-z]+", q)
     return len(words) <= 3 and not _WH_OR_AUX.search(q) and not capitalised
 
 
 def rewrite_followup(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """A standalone version of `question` given earlier (question, answer) turns."""
+    """A standalone version of `question` given earlier (question, answer) turns. The previous
+    question is itself made standalone first, so a chain of follow-ups keeps the topic ("Who
+    conquered England in 1066?", "Which battle was that?", "Who did he kill there?")."""
     if not history or not is_followup(question):
         return question
-    previous = history[-1][0].strip()
+    previous = rewrite_followup(history[-1][0], history[:-1]).strip()
     q = question.strip()
     if not q.isascii():
         return f"{previous} {q}"

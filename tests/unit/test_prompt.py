@@ -58,6 +58,18 @@ def test_followup_rewriting():
     )
 
 
+def test_a_chain_of_follow_ups_keeps_the_topic_of_the_first_question():
+    history = [
+        ("Who conquered England in 1066?", "Duke William II of Normandy [1]"),
+        ("Which battle was that?", "the Battle of Hastings [1]"),
+    ]
+    assert is_followup("Which battle was that?"), "a closing 'that' points back"
+    assert not is_followup("Which company makes the chips that Apple uses?")
+    standalone = rewrite_followup("Who did he kill there?", history)
+    assert standalone.startswith("Who conquered England in 1066 — Which battle was that")
+    assert standalone.endswith("Who did he kill there?")
+
+
 def test_threshold_choice_separates_scores():
     res = choose_threshold([0.6, 0.7, 0.8, 0.9], [0.1, 0.2, 0.3, 0.65])
     assert 0.3 < res["threshold"] <= 0.6
