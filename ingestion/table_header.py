@@ -63,7 +63,7 @@ def continued_header(
     if any(len(ln.text) > MAX_CELL_CHARS or _DIGIT.search(ln.text) for ln in between):
         return None
     data_cols = [j for j in range(1, len(cols)) if any(j < len(r) and r[j] for r in cells)]
-    under = [_most_under(cols[j], above.cols) for j in data_cols]
+    under = [most_under(cols[j], above.cols) for j in data_cols]
     if not data_cols or 0 in under or None in under or len(set(under)) < len(under):
         return None
     header = [above.header[0]] + [""] * (len(cols) - 1)
@@ -82,7 +82,7 @@ def heads_its_columns(cells: list[list[str]]) -> bool:
     return bool(values) and amounts * 2 <= len(values)
 
 
-def _most_under(col: tuple[float, float], cols: list[tuple[float, float]]) -> int | None:
+def most_under(col: tuple[float, float], cols: list[tuple[float, float]]) -> int | None:
     """The column of `cols` that `col` overlaps most, or None where it overlaps none."""
     overlaps = [min(col[1], b) - max(col[0], a) for a, b in cols]
     best = max(range(len(cols)), key=lambda k: overlaps[k])

@@ -13,14 +13,12 @@ from __future__ import annotations
 import re
 
 from ingestion.layout import Line, Region
-from ingestion.table_header import header_above
+from ingestion.table_header import _YEAR, header_above, most_under
+from ingestion.tables import _AMOUNT, _CURRENCY
 
 _NUMERIC = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a CJK character too)
 _PROSE_WIDTH = 0.3  # of the page: a cell this wide is a line of prose, not a table cell
-_AMOUNT = re.compile(r"^[-(]?[$€£¥]?\s*[\d.,]+%?\)?$|^[—–-]$")
-_CURRENCY = {"$", "€", "£", "¥", "US$"}
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 Cell = tuple[float, float, str]  # x0, x1, text
 
@@ -178,9 +176,9 @@ def _columned(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[float
 
 
 def _best_column(x0: float, x1: float, cols: list[tuple[float, float]]) -> int:
-    overlaps = [min(x1, b) - max(x0, a) for a, b in cols]
-    best = max(range(len(cols)), key=lambda j: overlaps[j])
-    if overlaps[best] > 0:
+    """The column the cell overlaps most, else the one whose centre is nearest."""
+    best = most_under((x0, x1), cols)
+    if best is not None:
         return best
     centre = (x0 + x1) / 2
     return min(range(len(cols)), key=lambda j: abs((cols[j][0] + cols[j][1]) / 2 - centre))
