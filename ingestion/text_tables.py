@@ -123,6 +123,8 @@ def _table_region(rows: list[list[Line]], lines: list[Line]) -> tuple[Region, se
     )
     taken: set[int] = set()
     head = header_above(lines, bbox, cols, grid[k:]) if len(cols) > 1 else None
+    if head is not None and not {id(ln) for r in rows[:k] for ln in r} <= head.line_ids:
+        head = None  # it stopped below headings the run holds: keep those as they are
     if head is not None:  # stacked headings, spans and all ("Nine Months Ended" over two)
         grid = [r + [""] * (len(cols) - len(r)) for r in head.rows] + grid[k:]
         bbox, taken = (bbox[0], head.top, bbox[2], bbox[3]), head.line_ids

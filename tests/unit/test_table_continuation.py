@@ -68,3 +68,26 @@ def test_a_sentence_introducing_what_follows_is_not_taken_into_a_text_table(tmp_
     (table,) = [b.text for b in doc.pages[0].blocks if b.kind == "table"]
     assert note not in table
     assert table.endswith("| Net income | 79,082 | 74,129 |"), "the table ends before the note"
+
+
+def test_a_long_heading_the_run_holds_is_kept_when_the_headings_above_stop_below_it(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    p = doc.new_page(width=pdfgen.W, height=pdfgen.H)
+    long = "Quarter ended June 25, 2022 (in millions, unaudited)"  # prose to `header_above`
+    p.insert_text((262, 100), long, fontsize=6)
+    p.insert_text((430, 100), "Prior 2021", fontsize=9)
+    p.insert_text((350, 111), "2022", fontsize=9)
+    p.insert_text((450, 111), "2021", fontsize=9)
+    rows = [("Revenue", "100", "90"), ("Costs", "60", "50"), ("Profit", "40", "40")]
+    for i, (label, a, b) in enumerate(rows):
+        y = 125 + 12 * i
+        p.insert_text((40, y), label, fontsize=9)
+        p.insert_text((370 - pymupdf.get_text_length(a, fontsize=9), y), a, fontsize=9)
+        p.insert_text((470 - pymupdf.get_text_length(b, fontsize=9), y), b, fontsize=9)
+    doc.save(tmp_path / "long.pdf")
+    blocks = parse_pdf(tmp_path / "long.pdf", S).pages[0].blocks
+    assert long in "\n".join(b.text for b in blocks), "no line of the page is lost"
+    (table,) = [b.text for b in blocks if b.kind == "table"]
+    assert "| Revenue | 100 | 90 |" in table
