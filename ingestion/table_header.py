@@ -76,7 +76,8 @@ def continued_header(
 
 
 def heads_its_columns(cells: list[list[str]]) -> bool:
-    """Does the table's first row name its columns (headings, not amounts or an empty row)?"""
+    """Does the table's first row name its columns (headings, not amounts or an empty row)?
+    Unlike `needs_header`, a heading holding a date ("June 25, 2022") counts as a heading."""
     values = [c for c in cells[0][1:] if c] if cells else []
     amounts = sum(1 for v in values if _AMOUNT.match(v) and not _YEAR.match(v))
     return bool(values) and amounts * 2 <= len(values)

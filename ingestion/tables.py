@@ -98,12 +98,8 @@ def ruled_tables(page: Any, lines: list[Line]) -> tuple[list[Region], set[int]]:
         filled = [r for r in cells if sum(1 for c in r if c) >= 2]
         if len(filled) < 2:
             continue
-        head = continued_header(above, lines, bbox, cols, cells) or header_above(  # type: ignore
-            lines,
-            bbox,
-            cols,
-            cells,  # type: ignore[arg-type]
-        )
+        head = continued_header(above, lines, bbox, cols, cells)  # type: ignore[arg-type]
+        head = head or header_above(lines, bbox, cols, cells)  # type: ignore[arg-type]
         if head is not None:
             cells = head.rows + cells
             bbox = (bbox[0], head.top, bbox[2], bbox[3])
