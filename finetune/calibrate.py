@@ -10,12 +10,20 @@ unanswerable questions that threshold refuses is reported with it.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ragchat.prompt import REFUSAL_MARKER
 
 MAX_WRONG_REFUSALS = 0.08  # below the product's 0.10 budget: real questions are harder
+TARGET_REFUSED = 0.60  # of the unanswerable validation questions (the product's goal)
+# Why the highest such threshold, not the lowest: on squad-en, generated validation questions are
+# easier than people's — the marker probability of the human answerable questions (not quoted
+# anyway, evidence < 0.65) reached 0.81-0.88 where the generated ones stayed under 0.79, and
+# the threshold at the lowest point (0.68) refused 4 of 60 of them.
 MAX_EXAMPLES = 60  # per group: enough for the 8 % quantile (4 of 60), at a bounded cost
 ANSWERABLE = ("grounded", "followup")
 UNANSWERABLE = ("no_oracle", "swapped", "out_of_domain")
@@ -44,14 +52,21 @@ def choose_threshold(
     answerable: Sequence[float],
     unanswerable: Sequence[float],
     max_wrong: float = MAX_WRONG_REFUSALS,
+    target: float = TARGET_REFUSED,
 ) -> float:
-    """The lowest threshold that refuses at most `max_wrong` of the answerable questions."""
+    """The highest threshold that refuses `target` of the unanswerable questions, if it refuses
+    at most `max_wrong` of the answerable ones; else the lowest that keeps to `max_wrong`."""
     if not answerable:
         return 0.5
     ranked = sorted(answerable, reverse=True)
     allowed = int(max_wrong * len(ranked))  # how many answerable ones may sit at or above it
     above = ranked[allowed] if allowed < len(ranked) else 0.0
-    return min(0.99, max(0.02, above + 1e-4))
+    lowest = min(0.99, max(0.02, above + 1e-4))
+    needed = math.ceil(target * len(unanswerable) - 1e-9)
+    if needed < 1:
+        return lowest
+    highest = min(0.99, sorted(unanswerable, reverse=True)[needed - 1] - 1e-4)
+    return highest if highest >= lowest else lowest
 
 
 def calibration_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,7 +93,41 @@ def calibrate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[st
     return {
         "threshold": round(t, 4),
         "max_wrong_refusals": MAX_WRONG_REFUSALS,
+        "target_refused": TARGET_REFUSED,
         "val_answerable_wrongly_refused": share(probs["answerable"]),
         "val_unanswerable_refused": share(probs["unanswerable"]),
         "n": {k: len(v) for k, v in probs.items()},
+        "probabilities": {k: sorted(round(p, 4) for p in v) for k, v in probs.items()},
     }
+
+
+def recalibrate(settings: Any, adapter: Path) -> dict[str, Any]:
+    """Calibrate a trained adapter again on its validation split (after the rule here changed,
+    or to audit it) and store the new threshold in its training card; returns the calibration
+    and the threshold it replaced."""
+    from finetune.data import load_split
+    from ragchat.errors import AdapterError
+    from ragchat.generation import load_generator, unload_generator
+    from ragchat.kb.files import atomic_write_text
+
+    card_path = adapter / "training_card.json"
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        rows = load_split(Path(card["data"]), "val")
+    except (OSError, ValueError, KeyError) as exc:
+        raise AdapterError(
+            f"{adapter}: no training card with its validation data to calibrate on ({exc})"
+        ) from exc
+    generator = load_generator(settings, adapter)
+    model, tokenizer = getattr(generator, "model", None), getattr(generator, "tokenizer", None)
+    if model is None or tokenizer is None or isinstance(model, str):
+        raise AdapterError(f"{adapter}: only a local transformers model can be calibrated")
+    try:
+        calibration = calibrate(model, tokenizer, rows)
+    finally:
+        unload_generator(settings, adapter)
+    previous = card.get("refusal_threshold")
+    card["refusal_threshold"] = calibration["threshold"]
+    card["calibration"] = calibration
+    atomic_write_text(card_path, json.dumps(card, indent=2))
+    return {**calibration, "previous_threshold": previous}

@@ -181,6 +181,32 @@ def evaluate(
     _evaluate(opts, adapter, questions, n, out)
 
 
+@main.command(short_help="Choose the adapter's refusal threshold again.")
+@kb_option
+@click.option(
+    "--adapter",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Adapter directory (default: the KB's adapter).",
+)
+@common_options
+def calibrate(adapter: Path | None, **opts: Any) -> None:
+    """Measure the refusal marker on the adapter's validation examples and store the threshold
+    the present rule chooses in its training card (no retraining)."""
+    from finetune.calibrate import recalibrate
+
+    settings = settings_from(opts)
+    with fail_cleanly():
+        require_kb(settings, opts["kb"])
+        adapter = adapter or _kb_adapter(settings, opts["kb"])
+        result = recalibrate(settings, adapter)
+    click.echo(
+        f"refusal threshold {result['previous_threshold']} -> {result['threshold']} (validation: answerable wrongly"
+        f" refused {result['val_answerable_wrongly_refused']}, unanswerable refused"
+        f" {result['val_unanswerable_refused']}; n={result['n']})"
+    )
+
+
 def _evaluate(
     opts: dict[str, Any],
     adapter: Path | None,

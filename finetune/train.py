@@ -124,6 +124,7 @@ def train(
     from safetensors.torch import load_file, save_file
 
     from ragchat.generation import base_model_identity, inference_dtype, load_causal_lm
+    from ragchat.kb.files import atomic_write_text
     from ragchat.runtime_env import map_large_blocks, release_freed_memory
 
     map_large_blocks()  # activations of changing shapes otherwise fragment the heap (+1.7 GB)
@@ -267,7 +268,7 @@ def train(
         "refusal_threshold": calibration["threshold"],
         "calibration": calibration,
     }
-    (out / "training_card.json").write_text(json.dumps(card, indent=2))
+    atomic_write_text(out / "training_card.json", json.dumps(card, indent=2))
     if ckpt.exists():  # finished: the checkpoint has served its purpose
         import shutil
 

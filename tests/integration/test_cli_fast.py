@@ -84,6 +84,7 @@ def test_help_is_complete_and_loads_no_model(which: str) -> None:
         ("ingest", ["stats", "--kb", "nope"]),
         ("ingest", ["remove", "x.pdf", "--kb", "nope"]),
         ("finetune", ["build-data", "--kb", "nope", "--out", "unused"]),
+        ("finetune", ["calibrate", "--kb", "nope"]),
     ],
 )
 def test_a_wrong_kb_is_one_line_naming_it_and_the_known_ones(

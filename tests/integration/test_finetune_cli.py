@@ -56,6 +56,13 @@ def test_finetune_run_makes_the_kb_default_adapter_that_ask_loads(tmp_path, monk
     answer = json.loads(asked.stdout)
     assert set(answer) >= {"answer", "refused", "citations", "timings"}
 
+    # the threshold chosen again on the validation split, stored in the card
+    recalibrated = runner.invoke(finetune_main, ["calibrate", "--kb", "ft"])
+    assert recalibrated.exit_code == 0, recalibrated.output
+    assert "refusal threshold" in recalibrated.output
+    card = json.loads((adapter / "training_card.json").read_text())
+    assert card["calibration"]["probabilities"]["answerable"], "the card keeps what it measured"
+
     # the label-free report: held-out generated questions, base vs adapter, JSON and chart
     monkeypatch.delenv("RAGCHAT_CONTEXT_TOKENS")
     report = runner.invoke(
