@@ -34,7 +34,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
     body = m["body"].strip().rstrip(" .。")
     cited = int(re.search(r"\d+", m["refs"])[0])  # type: ignore[index]
     source = next((e.text for e in evidence if e.n == cited), "")
-    span = _locate(body, source) or _snap(body, source)
+    span = _locate(body, source) or _snap(body, source) or _list_place(body, source)
     if span is None:
         return text
     start, end = span
@@ -101,6 +101,46 @@ def _snap(body: str, source: str) -> tuple[int, int] | None:
     if re.findall(r"\d+", source[start:end]) != re.findall(r"\d+", body):
         return None
     return start, end
+
+
+_LIST_SEP = re.compile(r"\s*(?:、|，|,|;|；|\band\b|\bor\b|和|及|与)\s*")
+_NOTE = r"(?:\s*[（(][^（）()]{1,16}[）)])"  # an item's note: "蛋黄（黄色）"
+_BETWEEN = re.compile(rf"{_NOTE}?\s*(?:、|，|,|;|；|\band\b|\bor\b|和|及|与)\s*")
+
+
+def _list_place(body: str, source: str) -> tuple[int, int] | None:
+    """Where a list the model wrote in its own words stands in its sentence: each item found in
+    order (or the longest part of it the sentence holds: "鸡蛋黄" finds "蛋黄"), with only
+    separators and the items' notes between them: "鸡蛋黄、柠檬、椰子、草莓" is shown as the
+    sentence's "蛋黄（黄色）、柠檬（绿色）、椰子、草莓（粉色）". None unless every item is placed."""
+    items = [i for i in _LIST_SEP.split(body) if i.strip()]
+    if len(items) < 2 or len(body) > 120:
+        return None
+    start = end = -1
+    for item in items:
+        at = _find_item(item.strip(), source, max(end, 0))
+        if at is None:
+            return None
+        if end >= 0 and not _BETWEEN.fullmatch(source[end : at[0]]):
+            return None
+        start, end = (at[0] if start < 0 else start), at[1]
+    if note := re.match(_NOTE, source[end:]):
+        end += note.end()
+    return start, end
+
+
+def _find_item(item: str, source: str, after: int) -> tuple[int, int] | None:
+    """The item, or its longest part of at least two characters (most of a word), in
+    source[after:]."""
+    for size in range(len(item), 1, -1):
+        if size < 0.6 * len(item):
+            break
+        for i in range(len(item) - size + 1):
+            part = item[i : i + size]
+            at = source.find(part, after)
+            if at >= 0 and not (at and _in_word(source, at - 1, at)):
+                return at, at + size
+    return None
 
 
 def _in_word(text: str, left: int, right: int) -> bool:

@@ -183,7 +183,14 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
             "银河的主要水量由白银乡河和鹿地塘河提供。",
             "白银乡河和鹿地塘河 [1]",
         ),
-        # a new clause after "和", a number cut short, a year without a date: left alone
+        (  # a list in the model's words is shown in the sentence's, notes and all
+            "鸡蛋黄、柠檬、椰子、草莓 [1]",
+            "长鼻王系列产品有蛋黄（黄色）、柠檬（绿色）、椰子、草莓（粉色）四种口味。",
+            "蛋黄（黄色）、柠檬（绿色）、椰子、草莓（粉色） [1]",
+        ),
+        # a list whose items the sentence does not hold together, a new clause after "和", a
+        # number cut short, a year without a date: left alone
+        ("苹果、香蕉 [1]", "苹果很甜，但是香蕉不甜。", "苹果、香蕉 [1]"),
         ("张三 [1]", "张三和她结婚了。", "张三 [1]"),
         ("65 [1]", "共有650头。", "65 [1]"),
         ("1959年 [1]", "最早出现在1959年的一篇文章中。", "1959年 [1]"),
