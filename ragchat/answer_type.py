@@ -3,8 +3,8 @@
 A small model that answers from the right sentence still often copies the wrong span of it (the
 right sentence, the wrong part). The evidence supports such a span, so the support check keeps
 it. This check catches only the clearest mismatches — a description for "Who ...?" (no name:
-a capital inside a hyphenated modifier, "the first FCC-licensed network", names nobody), a name
-for "How many ...?", no time at all for "When ...?", a noun phrase with no reason and no verb
+a capital inside a hyphenated modifier, "the first FCC-licensed network", names nobody) or for
+"What entity / Which country ...?", a name for "How many ...?", no time at all for "When ...?", a noun phrase with no reason and no verb
 in it for "Why ...?" ("the posted price of oil by 70%"), a bare date or amount for a Chinese
 question that asks where, who, why or which thing ("2012年" for "在哪里", "112.7公里" for
 "哪条铁路"), what a place is for where it is ("广州地铁五号线的车站" for "大沙地站在哪里") — and
@@ -84,6 +84,8 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_PERSON.search(question):  # a capital outside "FCC-licensed"-like modifiers
         if _WHO_IS_NAMED.match(question) and _only_names(body):
             return False  # "Who was Rollo?" asks what he was: "Danes" is someone else
+        return bool(_HAS_NAME.search(_HYPHENATED.sub(" ", body)))
+    if qk.OPENS_NAMED_KIND.search(question):  # "What entity ...?" is answered by a name too
         return bool(_HAS_NAME.search(_HYPHENATED.sub(" ", body)))
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
         return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))

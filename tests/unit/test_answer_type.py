@@ -41,6 +41,18 @@ from ragchat.types import Evidence
         ("Why was Merit formed?", "the Michigan Educational Research Information Triad [1]", False),
         ("Why did sales fall?", "demand fell sharply across every region [1]", True),
         ("Who founded Telnet?", "the first FCC-licensed public data network [1]", False),
+        (  # a kind of thing known by its name: a description does not name it
+            "What entity has taken the view that free trade is underpinned by the treaty?",
+            "the general aims of the treaty [1]",
+            False,
+        ),
+        (
+            "What entity has taken the view that free trade is underpinned by the treaty?",
+            "the Court of Justice [1]",
+            True,
+        ),
+        ("Which country did the Normans conquer in 1066?", "England [1]", True),
+        ("What kind of engines do cars have?", "four cylinder engines [1]", True),
         ("Who founded Telnet?", "ARPA IPTO director Larry Roberts [1]", True),
         ("Why could the forces not take part?", "it had started before their arrival [1]", True),
         # only the question's own words: no answer
