@@ -52,6 +52,9 @@ from ragchat.types import Evidence
             True,
         ),
         ("Which country did the Normans conquer in 1066?", "England [1]", True),
+        ("Who was Richard's fiancee?", "the person named by Richard [2]", False),  # nobody new
+        ("Who was Richard's fiancee?", "Berengaria [2]", True),
+        ("Who succeeded King Richard?", "King John [1]", True),
         ("What kind of engines do cars have?", "four cylinder engines [1]", True),
         ("Who founded Telnet?", "ARPA IPTO director Larry Roberts [1]", True),
         ("Why could the forces not take part?", "it had started before their arrival [1]", True),
