@@ -3,9 +3,13 @@
 At inference `ragchat.generation.RefusalGate` reads the probability of the refusal marker's first
 token at the first answer position: at or above the threshold the model refuses, below it the
 marker is banned and the model answers. Here that probability is measured on validation examples
-from documents the adapter never trained on, and the threshold is set so that answerable
-questions are wrongly refused at most MAX_WRONG_REFUSALS of the time; whatever share of the
-unanswerable questions that threshold refuses is reported with it.
+from documents the adapter never trained on. Of the thresholds that wrongly refuse at most
+MAX_WRONG_REFUSALS of the answerable questions, the threshold is the highest that still refuses
+TARGET_REFUSED of the unanswerable ones: a wrongly refused question costs the user a right
+answer, while an unanswerable one answered still goes through the evidence checks
+(`ragchat.decide`) and shows its citation. When none reaches the target, the lowest within the
+budget. The shares it gives, and every probability measured, are reported with it;
+`ragchat-finetune calibrate` chooses it again for a trained adapter (`recalibrate`).
 """
 
 from __future__ import annotations
