@@ -30,7 +30,7 @@ TARGET_REFUSED = 0.60  # of the unanswerable validation questions (the product's
 # the threshold at the lowest point (0.68) refused 4 of 60 of them.
 MAX_EXAMPLES = 60  # per group: enough for the 8 % quantile (4 of 60), at a bounded cost
 ANSWERABLE = ("grounded", "followup")
-UNANSWERABLE = ("no_oracle", "swapped", "out_of_domain")
+UNANSWERABLE = ("no_oracle", "swapped", "near_miss", "out_of_domain")
 
 
 def marker_probability(model: Any, tokenizer: Any, messages: list[dict[str, str]]) -> float:

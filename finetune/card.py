@@ -45,7 +45,14 @@ def data_card(
         "per_document": _per_document(examples, pages or {}),
         "examples": [
             {"kind": e.kind, "question": e.question, "target": e.target}
-            for kind in ("grounded", "followup", "no_oracle", "swapped", "out_of_domain")
+            for kind in (
+                "grounded",
+                "followup",
+                "no_oracle",
+                "swapped",
+                "near_miss",
+                "out_of_domain",
+            )
             for e in [x for x in examples if x.kind == kind][:3]
         ],
     }

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from finetune.near_miss import near_miss
 from finetune.questions import (
     COPY_THRESHOLD,
     QA,
@@ -39,13 +40,13 @@ from ragchat.text import detect_lang, lexical_tokens, split_sentences
 from ragchat.types import Chunk, Evidence, Hit
 
 OOD_FILE = Path(__file__).with_name("ood_questions.txt")
-REFUSAL_KINDS = ("no_oracle", "swapped", "out_of_domain")
+REFUSAL_KINDS = ("no_oracle", "swapped", "near_miss", "out_of_domain")
 
 
 @dataclass(frozen=True)
 class Example:
     id: str
-    kind: str  # grounded | followup | no_oracle | swapped | out_of_domain
+    kind: str  # grounded | followup | no_oracle | swapped | near_miss | out_of_domain
     doc_id: str
     lang: str
     question: str
@@ -63,6 +64,7 @@ class DataConfig:
     val_grounded: int = 120  # from validation documents before the training ones are used up
     no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
     swapped_share: float = 0.20
+    near_miss_share: float = 0.15  # of grounded questions, also asked with one detail changed
     followup_share: float = 0.10
     ood_share: float = 0.12  # of all examples
     distractors: int = 3
@@ -208,6 +210,22 @@ class _Builder:
             split,
         )
 
+    def near_miss(self, qa: QA, chunk: Chunk, split: str) -> Any:
+        """The question with one detail changed (`finetune.near_miss`) over evidence that still
+        holds its sentence: a refusal."""
+        made = near_miss(qa.question, chunk.text, self.rng)
+        if made is None:
+            return None
+        twin, new = made
+        lang = detect_lang(twin)
+        hits = self.raft(chunk, self.distractors(twin, chunk, qa.answer, split))
+        ev = self.shuffled(self.evidence(twin, hits, lang))
+        if not any(qa.answer in e.text for e in ev) or (new and any(new in e.text for e in ev)):
+            return None  # the sentence that almost answers it is kept; the new value is nowhere
+        return self.example(
+            chunk.chunk_id + ":m", "near_miss", chunk, lang, twin, qa, ev, refusal_target(), split
+        )
+
     def answerable_elsewhere(self, question: str, new: list[str]) -> bool:
         """Does a retrieved chunk hold the swapped-in entity together with most of the rest of
         the question ("hall number 3 of Caen" when Rouen's was asked)?"""
@@ -293,6 +311,8 @@ def build_examples(
             if rng.random() < config.swapped_share and (
                 ex := b.swapped(qa, chunk, entities, split)
             ):
+                examples.append(ex)
+            if rng.random() < config.near_miss_share and (ex := b.near_miss(qa, chunk, split)):
                 examples.append(ex)
             if progress:
                 progress(done, len(order))

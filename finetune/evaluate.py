@@ -59,7 +59,7 @@ def held_out_questions(data: Path, n: dict[str, int], seed: int = 7) -> list[dic
 
     # no_oracle questions are unanswerable only in their training example (the answer's sentences
     # were cut there); the KB itself still holds the answer, so they are not asked here
-    kinds = {"grounded": "answerable", "swapped": "unanswerable"}
+    kinds = {"grounded": "answerable", "swapped": "unanswerable", "near_miss": "unanswerable"}
     kinds["out_of_domain"] = "out_of_domain"
     rows = []
     for r in load_split(data, "val"):

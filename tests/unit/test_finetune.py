@@ -64,11 +64,13 @@ def _evidence_lines(e) -> dict[int, str]:
 
 
 def test_dataset_kinds_shares_and_split(chat, tmp_path):
-    config = DataConfig(max_grounded=60, no_oracle_share=0.4, swapped_share=0.3, val_share=0.3)
+    config = DataConfig(
+        max_grounded=60, no_oracle_share=0.4, swapped_share=0.3, near_miss_share=0.5, val_share=0.3
+    )
     examples = build_examples(chat, config)
     kinds = {
         k: [e for e in examples if e.kind == k]
-        for k in ("grounded", "no_oracle", "swapped", "out_of_domain")
+        for k in ("grounded", "no_oracle", "swapped", "near_miss", "out_of_domain")
     }
     assert all(kinds[k] for k in ("grounded", "no_oracle", "out_of_domain")), {
         k: len(v) for k, v in kinds.items()
@@ -78,8 +80,15 @@ def test_dataset_kinds_shares_and_split(chat, tmp_path):
     assert kinds["swapped"] == [], [e.question for e in kinds["swapped"]]
     share = len(kinds["no_oracle"]) / (len(kinds["grounded"]) + len(kinds["no_oracle"]))
     assert 0.1 <= share <= 0.5
-    for e in kinds["no_oracle"] + kinds["out_of_domain"]:
+    for e in kinds["no_oracle"] + kinds["near_miss"] + kinds["out_of_domain"]:
         assert e.target == REFUSAL_MARKER
+    assert kinds["near_miss"], "questions with a number or a passive get near-miss twins"
+    grounded_questions = {e.question for e in kinds["grounded"]}
+    for e in kinds["near_miss"]:
+        assert e.question not in grounded_questions and e.answer is None
+        assert e.source_sentence and any(
+            x.endswith(e.source_sentence) for x in _evidence_lines(e).values()
+        ), "the sentence that almost answers it is kept"
     for e in kinds["no_oracle"]:
         assert not any(
             e.question and e.source_sentence and x.endswith(e.source_sentence)
