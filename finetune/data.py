@@ -64,7 +64,7 @@ class DataConfig:
     val_grounded: int = 120  # from validation documents before the training ones are used up
     no_oracle_share: float = 0.15  # of grounded questions, also asked with the answer cut out
     swapped_share: float = 0.20
-    near_miss_share: float = 0.15  # of grounded questions, also asked with one detail changed
+    near_miss_share: float = 0.3  # of grounded questions, also asked with one detail changed
     followup_share: float = 0.10
     ood_share: float = 0.12  # of all examples
     distractors: int = 3

@@ -25,7 +25,10 @@ def test_a_passive_is_negated_in_its_one_plain_place():
     )
     assert negated("Who was killed at Hastings?") == "Who was not killed at Hastings?"
     assert negated("What was not established in 1550?") is None  # already negative
-    assert negated("When did William conquer England?") is None  # no plain place for "not"
+    assert negated("When did William conquer England?", SOURCE) == (
+        "When did William not conquer England?"
+    )
+    assert negated("When did William conquer England?") is None  # no sentence to find the verb
     assert negated("石油是怎么形成的？") is None
 
 
@@ -37,3 +40,10 @@ def test_near_miss_prefers_a_number_and_says_what_it_brought_in():
         "",
     )
     assert near_miss("Who conquered England?", SOURCE, random.Random(1)) is None
+
+
+def test_a_word_turns_to_its_opposite_unless_the_sentence_says_it():
+    from finetune.near_miss import opposite
+
+    assert opposite("What was the first battle?", SOURCE) == ("What was the last battle?", "last")
+    assert opposite("What was the first battle?", "The first and the last battle.") is None
