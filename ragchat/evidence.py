@@ -22,7 +22,7 @@ import numpy as np
 
 from ragchat import question_kind as qk
 from ragchat.injection import addresses_assistant
-from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, split_sentences, term_present
+from ragchat.text import lexical_tokens, plain, split_sentences, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
@@ -212,31 +212,14 @@ def prose_grid(rows: list[list[str]]) -> bool:
     return len(cells) >= 6 and len(words) >= 0.5 * len(cells)
 
 
-# A Chinese term the sentence does not hold whole earns this share of its weight times the share
-# of its characters the sentence holds: "用途" is half found in "被用于制造甘油" (a question's word and
-# the sentence's are often two words for one thing). Over 700 cmrc-zh dev questions outside the
-# adapter evaluation's samples, the best evidence sentence holds the gold 0.807 -> 0.828 (26
-# questions gained, 12 lost; 0.1: 0.812, 0.3: 0.816, 0.5: 0.822, 1.0: 0.828).
-ZH_PARTIAL = 0.7
-_ALL_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]+")
-
-
 def term_share(sentence: str, weights: Mapping[str, float]) -> float:
-    """IDF-weighted share of the question's terms found in the sentence (Chinese terms in part:
-    ZH_PARTIAL)."""
+    """IDF-weighted share of the question's terms found in the sentence."""
     norm = sum(weights.values())
     if norm <= 0:
         return 0.0
     low = sentence.lower()
     present = set(lexical_tokens(low, drop_stopwords=False))
-    found = 0.0
-    for t, w in weights.items():
-        if term_present(t, present, low):
-            found += w
-        elif len(t) >= 2 and _ALL_CJK.fullmatch(t):
-            chars = set(t)
-            found += ZH_PARTIAL * w * sum(c in low for c in chars) / len(chars)
-    return found / norm
+    return sum(w for t, w in weights.items() if term_present(t, present, low)) / norm
 
 
 def answer_type_bonus(question: str, sentence: str) -> float:
