@@ -13,6 +13,13 @@ import ragchat.runtime_env  # noqa: F401  (sets OMP_WAIT_POLICY before anything 
 from ragchat.cli_common import common_options, fail_cleanly, kb_option, require_kb, settings_from
 from ragchat.runtime_env import release_freed_memory
 
+kb_adapter_option = click.option(
+    "--adapter",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Adapter directory (default: the KB's adapter).",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
@@ -134,12 +141,7 @@ def _train(
 
 @main.command(short_help="Compare the adapter with the base model.")
 @kb_option
-@click.option(
-    "--adapter",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    default=None,
-    help="Adapter directory (default: the KB's adapter).",
-)
+@kb_adapter_option
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -183,12 +185,7 @@ def evaluate(
 
 @main.command(short_help="Choose the adapter's refusal threshold again.")
 @kb_option
-@click.option(
-    "--adapter",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    default=None,
-    help="Adapter directory (default: the KB's adapter).",
-)
+@kb_adapter_option
 @common_options
 def calibrate(adapter: Path | None, **opts: Any) -> None:
     """Measure the refusal marker on the adapter's validation examples and store the threshold
