@@ -69,7 +69,7 @@ def shares(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
 
 def measure(settings: Any, kb: str, adapter: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     from finetune.calibrate import ANSWERABLE, calibration_rows, marker_probability
-    from finetune.data import load_split
+    from finetune.card import load_split
     from ragchat.decide import refusal_overridden
     from ragchat.pipeline import RagChat
     from ragchat.prompt import build_evidence_messages
@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"refusal-marker-{args.kb}.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result))
     print(f"\nrefusal marker of {args.kb}'s adapter, threshold {result['threshold']}")
-    print(f"{'questions':<34}{'n (ans/unans)':>14}{'AUC':>7}{'ans refused':>13}{'unans refused':>15}")
+    print(
+        f"{'questions':<34}{'n (ans/unans)':>14}{'AUC':>7}{'ans refused':>13}{'unans refused':>15}"
+    )
     for key in ("generated_validation", "people", "people_where_the_marker_decides"):
         r = result[key]
         n = f"{r['n']['answerable']}/{r['n']['unanswerable']}"

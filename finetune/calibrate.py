@@ -109,7 +109,7 @@ def recalibrate(settings: Any, adapter: Path) -> dict[str, Any]:
     """Calibrate a trained adapter again on its validation split (after the rule here changed,
     or to audit it) and store the new threshold in its training card; returns the calibration
     and the threshold it replaced."""
-    from finetune.data import load_split
+    from finetune.card import load_split
     from ragchat.errors import AdapterError
     from ragchat.generation import load_generator, unload_generator
     from ragchat.kb.files import atomic_write_text

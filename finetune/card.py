@@ -1,5 +1,6 @@
-"""The data card: what the generated training set holds (counts by kind, language and split, how
-much the questions copy their source sentences, examples), as JSON and Markdown."""
+"""The generated training set on disk (train.jsonl, val.jsonl) and its data card: what it holds
+(counts by kind, language and split, how much the questions copy their source sentences,
+examples), as JSON and Markdown."""
 
 from __future__ import annotations
 
@@ -107,3 +108,29 @@ def write_card(card: dict[str, Any], out: Path) -> None:
         f"- **{x['kind']}**: {x['question']} → `{x['target']}`" for x in card["examples"]
     ]
     (out / "card.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_dataset(
+    examples: list[Any],
+    out: Path,
+    config: Any,
+    pages: dict[str, tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`, atomically.
+    `pages` (doc_id -> file name, pages) adds the questions per 10 pages to the card."""
+    out.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "val"):
+        rows = [asdict(e) for e in examples if e.split == split]
+        tmp = out / f".{split}.jsonl.tmp"
+        tmp.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+        tmp.replace(out / f"{split}.jsonl")
+    card = data_card(examples, config, pages)
+    write_card(card, out)
+    return card
+
+
+def load_split(data: Path, split: str) -> list[dict[str, Any]]:
+    with open(data / f"{split}.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

@@ -10,15 +10,15 @@ from typing import Any
 import click
 
 import ragchat.runtime_env  # noqa: F401  (sets OMP_WAIT_POLICY before anything loads torch)
-from ragchat.cli_common import common_options, fail_cleanly, kb_option, require_kb, settings_from
-from ragchat.runtime_env import release_freed_memory
-
-kb_adapter_option = click.option(
-    "--adapter",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    default=None,
-    help="Adapter directory (default: the KB's adapter).",
+from ragchat.cli_common import (
+    common_options,
+    fail_cleanly,
+    kb_adapter_option,
+    kb_option,
+    require_kb,
+    settings_from,
 )
+from ragchat.runtime_env import release_freed_memory
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,7 +59,8 @@ def _build(
 ) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from finetune.data import DataConfig, build_examples, write_dataset
+    from finetune.card import write_dataset
+    from finetune.data import DataConfig, build_examples
 
     with fail_cleanly():
         _, chat = _chat(opts)
@@ -196,11 +197,11 @@ def calibrate(adapter: Path | None, **opts: Any) -> None:
     with fail_cleanly():
         require_kb(settings, opts["kb"])
         adapter = adapter or _kb_adapter(settings, opts["kb"])
-        result = recalibrate(settings, adapter)
+        r = recalibrate(settings, adapter)
+    shares = f"{r['val_answerable_wrongly_refused']} / {r['val_unanswerable_refused']}"
     click.echo(
-        f"refusal threshold {result['previous_threshold']} -> {result['threshold']} (validation: answerable wrongly"
-        f" refused {result['val_answerable_wrongly_refused']}, unanswerable refused"
-        f" {result['val_unanswerable_refused']}; n={result['n']})"
+        f"refusal threshold {r['previous_threshold']} -> {r['threshold']} (validation: "
+        f"answerable / unanswerable refused {shares}; n={r['n']})"
     )
 
 

@@ -17,10 +17,9 @@ Examples are split into train and validation by document, so validation document
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -390,31 +389,3 @@ def _out_of_domain(
                 )
             )
     return out
-
-
-def write_dataset(
-    examples: list[Example],
-    out: Path,
-    config: DataConfig,
-    pages: dict[str, tuple[str, int]] | None = None,
-) -> dict[str, Any]:
-    """train.jsonl, val.jsonl and a data card (card.json, card.md) in `out`, atomically.
-    `pages` (doc_id -> file name, pages) adds the questions per 10 pages to the card."""
-    from finetune.card import data_card, write_card
-
-    out.mkdir(parents=True, exist_ok=True)
-    for split in ("train", "val"):
-        rows = [asdict(e) for e in examples if e.split == split]
-        tmp = out / f".{split}.jsonl.tmp"
-        tmp.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-        )
-        tmp.replace(out / f"{split}.jsonl")
-    card = data_card(examples, config, pages)
-    write_card(card, out)
-    return card
-
-
-def load_split(data: Path, split: str) -> list[dict[str, Any]]:
-    with open(data / f"{split}.jsonl", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]

@@ -55,7 +55,7 @@ def _sample(rows: list[dict[str, Any]], n: dict[str, int], seed: int) -> list[di
 
 def held_out_questions(data: Path, n: dict[str, int], seed: int = 7) -> list[dict[str, Any]]:
     """Label-free questions: the validation split of the generated data (unseen documents)."""
-    from finetune.data import load_split
+    from finetune.card import load_split
 
     # no_oracle questions are unanswerable only in their training example (the answer's sentences
     # were cut there); the KB itself still holds the answer, so they are not asked here

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from finetune.calibrate import calibrate, calibration_rows
-from finetune.data import load_split
+from finetune.card import load_split
 from ragchat.errors import ModelError
 from ragchat.settings import Settings
 

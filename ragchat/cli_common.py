@@ -36,6 +36,12 @@ kb_option = click.option(
     show_default=True,
     help="Knowledge base name (env RAGCHAT_KB).",
 )
+kb_adapter_option = click.option(
+    "--adapter",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Adapter directory (default: the KB's adapter).",
+)
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from finetune.calibrate import calibrate, choose_threshold
-from finetune.data import DataConfig, build_examples, ood_questions, write_dataset
+from finetune.card import write_dataset
+from finetune.data import DataConfig, build_examples, ood_questions
 from finetune.evaluate import held_out_questions
 from finetune.train import TrainConfig, encode, train
 from ingestion.index import Ingestor
