@@ -1,6 +1,6 @@
 """Adapter data building (Self-QA questions that do not copy their sentence, grounded targets
 citing the evidence sentence that holds the answer, refusal targets, no split leakage), the shared
-prompt builder, the refusal-threshold calibration, the label-free evaluation questions, and a few
+prompt builder, the label-free evaluation questions, and a few
 training steps on a tiny random model."""
 
 from __future__ import annotations
