@@ -40,13 +40,8 @@ def _chat(opts: dict[str, Any], **extra: Any) -> Any:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--max-examples", type=int, default=420, show_default=True, help="Grounded examples.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--writer-minutes",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Also let the generator write questions for this long.",
-)
+@click.option("--writer-minutes", type=float, default=0.0, show_default=True,
+              help="Also let the generator write questions for this long.")  # fmt: skip
 @common_options
 def build_data(out: Path, max_examples: int, seed: int, writer_minutes: float, **opts: Any) -> None:
     """Generate grounded, no-oracle and out-of-domain examples from the KB alone."""
