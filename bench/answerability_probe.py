@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,8 @@ def features(kb: str, rows: list[dict[str, Any]], layers: Sequence[int]) -> tupl
     chat = RagChat.open(Settings.load(), kb)
     model, tok = chat.generator.model, chat.generator.tokenizer
     states, meta = [], []
-    for q in rows:
+    for i, q in enumerate(rows):
+        print(f"\rquestions {i + 1}/{len(rows)}", end="", file=sys.stderr)
         found = chat.search(q["question"])
         evidence = chat._evidence(q["question"], found.hits, found.lang) if found.covered else []
         if not evidence:
@@ -56,6 +58,7 @@ def features(kb: str, rows: list[dict[str, Any]], layers: Sequence[int]) -> tupl
         states.append(torch.stack([out.hidden_states[i][0, -1].float() for i in layers]))
         best = max(e.score for e in evidence)
         meta.append({"unanswerable": q["kind"] == "unanswerable", "file": q["file"], "best": best})
+    print(file=sys.stderr)
     chat.kb.close()
     return torch.stack(states), meta
 
