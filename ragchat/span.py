@@ -161,13 +161,21 @@ _VERBISH = re.compile(
 )
 
 
+_NUMBER = re.compile(  # digits or a number in words ("six months" is an amount, not an item)
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six"
+    r"|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million"
+    r"|billion|dozen)s?\b",
+    re.IGNORECASE,
+)
+
+
 def _en_list(source: str, start: int, end: int) -> int:
     """A short answer that is the first item of a list, widened to the whole list: "the
     courts of member states" when the sentence says "... applied by the courts of member states
-    and the Court of Justice of the European Union." Numbers and answers of a clause are left
-    alone."""
+    and the Court of Justice of the European Union." Numbers (in digits or words: "six months")
+    and answers of a clause are left alone."""
     body = source[start:end]
-    if re.search(r"\d", body) or len(body.split()) > 10 or len(body) < 3:
+    if _NUMBER.search(body) or len(body.split()) > 10 or len(body) < 3:
         return end
     rest = source[end:]
     tail = rest[: m.start()] if (m := _CLAUSE_END.search(rest)) else rest

@@ -121,6 +121,11 @@ def _one(text: str) -> list[Evidence]:
             "Rollo [1]",
         ),
         ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+        (  # a number in words is a number too: "and its President" starts the next clause
+            "six months [1]",
+            "It meets each six months and its President (currently Donald Tusk) chairs it.",
+            "six months [1]",
+        ),
         (  # numbered items under a plural heading: all of them, whatever the model's number
             "Article 106 [1]",
             "Articles 106 and 107 provide that member states may deliver public services.",
