@@ -24,16 +24,11 @@ from __future__ import annotations
 import re
 
 from ragchat import question_kind as qk
-from ragchat.text import lexical_tokens
+from ragchat.text import NUMBER_WORDS, lexical_tokens
 from ragchat.verbs import verb_form
 from ragchat.verify import MARKER
 
-_NUMBER_WORDS = (
-    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-    "ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
-    "half|several|few|many|single|double|twice|once|none|no"
-)
+_NUMBER_WORDS = NUMBER_WORDS + "|half|several|few|many|single|double|twice|once|none|no"
 # "one of the general principles" picks an item, it counts nothing ("hundreds of" does count)
 _HAS_NUMBER = re.compile(rf"\d|\b(?!one of\b)(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from ragchat.text import EN_STOP, pos_tags
+from ragchat.text import EN_STOP, NUMBER_WORDS, pos_tags
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
 
@@ -161,12 +161,8 @@ _VERBISH = re.compile(
 )
 
 
-_NUMBER = re.compile(  # digits or a number in words ("six months" is an amount, not an item)
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six"
-    r"|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million"
-    r"|billion|dozen)s?\b",
-    re.IGNORECASE,
-)
+# digits or a number in words ("six months" is an amount, not a list item)
+_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 
 
 def _en_list(source: str, start: int, end: int) -> int:

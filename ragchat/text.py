@@ -15,6 +15,12 @@ CJK_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHARS = "\u3040-\u30ff" + CJK_IDEOGRAPHS + "\uff00-\uffef"
 # + CJK punctuation and the ideographic space: joining PDF lines without a space
 CJK_WITH_PUNCT = "\u3000-\u303f" + CJK_CHARS
+# English cardinals in words, for rules that treat "six months" as they treat "6 months"
+NUMBER_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    "ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
+)
 _CLOSERS = "\"'”’」』）)】》"
 # Candidate sentence ends: CJK terminal punctuation (no space needed), or . ! ? followed by
 # whitespace and something that can start a sentence. Abbreviations are checked in code.
