@@ -38,11 +38,11 @@ def features(kb: str, rows: list[dict[str, Any]], layers: Sequence[int]) -> tupl
     import torch
 
     from ragchat.generation import render_chat
-    from ragchat.pipeline import RagChat
+    from ragchat.pipeline import NO_ADAPTER, RagChat
     from ragchat.prompt import build_evidence_messages
     from ragchat.settings import Settings
 
-    chat = RagChat.open(Settings.load(), kb)
+    chat = RagChat.open(Settings.load(), kb, adapter=NO_ADAPTER)  # not the KB's default adapter
     model, tok = chat.generator.model, chat.generator.tokenizer
     states, meta = [], []
     for i, q in enumerate(rows):
@@ -55,7 +55,7 @@ def features(kb: str, rows: list[dict[str, Any]], layers: Sequence[int]) -> tupl
         ids = tok(render_chat(tok, messages), return_tensors="pt", add_special_tokens=False)
         with torch.inference_mode():
             out = model(**ids, output_hidden_states=True, logits_to_keep=1)
-        states.append(torch.stack([out.hidden_states[i][0, -1].float() for i in layers]))
+        states.append(torch.stack([out.hidden_states[n][0, -1].float() for n in layers]))
         best = max(e.score for e in evidence)
         meta.append({"unanswerable": q["kind"] == "unanswerable", "file": q["file"], "best": best})
     print(file=sys.stderr)
