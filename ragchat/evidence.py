@@ -6,7 +6,8 @@ scored against the question, and the best few, within a token budget, are number
 
 Score per sentence (English): 0.45 x embedder cosine + 0.45 x IDF-weighted share of the
 question's terms it contains (with its document's name and headings) + a bonus when it holds what the question asks for (a number for
-"how many", a year for "when", a name for "who") + a small prior for the chunk's rank. Chinese
+"how many", a year for "when", a name for "who") + a bonus for the sentence that defines what
+"What is X?" asks about (`ragchat.definition`) + a small prior for the chunk's rank. Chinese
 leans on the term share alone (the embedder is English-only). A sentence addressed to an AI
 assistant (see `ragchat.injection`) is never evidence.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ragchat import question_kind as qk
+from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.text import lexical_tokens, plain, split_sentences, term_present
 from ragchat.types import Evidence, Hit
@@ -288,6 +290,7 @@ def select_evidence(
                 w_dense * dense[i]
                 + w_lex * lexical[i]
                 + answer_type_bonus(question, s)
+                + definition_bonus(question, s)
                 + 0.06 / hit.rank
             ),
         )

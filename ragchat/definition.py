@@ -1,0 +1,103 @@
+"""Definition questions ("What is X?", "Who was X?", "X是什么？", "X有什么用途？"): the sentence
+that says what X is, not one that merely mentions it.
+
+Every sentence about X holds the question's only term, so term overlap cannot choose among them
+and the embedder barely does. A definition names X as its subject and goes on with a copula or an
+apposition ("European Union law is a body of treaties …", "锣鼓经是…"), or puts a role before a
+name ("the famed Viking ruler Rollo"); a sentence that names X only as an owner ("Rollo's
+contingents …") is about something else. A question about a use (有什么用途, "What is X used
+for?") wants the sentence that states one ("被用于制造甘油…").
+
+`definition_bonus` is added to a sentence's evidence score (`ragchat.evidence`), like the
+answer-type bonus: it reorders sentences that already fit the question, nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ragchat.text import EN_STOP
+
+BONUS = 0.12
+
+_EN = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(?P<x>[^?]{2,60}?)\s*\?\s*$", re.I)
+_EN_USE = re.compile(
+    r"^\s*what\s+(?:is|are|was|were)\s+(?P<x>[^?]{2,60}?)\s+used\s+for\s*\?\s*$", re.I
+)
+# not a subject: "What was the naval base called?", "What is located within …?", "What are
+# stators attached to?" (a participle or a preposition in the asked phrase, or a pronoun)
+_NOT_SUBJECT = re.compile(
+    r"\b(?:[a-z]{2,}ed|known|made|done|given|seen|taken|built|held|used|this|that|these|those"
+    r"|it|they|he|she|there|here)\b|\b(?:to|for|of|by|in|on|with|at|from|about|as)$"
+)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_COPULA = re.compile(
+    r"^\s*(?:\([^)]{0,80}\)\s*)?(?:,[^,]{1,80},\s*)?"
+    r"(?:is|was|are|were|refers\s+to|means|denotes|became)\b|^\s*,\s*(?:a|an|the)\s",
+    re.I,
+)
+# "their leader Rollo", "the famed Viking ruler Rollo"; not "The treaty offered Rollo"
+_ROLE_BEFORE = re.compile(
+    r"\b(?:the|a|an|their|his|her|its)\s+(?:[A-Za-z\-]+\s+){0,3}?(?P<role>[a-z][a-z\-]+)\s+$"
+)
+_USE_EN = re.compile(r"\b(?:used|use[sd]?)\s+(?:for|to|in|as)\b|\bapplications?\b", re.I)
+
+_ZH = re.compile(
+    r"^(?P<x>[^的，。？?\s]{2,12}?)(?:究竟|到底)?(?:是什么东西|是什么|是谁|是指什么|指的是什么|指什么)[？?]?$"
+)
+_ZH_USE = re.compile(
+    r"^(?P<x>[^的，。？?\s]{2,12}?)(?:的)?(?:主要|一般|通常)?(?:有什么|有哪些|有何|的)"
+    r"(?:用途|作用|用处|功能)(?:是什么|有哪些)?[？?]?$"
+)
+_ZH_DEFINES = r"(?:（[^）]{0,40}）|\([^)]{0,40}\))?[，,]?(?:是|为|指|乃|即|又称|亦称|简称)"
+_ZH_STATES_USE = re.compile(r"用于|用作|用来|用途|用处|可用|原料|原材料|应用于|作为.{0,8}使用")
+
+
+def asked_subject(question: str) -> tuple[str, str] | None:
+    """(X, "define" | "use") for a definition or use question, else None."""
+    q = question.strip()
+    for pattern, kind in ((_ZH_USE, "use"), (_ZH, "define")):
+        m = pattern.match(q)
+        if m:
+            return m.group("x"), kind
+    m = _EN_USE.match(q)
+    if m:
+        return _ARTICLE.sub("", m.group("x").strip()), "use"
+    m = _EN.match(q)
+    if not m:
+        return None
+    x = _ARTICLE.sub("", m.group("x").strip())
+    if len(x.split()) > 6 or _NOT_SUBJECT.search(x):
+        return None
+    return x, "define"
+
+
+def definition_bonus(question: str, sentence: str) -> float:
+    """BONUS for a sentence that defines (or states the use of) what the question asks about;
+    -BONUS for one that names it only as an owner ("Rollo's …"); 0.0 otherwise."""
+    asked = asked_subject(question)
+    if asked is None:
+        return 0.0
+    x, kind = asked
+    if re.search(r"[\u4e00-\u9fff]", x):
+        if x not in sentence:
+            return 0.0
+        if kind == "use":
+            return BONUS if _ZH_STATES_USE.search(sentence) else 0.0
+        return BONUS if re.match(re.escape(x) + _ZH_DEFINES, sentence.strip()) else 0.0
+    spots = [m for m in re.finditer(rf"(?<![\w-]){re.escape(x)}(?![\w-])", sentence, re.I)]
+    if not spots:
+        return 0.0
+    if kind == "use":
+        return BONUS if _USE_EN.search(sentence) else 0.0
+    if all(sentence[m.end() : m.end() + 2] in ("'s", "’s") for m in spots):
+        return -BONUS
+    opening = _ARTICLE.sub("", sentence.lstrip())
+    if opening.lower().startswith(x.lower()) and _COPULA.match(opening[len(x) :]):
+        return BONUS
+    for m in spots:
+        role = _ROLE_BEFORE.search(sentence[: m.start()])
+        word = role.group("role") if role else ""
+        if x[:1].isupper() and word and not word.endswith("ed") and word not in EN_STOP:
+            return BONUS
+    return 0.0
