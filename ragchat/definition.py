@@ -38,7 +38,7 @@ _COPULA = re.compile(
 )
 # "their leader Rollo", "the famed Viking ruler Rollo"; not "The treaty offered Rollo"
 _ROLE_BEFORE = re.compile(
-    r"\b(?:the|a|an|their|his|her|its)\s+(?:[A-Za-z\-]+\s+){0,3}?(?P<role>[a-z][a-z\-]+)\s+$"
+    r"\b(?:the|a|an|their|his|her|its)\s+(?:[A-Za-z\-]+\s+){0,3}?(?P<role>[a-z][a-z\-]+),?\s+$"
 )
 _USE_EN = re.compile(r"\b(?:used|use[sd]?)\s+(?:for|to|in|as)\b|\bapplications?\b", re.I)
 
@@ -49,7 +49,11 @@ _ZH_USE = re.compile(
     r"^(?P<x>[^的，。？?\s]{2,12}?)(?:的)?(?:主要|一般|通常)?(?:有什么|有哪些|有何|的)"
     r"(?:用途|作用|用处|功能)(?:是什么|有哪些)?[？?]?$"
 )
-_ZH_DEFINES = r"(?:（[^）]{0,40}）|\([^)]{0,40}\))?[，,]?(?:是|为|指|乃|即|又称|亦称|简称)"
+# "X是一个…", "X（…），又称…"; not "X是通过…制备的", "X是由…" (how it is made, not what it is)
+_ZH_DEFINES = (
+    r"(?:（[^）]{0,40}）|\([^)]{0,40}\))?[，,]?"
+    r"(?:是(?!通过|由|在|从|因|为了|用|被|否|不|如何|怎样)|为|指|乃|即|又称|亦称|简称)"
+)
 _ZH_STATES_USE = re.compile(r"用于|用作|用来|用途|用处|可用|原料|原材料|应用于|作为.{0,8}使用")
 
 
@@ -98,6 +102,13 @@ def definition_bonus(question: str, sentence: str) -> float:
     for m in spots:
         role = _ROLE_BEFORE.search(sentence[: m.start()])
         word = role.group("role") if role else ""
-        if x[:1].isupper() and word and not word.endswith("ed") and word not in EN_STOP:
+        if x[:1].isupper() and _role_noun(word):
             return BONUS
     return 0.0
+
+
+def _role_noun(word: str) -> bool:
+    """ "ruler", "leader", "duke"; not a verb ("offered", "opposing") or a function word."""
+    if not word or word in EN_STOP or word.endswith("ed"):
+        return False
+    return not word.endswith("ing") or word in ("king", "viking")

@@ -54,6 +54,15 @@ def test_a_role_before_a_name_defines_it_and_an_owner_does_not():
     assert definition_bonus(q, "The treaty offered Rollo and his men the lands.") == 0.0
     assert definition_bonus(q, "This was the land of Rollo.") == 0.0
     assert definition_bonus(q, "Rollo's contingents included Danes and Norwegians.") == -BONUS
+    q = "Who was William the Conqueror?"
+    assert (
+        definition_bonus(q, "An expedition of their duke, William the Conqueror, led to it.")
+        == BONUS
+    )
+    assert (
+        definition_bonus(q, "A claimant of the English throne opposing William the Conqueror fled.")
+        == 0.0
+    )
 
 
 def test_chinese_definitions_and_uses():
@@ -62,6 +71,11 @@ def test_chinese_definitions_and_uses():
         == BONUS
     )
     assert definition_bonus("锣鼓经是什么？", "演奏时，锣鼓经以中文字的声音模拟敲击乐。") == 0.0
+    # how it is made is not what it is
+    assert (
+        definition_bonus("环氧氯丙烷是什么？", "环氧氯丙烷是通过对原料烯丙基氯的两步反应制备的。")
+        == 0.0
+    )
     q = "环氧氯丙烷有什么用途？"
     assert definition_bonus(q, "环氧氯丙烷活性很强，被用于制造甘油、塑料和人造橡胶。") == BONUS
     assert definition_bonus(q, "环氧氯丙烷是一个有机氯化合物，也是一个环氧化物。") == 0.0
