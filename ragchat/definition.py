@@ -31,9 +31,11 @@ _NOT_SUBJECT = re.compile(
     r"|it|they|he|she|there|here)\b|\b(?:to|for|of|by|in|on|with|at|from|about|as)$"
 )
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+# "X is a …", "X (…) was …", "X, a …"; not the passive "X is applied by the courts"
 _COPULA = re.compile(
     r"^\s*(?:\([^)]{0,80}\)\s*)?(?:,[^,]{1,80},\s*)?"
-    r"(?:is|was|are|were|refers\s+to|means|denotes|became)\b|^\s*,\s*(?:a|an|the)\s",
+    r"(?:(?:is|was|are|were)(?!\s+(?:\w+ly\s+)?(?:\w+ed|known|made|given|seen|taken|held|built)\b)"
+    r"|refers\s+to|means|denotes|became)\b|^\s*,\s*(?:a|an|the)\s",
     re.I,
 )
 # "their leader Rollo", "the famed Viking ruler Rollo"; not "The treaty offered Rollo"

@@ -24,7 +24,13 @@ import numpy as np
 from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
-from ragchat.text import lexical_tokens, plain, split_sentences, term_present
+from ragchat.text import (
+    lexical_tokens,
+    plain,
+    rejoin_broken_lines,
+    split_sentences,
+    term_present,
+)
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
@@ -50,13 +56,13 @@ class Candidate:
 
 def sentences_of(hit: Hit, lang: str) -> list[str]:
     """The chunk's sentences; table rows as "header: value; ..." lines; a sentence that leans
-    on a pronoun carries the sentence before it."""
+    on a pronoun carries the sentence before it; a sentence a page break split is one again."""
     chunk = hit.chunk
     if chunk.kind == "table" or chunk.text.lstrip().startswith("|"):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
-    for line in chunk.text.split("\n"):
+    for line in rejoin_broken_lines(chunk.text, lang).split("\n"):
         previous = ""
         for a, b in split_sentences(line):
             s = " ".join(line[a:b].split())

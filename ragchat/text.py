@@ -342,3 +342,35 @@ def term_present(token: str, present: set[str], text: str) -> bool:
 def plain(text: str) -> str:
     """Lower-cased, with every run of whitespace one space: for comparing texts as written."""
     return " ".join(text.lower().split())
+
+
+_CONTINUES = {
+    # a line that stops inside a sentence ("… and it developed into the") and one that goes on
+    # with it ("regional language that survives today."): a page or column break, not a paragraph
+    "en": (re.compile(r"[a-z,]$"), re.compile(r"^[a-z]")),
+    "zh": (re.compile(r"[\u4e00-\u9fff，、]$"), re.compile(r"^[\u4e00-\u9fff]")),
+}
+_MIN_BROKEN_LINE = {"en": 30, "zh": 15}  # shorter lines are headings ("iPhone") or labels
+
+
+def rejoin_broken_lines(text: str, lang: str) -> str:
+    """The text with a sentence that a page or column break split into two paragraphs joined
+    again (a space in English, nothing in Chinese); other line breaks stay."""
+    key = "zh" if lang == "zh" else "en"
+    ends, starts = _CONTINUES[key]
+    glue = "" if key == "zh" else " "
+    parts: list[str] = []  # lines, with the blank lines between paragraphs as ""
+    for line in text.split("\n"):
+        last = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].strip()), None)
+        if (
+            line.strip()
+            and last is not None
+            and len(parts[last].strip()) >= _MIN_BROKEN_LINE[key]
+            and ends.search(parts[last].rstrip())
+            and starts.match(line.lstrip())
+        ):
+            parts[last] = parts[last].rstrip() + glue + line.lstrip()
+            del parts[last + 1 :]
+            continue
+        parts.append(line)
+    return "\n".join(parts)

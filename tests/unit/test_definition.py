@@ -33,6 +33,9 @@ def test_a_sentence_that_defines_the_subject_beats_one_that_mentions_it():
     q = "What is European Union law?"
     assert definition_bonus(q, "European Union law is a body of treaties and legislation.") == BONUS
     assert (
+        definition_bonus(q, "European Union law is applied by the courts of member states.") == 0.0
+    )
+    assert (
         definition_bonus(
             q,
             "In case of European Union law which should have been transposed, the Commission acts.",
