@@ -1,0 +1,24 @@
+"""A sentence that a page or column break cut into two paragraphs is read as one."""
+
+from ragchat.evidence import sentences_of
+from tests.fakes import make_hit
+
+
+def test_a_sentence_split_by_a_page_break_is_one_sentence_again():
+    # the chunk joins the blocks of two pages with a blank line in mid-sentence
+    text = (
+        "The Norman language was forged by a Norse-speaking class, and it developed into the"
+        "\n\nregional language that survives today.\n\niPhone\n\niPhone net sales increased."
+    )
+    out = sentences_of(make_hit(text), "en")
+    assert out[0] == (
+        "The Norman language was forged by a Norse-speaking class, and it developed into the"
+        " regional language that survives today."
+    )
+    assert out[1:] == ["iPhone", "iPhone net sales increased."]  # a heading stays apart
+    out = sentences_of(
+        make_hit("到了2002赛季，内托转会到OFK贝尔格莱德，\n\n他随后成为最佳射手。"), "zh"
+    )
+    assert out == ["到了2002赛季，内托转会到OFK贝尔格莱德，他随后成为最佳射手。"]
+    out = sentences_of(make_hit("环氧氯丙烷\n\n环氧氯丙烷是一个有机氯化合物。"), "zh")
+    assert out == ["环氧氯丙烷", "环氧氯丙烷是一个有机氯化合物。"]
