@@ -24,17 +24,18 @@ _EN = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(?P<x>[^?]{2,60}?)\s
 _EN_USE = re.compile(
     r"^\s*what\s+(?:is|are|was|were)\s+(?P<x>[^?]{2,60}?)\s+used\s+for\s*\?\s*$", re.I
 )
+_PARTICIPLES = r"known|made|given|seen|taken|held|built"  # irregular: "was built", "is known"
 # not a subject: "What was the naval base called?", "What is located within …?", "What are
 # stators attached to?" (a participle or a preposition in the asked phrase, or a pronoun)
 _NOT_SUBJECT = re.compile(
-    r"\b(?:[a-z]{2,}ed|known|made|done|given|seen|taken|built|held|used|this|that|these|those"
+    rf"\b(?:[a-z]{{2,}}ed|{_PARTICIPLES}|done|used|this|that|these|those"
     r"|it|they|he|she|there|here)\b|\b(?:to|for|of|by|in|on|with|at|from|about|as)$"
 )
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 # "X is a …", "X (…) was …", "X, a …"; not the passive "X is applied by the courts"
 _COPULA = re.compile(
     r"^\s*(?:\([^)]{0,80}\)\s*)?(?:,[^,]{1,80},\s*)?"
-    r"(?:(?:is|was|are|were)(?!\s+(?:\w+ly\s+)?(?:\w+ed|known|made|given|seen|taken|held|built)\b)"
+    rf"(?:(?:is|was|are|were)(?!\s+(?:\w+ly\s+)?(?:\w+ed|{_PARTICIPLES})\b)"
     r"|refers\s+to|means|denotes|became)\b|^\s*,\s*(?:a|an|the)\s",
     re.I,
 )
