@@ -30,8 +30,9 @@ BLOCK_SEP = "\n\n"
 # bump when the same settings would chunk (or parse) a file differently (4: two columns of
 # prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word;
 # 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount,
-# tables of aligned text are read by column and take the headings stacked above them)
-CHUNKER_VERSION = 5
+# tables of aligned text are read by column and take the headings stacked above them;
+# 6: a compound broken after a hyphen keeps it, "Saint-Clair-" + "sur-Epte", "10-" + "K")
+CHUNKER_VERSION = 6
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

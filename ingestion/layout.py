@@ -96,9 +96,19 @@ def _is_bold(span: dict) -> bool:
     return bool(span.get("flags", 0) & 16) or "bold" in span.get("font", "").lower()
 
 
+def _is_compound(text: str, part: str) -> bool:
+    """Whether a line ending in a hyphen continues a compound rather than a split word: the next
+    part is capitalised or a number ("Anglo-" + "Norman", "COVID-" + "19"), or one side is itself
+    hyphenated ("Saint-Clair-" + "sur-Epte", "mother-" + "in-law")."""
+    before = text[:-1].rsplit(None, 1)[-1] if text[:-1].strip() else ""
+    after = part.split(None, 1)[0]
+    return not part[0].islower() or "-" in before or "-" in after.rstrip("-")
+
+
 def join_lines(parts: list[str]) -> str:
     """Join the lines of a paragraph: no space between CJK, de-hyphenate Latin words ("main-" +
-    "tenance"), keep the hyphen of a compound whose next part is capitalised ("Anglo-Norman")."""
+    "tenance"), keep the hyphen of a compound (`_is_compound`: "Anglo-Norman",
+    "Saint-Clair-sur-Epte")."""
     text = ""
     for part in parts:
         part = part.strip()
@@ -106,9 +116,8 @@ def join_lines(parts: list[str]) -> str:
             continue
         if not text:
             text = part
-        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].isalpha():
-            # "main-" + "tenance" is one word; "Anglo-" + "Norman" a compound that keeps its hyphen
-            text = (text[:-1] if part[:1].islower() else text) + part
+        elif text.endswith("-") and len(text) > 1 and text[-2].isalnum() and part[:1].isalnum():
+            text = (text if _is_compound(text, part) else text[:-1]) + part
         elif _CJK.match(text[-1]) or _CJK.match(part[0]):
             text += part
         else:

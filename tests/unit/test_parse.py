@@ -344,4 +344,10 @@ def test_lines_join_into_words_and_compounds():
     assert (
         join_lines(["prices rose -", "Sharply"]) == "prices rose - Sharply"
     )  # a dash, not a hyphen
+    assert join_lines(["treaty of Saint-Clair-", "sur-Epte between"]) == (
+        "treaty of Saint-Clair-sur-Epte between"
+    )
+    assert join_lines(["his mother-", "in-law"]) == "his mother-in-law"
+    assert join_lines(["the COVID-", "19 pandemic"]) == "the COVID-19 pandemic"
+    assert join_lines(["a well-established pre-", "paration"]) == "a well-established preparation"
     assert join_lines(["蒸汽机", "的效率"]) == "蒸汽机的效率"
