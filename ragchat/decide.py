@@ -47,6 +47,8 @@ BEST_MARGIN = 0.02  # evidence scored within this of the best counts as the best
 # or number, 3 move to a sentence holding the gold and 3 are refused; of 48 unanswerable ones, 34
 # are refused and 14 move (with no margin: 5 move, 3 to the gold, and 42 unanswerable ones move).
 TYPED_MARGIN = 0.1
+# a draft that is only a sentence number: "[2]", "3", "[1]。"
+_POINTER = re.compile(r"\s*(\[)?(\d{1,2})(?(1)\]|)[.。]?\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +143,29 @@ def pointed_at(draft: str, evidence: Sequence[Evidence]) -> Evidence | None:
     model's choice is worth keeping, but a pointer to a weaker one is as often wrong as an
     answer cited to it (`_from_the_best`) — "4" for "When did the Normans conquer England?"
     pointed at the Canary Islands expedition, while [1] tells of the conquest in 1066."""
-    text = draft.strip().rstrip(".。")
-    m = re.fullmatch(r"\[?(\d{1,2})\]?", text)
+    m = _POINTER.fullmatch(draft)
     if m is None or not evidence:
         return None
-    chosen = {e.n: e for e in evidence}.get(int(m.group(1)))
+    chosen = {e.n: e for e in evidence}.get(int(m.group(2)))
     if chosen is None or chosen.score < evidence[0].score - BEST_MARGIN:
         return None
     return chosen
+
+
+def points_only(draft: str, evidence: Sequence[Evidence]) -> str | None:
+    """The sentence number, when the draft only points at an evidence sentence instead of
+    answering: "[1]", or a bare "4" that no evidence sentence states as a number. The pipeline
+    then drafts again with the pointer banned as the first token. Qwen2.5-0.5B pointed so on 15
+    of 120 squad-en and 10 of 120 cmrc-zh dev questions outside the evaluation samples ("When was
+    Japan accepted as an Arab-friendly state?" → "4"); drafted again, 3 Chinese ones got a right
+    short answer ("20世纪中叶 [1]" instead of a quote), the rest were quoted as before: F1 0.422 →
+    0.434 (cmrc-zh) and 0.312 → 0.313 (squad-en), answers holding the gold unchanged."""
+    m = _POINTER.fullmatch(draft)
+    if m is None or not evidence:
+        return None
+    number = m.group(2)
+    if m.group(1) is None:
+        stated = {d for e in evidence for d in re.findall(r"(?<![\d.,])\d+(?![\d.,]\d)", e.text)}
+        if number in stated or int(number) > len(evidence):
+            return None
+    return number

@@ -26,7 +26,7 @@ from typing import Any
 
 from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.confidence import answer_confidence
-from ragchat.decide import decide, refusal_overridden
+from ragchat.decide import decide, points_only, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import KBStore, open_kb
@@ -226,11 +226,17 @@ class RagChat:
             may_refuse=not refusal_overridden(evidence, lang),
         )
         text, first, confidence = self._generate(messages, gate, None, t0)
-        if copied_example(text, question, evidence, lang) and _takes(self.generator, "ban"):
+        banned: tuple[str, ...] = ()
+        if copied_example(text, question, evidence, lang):
+            banned = (EXAMPLE_ANSWER[lang],)
+        elif (pointer := points_only(text, evidence)) is not None:
+            banned = ("[", pointer)
+        if banned and _takes(self.generator, "ban"):
             from ragchat.generation import FirstTokenBan
 
-            ban = FirstTokenBan((EXAMPLE_ANSWER[lang],))
-            text, _, confidence = self._generate(messages, gate, ban, t0)
+            again, _, again_confidence = self._generate(messages, gate, FirstTokenBan(banned), t0)
+            if again.strip() and points_only(again, evidence) is None:
+                text, confidence = again, again_confidence
         return settle_draft(text, gate), first, confidence
 
     def _generate(

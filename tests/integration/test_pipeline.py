@@ -110,6 +110,23 @@ def test_a_draft_that_copies_the_prompts_example_is_drafted_again_without_it(kb)
     assert answer.text == "3 bar [1]" and not answer.fallback and answer.draft == "3 bar [1]"
 
 
+class PointingGenerator(FakeGenerator):
+    """Answers with a sentence number ("[1]") unless "[" is banned as its first token."""
+
+    def stream(self, messages, *, max_new_tokens=64, temperature=0.0, stop=(), ban=None):
+        self.calls.append(messages)
+        yield "3 bar [1]" if ban is not None and "[" in ban.words else "[1]"
+
+
+def test_a_draft_that_only_points_at_a_sentence_is_drafted_again(kb):
+    pointer = PointingGenerator()
+    settings, emb = kb
+    chat = RagChat.open(settings, "m", embedder=emb, generator=pointer)
+    answer = chat.ask("What is the operating pressure of the boiler?")
+    assert len(pointer.calls) == 2
+    assert answer.text == "3 bar [1]" and not answer.fallback and answer.draft == "3 bar [1]"
+
+
 def test_a_generator_that_cannot_ban_words_is_not_asked_twice(kb, fake_generator):
     fake_generator.pieces = ["Rollo [1]"]
     answer = open_chat(kb).ask("What is the operating pressure of the boiler?")
