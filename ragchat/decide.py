@@ -78,10 +78,10 @@ def decide(
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
         if verified.text and sure and fits_question(verified.text, asked, lang):
             if _from_the_best(verified.cited, evidence):
-                text = whole_phrase(verified.text, evidence, lang, question)
+                text = closed_quotes(whole_phrase(verified.text, evidence, lang, question))
                 return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
-                shown = whole_phrase(recited, evidence, lang, question)
+                shown = closed_quotes(whole_phrase(recited, evidence, lang, question))
                 return Decision(shown, False, False, (evidence[0].n,), verified.checks)
         checks = verified.checks
     best = evidence[0]
@@ -91,6 +91,25 @@ def decide(
         shown = replace(chosen, text=focus_row(chosen.text, question))  # a row: the asked cells
         return Decision(extractive_answer([shown], lang), False, True, (chosen.n,), checks)
     return Decision("", refused=True, checks=checks)
+
+
+_PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("(", ")"), ("（", "）"))
+_TRAILING_MARKERS = re.compile(r"(\s*(?:\[\d{1,2}\]\s*)+[.。]?)$")
+
+
+def closed_quotes(text: str) -> str:
+    """The answer with a quotation mark or bracket the model opened and never closed closed
+    before its markers: 'The duty is to "ensure that the law is observed [1]' → '… observed" [1]'
+    (a small model copies a quoted phrase and stops before its closing mark)."""
+    m = _TRAILING_MARKERS.search(text)
+    body, refs = (text[: m.start()], m.group(1)) if m else (text, "")
+    end = body.rstrip(" .。")
+    for opening, closing in _PAIRS:
+        if end.count(opening) == end.count(closing) + 1 and end.rfind(opening) > end.rfind(closing):
+            end += closing
+    if end.count('"') % 2 == 1 and re.search(r'(?:^|[\s(])"[^"]+$', end):
+        end += '"'
+    return end + body[len(body.rstrip(" .。")) :] + refs if end != body.rstrip(" .。") else text
 
 
 def _quotable(

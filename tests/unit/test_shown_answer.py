@@ -70,3 +70,19 @@ def test_an_answer_the_best_sentence_also_states_is_kept_and_cited_to_it():
     # an answer only the lower-ranked sentence states still gives way to the quote of the best
     other = [ev[0], Evidence(2, "Services net sales were $19,604.", "c3", "10q.pdf", 5, (), 0.9)]
     assert decide("$19,604 [2]", q, other, "en").fallback
+
+
+def test_a_quote_the_model_opened_and_never_closed_is_closed_before_its_marker():
+    from ragchat.decide import closed_quotes
+
+    sentence = (
+        'The Court of Justice must "ensure that in the interpretation and application of the'
+        ' Treaties the law is observed".'
+    )
+    ev = [Evidence(1, sentence, "c1", "eu.pdf", 3, (), 0.9)]
+    draft = "The Court's duty is to \"ensure that in the interpretation and application of the Treaties the law is observed [1]"
+    d = decide(draft, "What is the Court of Justice's duty?", ev, "en")
+    assert not d.fallback and d.text.endswith('the law is observed" [1]')
+    assert closed_quotes("九命奇冤最初发表于《新小说 [1]") == "九命奇冤最初发表于《新小说》 [1]"
+    assert closed_quotes('He said "yes" [1]') == 'He said "yes" [1]'
+    assert closed_quotes("Rollo [1]") == "Rollo [1]"
