@@ -98,11 +98,18 @@ def _is_bold(span: dict) -> bool:
 
 def _is_compound(text: str, part: str) -> bool:
     """Whether a line ending in a hyphen continues a compound rather than a split word: the next
-    part is capitalised or a number ("Anglo-" + "Norman", "COVID-" + "19"), or one side is itself
+    part is capitalised or a number ("Anglo-" + "Norman", "COVID-" + "19"), the part before is a
+    number or an acronym ("4-" + "cylinder", "NP-" + "intermediate"), or one side is itself
     hyphenated ("Saint-Clair-" + "sur-Epte", "mother-" + "in-law")."""
     before = text[:-1].rsplit(None, 1)[-1] if text[:-1].strip() else ""
     after = part.split(None, 1)[0]
-    return not part[0].islower() or "-" in before or "-" in after.rstrip("-")
+    return (
+        not part[0].islower()
+        or before[-1:].isdigit()
+        or (before.isupper() and before.isalpha())
+        or "-" in before
+        or "-" in after.rstrip("-")
+    )
 
 
 def join_lines(parts: list[str]) -> str:

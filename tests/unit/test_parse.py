@@ -349,5 +349,7 @@ def test_lines_join_into_words_and_compounds():
     )
     assert join_lines(["his mother-", "in-law"]) == "his mother-in-law"
     assert join_lines(["the COVID-", "19 pandemic"]) == "the COVID-19 pandemic"
+    assert join_lines(["a 4-", "cylinder compound"]) == "a 4-cylinder compound"
+    assert join_lines(["NP-", "intermediate problems"]) == "NP-intermediate problems"
     assert join_lines(["a well-established pre-", "paration"]) == "a well-established preparation"
     assert join_lines(["蒸汽机", "的效率"]) == "蒸汽机的效率"
