@@ -180,7 +180,24 @@ def _en_list(source: str, start: int, end: int) -> int:
         return end
     if any(_tensed(w) for w in re.findall(r"[a-z]+", tail)):
         return end  # "Scotland and the king fled north": a new clause, not a list
+    if body[:1].isupper() and not all(_names_a_thing(item) for item in _ITEMS.split(tail) if item):
+        return end  # "stored in Pusey Library and open to the public": a second predicate
     return end + len(tail)
+
+
+_ITEMS = re.compile(r",?\s*\b(?:and|or)\b\s*|,\s*")
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "his", "her", "its", "their", "our", "my", "your", "this", "that"}
+    | {"these", "those", "several", "many", "some", "all", "both", "other", "others", "various"}
+)
+
+
+def _names_a_thing(item: str) -> bool:
+    """Does a list item after a name start like a name or a noun phrase (a capital, a number or
+    a determiner: "the Netherlands", "his son", "several barons"), not an adjective or a verb
+    ("open to the public")?"""
+    first = item.split()[0]
+    return first[:1].isupper() or first[:1].isdigit() or first.lower() in _DETERMINERS
 
 
 _DESIGNATED = re.compile(r"(?P<head>[A-Z][a-z]+)\s+(?P<first>\d+[A-Za-z]?(?:\.\d+)*)")

@@ -121,6 +121,12 @@ def _one(text: str) -> list[Evidence]:
             "Rollo [1]",
         ),
         ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+        (  # after a name, "and" + an adjective is a second predicate, not another item
+            "Pusey Library [1]",
+            "The oldest maps are stored in Pusey Library and open to the public.",
+            "Pusey Library [1]",
+        ),
+        ("Paris [1]", "He lived in Paris, Lyon and the Alps.", "Paris, Lyon and the Alps [1]"),
         (  # a number in words is a number too: "and its President" starts the next clause
             "six months [1]",
             "It meets each six months and its President (currently Donald Tusk) chairs it.",
