@@ -78,10 +78,10 @@ def decide(
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
         if verified.text and sure and fits_question(verified.text, asked, lang):
             if _from_the_best(verified.cited, evidence):
-                text = closed_quotes(whole_phrase(verified.text, evidence, lang, question))
+                text = tidy(whole_phrase(verified.text, evidence, lang, question), lang)
                 return Decision(text, False, False, verified.cited, verified.checks)
             if recited := _stated_by_the_best(verified.text, evidence):
-                shown = closed_quotes(whole_phrase(recited, evidence, lang, question))
+                shown = tidy(whole_phrase(recited, evidence, lang, question), lang)
                 return Decision(shown, False, False, (evidence[0].n,), verified.checks)
         checks = verified.checks
     best = evidence[0]
@@ -89,8 +89,35 @@ def decide(
     chosen = pointed_at(draft, evidence) or best
     if best.score >= needed and (chosen := _quotable(chosen, asked, evidence, needed, lang)):
         shown = replace(chosen, text=focus_row(chosen.text, question))  # a row: the asked cells
-        return Decision(extractive_answer([shown], lang), False, True, (chosen.n,), checks)
+        quote = extractive_answer([shown], lang)
+        return Decision(_EMPTY_BRACKETS.sub("", quote), False, True, (chosen.n,), checks)
     return Decision("", refused=True, checks=checks)
+
+
+# "大沙东站（）是…", "矢井田瞳（、）是…": brackets a source's foreign-script name was dropped from
+_EMPTY_BRACKETS = re.compile(r"[ \u3000]?[(（][\s、,，;；:：]*[)）]")
+# "根据证据，…", "According to the evidence, …": the model's words about its input, not the answer
+_LEAD_IN = {
+    "en": re.compile(
+        r"^(?:according to|based on|as (?:stated|given|mentioned) in|from) (?:the )?(?:evidence|"
+        r"documents?|sources?|text|sentences?|passage|information)(?: (?:provided|given|above))?"
+        r"(?: \[\d{1,2}\])?\s*[,:]\s*",
+        re.IGNORECASE,
+    ),
+    "zh": re.compile(
+        r"^(?:根据|依据|按照|从)[^，,：:。]{0,8}(?:证据|文档|资料|原文|信息|句子|内容)[^，,：:。]{0,6}[，,：:]\s*"
+    ),
+}
+
+
+def tidy(text: str, lang: str) -> str:
+    """A verified short answer as shown: without a lead-in about the evidence, empty brackets
+    or a quotation mark left open (`closed_quotes`)."""
+    lead = _LEAD_IN["zh" if lang == "zh" else "en"].match(text)
+    if lead and len(text) - lead.end() > 4:
+        text = text[lead.end() :]
+        text = text[:1].upper() + text[1:] if lang != "zh" else text
+    return closed_quotes(_EMPTY_BRACKETS.sub("", text))
 
 
 _PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("(", ")"), ("（", "）"))

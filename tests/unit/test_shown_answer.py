@@ -86,3 +86,19 @@ def test_a_quote_the_model_opened_and_never_closed_is_closed_before_its_marker()
     assert closed_quotes("九命奇冤最初发表于《新小说 [1]") == "九命奇冤最初发表于《新小说》 [1]"
     assert closed_quotes('He said "yes" [1]') == 'He said "yes" [1]'
     assert closed_quotes("Rollo [1]") == "Rollo [1]"
+
+
+def test_a_lead_in_about_the_evidence_and_empty_brackets_are_not_shown():
+    zh = "大沙东站（）是广州地铁五号线的车站，位于广州市黄埔区。"
+    ev = [Evidence(1, zh, "c1", "zh.pdf", 5, (), 0.9)]
+    d = decide(
+        "根据证据，大沙东站是广州地铁五号线的车站。[1]", "大沙东站是哪个地铁的站点？", ev, "zh"
+    )
+    assert not d.fallback and not d.text.startswith("根据") and "广州地铁五号线" in d.text
+    quote = decide("", "大沙东站是哪个地铁的站点？", ev, "zh")
+    assert quote.fallback and "大沙东站是广州地铁五号线" in quote.text and "（）" not in quote.text
+    en = [
+        Evidence(1, "The French colony was founded in 1555 by Villegagnon.", "c1", "a", 4, (), 0.9)
+    ]
+    d = decide("According to the evidence, it was founded in 1555 [1]", "When?", en, "en")
+    assert d.text == "It was founded in 1555 [1]"
