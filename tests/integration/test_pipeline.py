@@ -92,38 +92,32 @@ def test_an_invented_number_or_link_never_reaches_the_user(kb, fake_generator):
     assert "7" in answer.checks[0].reason
 
 
-class ParrotingGenerator(FakeGenerator):
-    """Copies the prompt's example answer unless its first token is banned (a local model's
-    `ban`), then answers from the evidence."""
+class RedraftingGenerator(FakeGenerator):
+    """Drafts `first` (the prompt's example answer, or only a sentence number) unless `word` is
+    banned as its first token (a local model's `ban`), then answers from the evidence."""
+
+    def __init__(self, first: str, word: str) -> None:
+        super().__init__()
+        self.first, self.word = first, word
 
     def stream(self, messages, *, max_new_tokens=64, temperature=0.0, stop=(), ban=None):
         self.calls.append(messages)
-        yield "3 bar [1]" if ban is not None and "Rollo" in ban.words else "Rollo [1]"
+        yield "3 bar [1]" if ban is not None and self.word in ban.words else self.first
 
 
-def test_a_draft_that_copies_the_prompts_example_is_drafted_again_without_it(kb):
-    parrot = ParrotingGenerator()
+@pytest.mark.parametrize(
+    ("first", "word"),
+    [
+        ("Rollo [1]", "Rollo"),  # copies the prompt's example
+        ("[1]", "["),  # only points at a sentence
+    ],
+)
+def test_a_draft_that_copies_the_example_or_only_points_is_drafted_again(kb, first, word):
+    redrafting = RedraftingGenerator(first, word)
     settings, emb = kb
-    chat = RagChat.open(settings, "m", embedder=emb, generator=parrot)
+    chat = RagChat.open(settings, "m", embedder=emb, generator=redrafting)
     answer = chat.ask("What is the operating pressure of the boiler?")
-    assert len(parrot.calls) == 2 and parrot.calls[0] == parrot.calls[1]
-    assert answer.text == "3 bar [1]" and not answer.fallback and answer.draft == "3 bar [1]"
-
-
-class PointingGenerator(FakeGenerator):
-    """Answers with a sentence number ("[1]") unless "[" is banned as its first token."""
-
-    def stream(self, messages, *, max_new_tokens=64, temperature=0.0, stop=(), ban=None):
-        self.calls.append(messages)
-        yield "3 bar [1]" if ban is not None and "[" in ban.words else "[1]"
-
-
-def test_a_draft_that_only_points_at_a_sentence_is_drafted_again(kb):
-    pointer = PointingGenerator()
-    settings, emb = kb
-    chat = RagChat.open(settings, "m", embedder=emb, generator=pointer)
-    answer = chat.ask("What is the operating pressure of the boiler?")
-    assert len(pointer.calls) == 2
+    assert len(redrafting.calls) == 2 and redrafting.calls[0] == redrafting.calls[1]
     assert answer.text == "3 bar [1]" and not answer.fallback and answer.draft == "3 bar [1]"
 
 
