@@ -35,17 +35,26 @@ _WH_OR_AUX = re.compile(
     re.IGNORECASE,
 )
 _PROPER = re.compile(r"(?<!^)\b[A-Z][a-z]+|\d")
+# a question word alone asks about the previous turn: "When?", "Why exactly?", "为什么？", "在哪里呢？"
+_BARE_WH = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:when|where|why|who|how|how (?:many|much|long|often|so)|which one"
+    r"|what for)(?:\s+exactly)?\s*[?？]?\s*$"
+    r"|^\s*(?:那|那么)?(?:是)?(?:什么时候|何时|为什么|为何|在哪里?|哪里|哪儿|多少|几[年个次位]|谁|怎么样?"
+    r"|如何|哪一年|哪年)(?:呢)?\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
 
 
 def is_followup(question: str) -> bool:
     """Does the question lean on the previous turn? A connective at the start ("and", "what
     about", "那"), or a short question whose subject is a pronoun ("When did he die?") or that
-    is elliptical ("In 2021?", "2021年呢？"). A standalone question, however short, is not:
+    is elliptical ("In 2021?", "2021年呢？", a question word alone: "When?", "为什么？"). A
+    standalone question, however short, is not:
     "Who founded Apple?" names its subject."""
     q = question.strip()
     if not q:
         return False
-    if _EN_START.search(q) or _ZH_START.search(q):
+    if _EN_START.search(q) or _ZH_START.search(q) or _BARE_WH.match(q):
         return True
     if not q.isascii():
         return len(q) <= 16 and bool(_ZH_PRONOUN.search(q) or _ZH_ELLIPSIS.search(q))

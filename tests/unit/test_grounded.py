@@ -241,7 +241,18 @@ def test_a_standalone_question_is_not_glued_to_the_previous_one(question):
 
 @pytest.mark.parametrize(
     "question",
-    ["and in 2021?", "What about Intel?", "When did he die?", "2021年呢？", "它是谁开发的？"],
+    [
+        "and in 2021?",
+        "What about Intel?",
+        "When did he die?",
+        "2021年呢？",
+        "它是谁开发的？",
+        "When?",
+        "Why exactly?",
+        "How many?",
+        "为什么？",
+        "在哪里呢？",
+    ],
 )
 def test_a_follow_up_is_rewritten_with_the_previous_question(question):
     assert is_followup(question)
