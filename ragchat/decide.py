@@ -130,13 +130,13 @@ def closed_quotes(text: str) -> str:
     (a small model copies a quoted phrase and stops before its closing mark)."""
     m = _TRAILING_MARKERS.search(text)
     body, refs = (text[: m.start()], m.group(1)) if m else (text, "")
-    end = body.rstrip(" .。")
+    stem = end = body.rstrip(" .。")
     for opening, closing in _PAIRS:
         if end.count(opening) == end.count(closing) + 1 and end.rfind(opening) > end.rfind(closing):
             end += closing
     if end.count('"') % 2 == 1 and re.search(r'(?:^|[\s(])"[^"]+$', end):
         end += '"'
-    return end + body[len(body.rstrip(" .。")) :] + refs if end != body.rstrip(" .。") else text
+    return text if end == stem else end + body[len(stem) :] + refs
 
 
 def _quotable(
