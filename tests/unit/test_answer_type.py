@@ -121,6 +121,11 @@ def _one(text: str) -> list[Evidence]:
             "Rollo [1]",
         ),
         ("1072 [1]", "William invaded Scotland in 1072 and 1073.", "1072 [1]"),
+        (  # a number that opens a dash range: the range
+            "1763 [1]",
+            "The next step occurred when James Watt developed (1763–1775) an improved engine.",
+            "1763–1775 [1]",
+        ),
         (  # after a name, "and" + an adjective is a second predicate, not another item
             "Pusey Library [1]",
             "The oldest maps are stored in Pusey Library and open to the public.",

@@ -1,0 +1,107 @@
+"""Where a short answer stands in the sentence it cites (`place_answer`): word for word
+whatever the spaces, else a close copy (`_snap`), else a list the model wrote in its own words
+(`_list_place`). `ragchat.span` widens what is found to the whole phrase."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+
+def place_answer(body: str, source: str) -> tuple[int, int] | None:
+    """(start, end) of the answer in its sentence, or None when it cannot be placed."""
+    return _locate(body, source) or _snap(body, source) or _list_place(body, source)
+
+
+def _locate(body: str, source: str) -> tuple[int, int] | None:
+    """Where the answer stands in its sentence, whatever the spaces ("里奇 (Lionel" finds
+    "里奇(Lionel"); None when it is not there word for word or is too short to place."""
+    chars = [c for c in body if not c.isspace()]
+    if len(chars) < 2 or len(chars) > 120:
+        return None
+    pattern = r"\s*".join(re.escape(c) for c in chars)
+    found = re.search(pattern, source, flags=re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
+
+
+def _snap(body: str, source: str) -> tuple[int, int] | None:
+    """Where an answer the model copied not quite word for word stands in its sentence: "浙江杭州市
+    余杭区" for "浙江省杭州市余杭区", "Article 106" for "Articles 106 and 107" (the reader is shown
+    the sentence's own words). Only a close copy is placed: nearly all of the answer's characters
+    matched in order, in a stretch hardly longer than the answer, with the same numbers."""
+    if len(body) < 4 or len(body) > 120:
+        return None
+    blocks = [
+        b
+        for b in SequenceMatcher(None, source, body, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    limit = 1.25 * len(body) + 2
+    best: tuple[int, int, int] | None = None  # (matched, start, end) of the best-filled window
+    for i, first in enumerate(blocks):  # a stray character matched far away ("£" of "£1") is
+        run = [b for b in blocks[i:] if b.a + b.size - first.a <= limit]  # left out
+        matched = sum(b.size for b in run)
+        if best is None or matched > best[0]:
+            best = (matched, first.a, run[-1].a + run[-1].size)
+    if best is None:
+        return None
+    matched, start, end = best
+    while start < end and source[start].isspace():  # " former" of "(currently former": a
+        start += 1  # matched space is no part of the answer
+    while end > start and source[end - 1].isspace():
+        end -= 1
+    while start and _in_word(source, start - 1, start):  # whole words only
+        start -= 1
+    while end < len(source) and _in_word(source, end - 1, end):
+        end += 1
+    if matched < 0.85 * len(body) or end - start > limit:
+        return None
+    if re.findall(r"\d+", source[start:end]) != re.findall(r"\d+", body):
+        return None
+    return start, end
+
+
+_LIST_SEP = re.compile(r"\s*(?:、|，|,|;|；|\band\b|\bor\b|和|及|与)\s*")
+_NOTE = r"(?:\s*[（(][^（）()]{1,16}[）)])"  # an item's note: "蛋黄（黄色）"
+_BETWEEN = re.compile(rf"{_NOTE}?\s*(?:、|，|,|;|；|\band\b|\bor\b|和|及|与)\s*")
+
+
+def _list_place(body: str, source: str) -> tuple[int, int] | None:
+    """Where a list the model wrote in its own words stands in its sentence: each item found in
+    order (or the longest part of it the sentence holds: "鸡蛋黄" finds "蛋黄"), with only
+    separators and the items' notes between them: "鸡蛋黄、柠檬、椰子、草莓" is shown as the
+    sentence's "蛋黄（黄色）、柠檬（绿色）、椰子、草莓（粉色）". None unless every item is placed."""
+    items = [i for i in _LIST_SEP.split(body) if i.strip()]
+    if len(items) < 2 or len(body) > 120:
+        return None
+    start = end = -1
+    for item in items:
+        at = _find_item(item.strip(), source, max(end, 0))
+        if at is None:
+            return None
+        if end >= 0 and not _BETWEEN.fullmatch(source[end : at[0]]):
+            return None
+        start, end = (at[0] if start < 0 else start), at[1]
+    if note := re.match(_NOTE, source[end:]):
+        end += note.end()
+    return start, end
+
+
+def _find_item(item: str, source: str, after: int) -> tuple[int, int] | None:
+    """The item, or its longest part of at least two characters (most of a word), in
+    source[after:]."""
+    for size in range(len(item), 1, -1):
+        if size < 0.6 * len(item):
+            break
+        for i in range(len(item) - size + 1):
+            part = item[i : i + size]
+            at = source.find(part, after)
+            if at >= 0 and not (at and _in_word(source, at - 1, at)):
+                return at, at + size
+    return None
+
+
+def _in_word(text: str, left: int, right: int) -> bool:
+    """Are text[left] and text[right] two letters or digits of one Latin-script word?"""
+    pair = text[left] + text[right]
+    return pair.isascii() and pair.isalnum()
