@@ -110,13 +110,19 @@ _LEAD_IN = {
 }
 
 
+# "Rollo, agreed to swear fealty …": a name copied with the comma that closed a clause around it
+_NAME_COMMA_VERB = re.compile(r"^((?:[A-Z][\w'’-]*\s)*[A-Z][\w'’-]*),\s(?=[a-z]+ed\b)")
+
+
 def tidy(text: str, lang: str) -> str:
-    """A verified short answer as shown: without a lead-in about the evidence, empty brackets
-    or a quotation mark left open (`closed_quotes`)."""
+    """A verified short answer as shown: without a lead-in about the evidence, empty brackets,
+    the comma between a name and its verb ("Rollo, agreed to …") or a quotation mark left open
+    (`closed_quotes`)."""
     lead = _LEAD_IN["zh" if lang == "zh" else "en"].match(text)
     if lead and len(text) - lead.end() > 4:
         text = text[lead.end() :]
         text = text[:1].upper() + text[1:] if lang != "zh" else text
+    text = _NAME_COMMA_VERB.sub(r"\1 ", text)
     return closed_quotes(_EMPTY_BRACKETS.sub("", text))
 
 

@@ -102,3 +102,13 @@ def test_a_lead_in_about_the_evidence_and_empty_brackets_are_not_shown():
     ]
     d = decide("According to the evidence, it was founded in 1555 [1]", "When?", en, "en")
     assert d.text == "It was founded in 1555 [1]"
+
+
+def test_a_name_copied_with_the_comma_of_its_clause_reads_as_a_sentence():
+    from ragchat.decide import tidy
+
+    assert tidy("Rollo, agreed to swear fealty to King Charles III [1]", "en") == (
+        "Rollo agreed to swear fealty to King Charles III [1]"
+    )
+    assert tidy("William, duke of Normandy [1]", "en") == "William, duke of Normandy [1]"
+    assert tidy("Paris, France [1]", "en") == "Paris, France [1]"
