@@ -30,6 +30,7 @@ from ragchat.text import (
     rejoin_broken_lines,
     split_sentences,
     term_present,
+    without_editorial_tags,
 )
 from ragchat.types import Evidence, Hit
 
@@ -56,13 +57,14 @@ class Candidate:
 
 def sentences_of(hit: Hit, lang: str) -> list[str]:
     """The chunk's sentences; table rows as "header: value; ..." lines; a sentence that leans
-    on a pronoun carries the sentence before it; a sentence a page break split is one again."""
+    on a pronoun carries the sentence before it; a sentence a page break split is one again;
+    an encyclopedia's "[citation needed]" is not read."""
     chunk = hit.chunk
     if chunk.kind == "table" or chunk.text.lstrip().startswith("|"):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
-    for line in rejoin_broken_lines(chunk.text, lang).split("\n"):
+    for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = ""
         for a, b in split_sentences(line):
             s = " ".join(line[a:b].split())

@@ -374,3 +374,23 @@ def rejoin_broken_lines(text: str, lang: str) -> str:
             continue
         parts.append(line)
     return "\n".join(parts)
+
+
+# the inline cleanup tags an encyclopedia prints ("…Osias,[citation needed] arranged with…"):
+# an editor's note, not the document's words; "[sic]" and reference numbers stay
+_EDITORIAL_TAG = re.compile(
+    r"\[(?:citation needed|clarification needed|verification needed|update|needs update|vague"
+    r"|dubious(?: [–-] discuss)?|disputed(?: [–-] discuss)?|not in citation given"
+    r"|failed verification|page needed|better source needed|full citation needed"
+    r"|original research\??|according to whom\??|by whom\??|who\??|when\??|which\??|where\??"
+    r"|why\??|examples? needed|further explanation needed|non sequitur|dead link"
+    r"|permanent dead link|unreliable source\??|specify|来源请求|來源請求|需要引用|需要更新"
+    r"|谁？|何时？|哪个？|原创研究？)\]",
+    re.IGNORECASE,
+)
+
+
+def without_editorial_tags(text: str) -> str:
+    """The text without an encyclopedia's inline cleanup tags ("[citation needed]", "[when?]",
+    "[来源请求]"), which neither answer a question nor belong in a quote."""
+    return _EDITORIAL_TAG.sub("", text)

@@ -22,3 +22,21 @@ def test_a_sentence_split_by_a_page_break_is_one_sentence_again():
     assert out == ["到了2002赛季，内托转会到OFK贝尔格莱德，他随后成为最佳射手。"]
     out = sentences_of(make_hit("环氧氯丙烷\n\n环氧氯丙烷是一个有机氯化合物。"), "zh")
     assert out == ["环氧氯丙烷", "环氧氯丙烷是一个有机氯化合物。"]
+
+
+def test_an_encyclopedias_cleanup_tags_are_not_part_of_a_sentence():
+    text = (
+        "Prince Louis de Condé, along with his sons Daniel and Osias,[citation needed] arranged"
+        " with Count Ludwig von Nassau-Saarbrücken to establish a Huguenot community.[when?]"
+        " Who wrote it [sic] is unknown.[12]"
+    )
+    out = sentences_of(make_hit(text), "en")
+    assert out[0] == (
+        "Prince Louis de Condé, along with his sons Daniel and Osias, arranged with Count"
+        " Ludwig von Nassau-Saarbrücken to establish a Huguenot community."
+    )
+    assert out[1] == "Who wrote it [sic] is unknown.[12]"  # an author's [sic] and a reference stay
+    assert sentences_of(make_hit("该站于1905年启用。[来源请求]车站后来改建。"), "zh") == [
+        "该站于1905年启用。",
+        "车站后来改建。",
+    ]
