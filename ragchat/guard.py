@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ragchat.generation import RefusalGate, refusal_threshold_for
 from ragchat.prompt import REFUSAL_MARKER, REFUSAL_MESSAGES, echoes_rules, is_refusal
+from ragchat.text import split_sentences
 from ragchat.types import Answer
 
 
@@ -52,3 +54,22 @@ def settle_draft(text: str, gate: RefusalGate | None) -> str:
     if echoes_rules(text) or (gate is not None and (gate.probability or 0.0) >= gate.threshold):
         return REFUSAL_MARKER
     return text
+
+
+_FINISHED = re.compile(
+    r"[.。!?！？…][”\"’'»)）」]*(?:\s*\[\d{1,2}(?:\s*[,;，]\s*\d{1,2})*\])*[.。]?$"
+)
+_LEADING_MARKERS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;，]\s*\d{1,2})*\]\s*)+")
+
+
+def finished_part(text: str) -> str:
+    """A draft the token limit cut off mid-sentence without its unfinished last sentence ("…
+    as some of the Huguenots were nobles trying to establish" is not shown); "" when no
+    sentence was finished (then the best evidence is quoted whole). The markers that open the
+    dropped part ("它是城市。[1]而且…") belong to the sentence before it and stay."""
+    spans = split_sentences(text)
+    if not spans or _FINISHED.search(text[spans[-1][0] : spans[-1][1]]):
+        return text
+    start = spans[-1][0]
+    markers = _LEADING_MARKERS.match(text[start:])
+    return (text[:start] + (markers.group(0) if markers else "")).rstrip()

@@ -28,7 +28,7 @@ from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.confidence import answer_confidence
 from ragchat.decide import decide, points_only, refusal_overridden
 from ragchat.evidence import select_evidence
-from ragchat.guard import refusal_gate, refuse, settle_draft, stop_drafting
+from ragchat.guard import finished_part, refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import KBStore, open_kb
 from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
@@ -257,12 +257,12 @@ class RagChat:
                 **kwargs,
             )
         )
-        first, text = None, ""
+        first, text, stopped = None, "", False
         for piece in stream:
             if first is None:
                 first = time.perf_counter() - t0
             text += piece
-            if stop_drafting(text):
+            if stopped := stop_drafting(text):
                 close = getattr(stream, "close", None)
                 if close:
                     close()  # stops the generation thread
@@ -270,6 +270,8 @@ class RagChat:
         confidence = None
         if trace is not None:
             confidence = answer_confidence(trace.steps, self.generator.tokenizer)
+            if not stopped and len(trace.steps) >= self.settings.max_new_tokens:
+                text = finished_part(text)  # the token limit cut it off
         return text, first, confidence
 
     def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:

@@ -105,6 +105,49 @@ class RedraftingGenerator(FakeGenerator):
         yield "3 bar [1]" if ban is not None and self.word in ban.words else self.first
 
 
+class CutOffGenerator(FakeGenerator):
+    """Says `pieces` word by word, one token each, until `max_new_tokens` cuts it off; records
+    each token in a local model's trace (what tells the pipeline that the limit was hit)."""
+
+    class tokenizer:  # the attribute a local generator has
+        @staticmethod
+        def decode(ids):
+            return "x"
+
+    def stream(self, messages, *, max_new_tokens=64, temperature=0.0, stop=(), trace=None):
+        self.calls.append(messages)
+        for i, word in enumerate(" ".join(self.pieces).split(" ")[:max_new_tokens]):
+            if trace is not None:
+                trace.steps.append((i, 0.99))
+            yield word + " "
+
+
+@pytest.mark.parametrize(
+    ("words", "draft"),
+    [
+        # a sentence finished before the limit: shown without the unfinished one after it
+        (
+            "The operating pressure is 3 bar [1]. It also runs at",
+            "The operating pressure is 3 bar [1].",
+        ),
+        # none finished: the best evidence is quoted whole
+        ("The operating pressure is 3 bar when the", ""),
+    ],
+)
+def test_a_draft_the_token_limit_cut_off_shows_no_unfinished_sentence(kb, words, draft):
+    settings, emb = kb
+    cut = CutOffGenerator(pieces=[words])
+    settings = settings.replace(max_new_tokens=len(words.split()))
+    answer = RagChat.open(settings, "m", embedder=emb, generator=cut).ask(
+        "What is the operating pressure of the boiler?"
+    )
+    assert answer.draft == draft and "runs at" not in answer.text and "when the" not in answer.text
+    assert "3 bar" in answer.text and answer.fallback == (draft == "")
+    # the same words with room to finish are the model's to show (and fail verification)
+    roomy = RagChat.open(settings.replace(max_new_tokens=64), "m", embedder=emb, generator=cut)
+    assert roomy.ask("What is the operating pressure of the boiler?").draft.startswith(words)
+
+
 @pytest.mark.parametrize(
     ("first", "word"),
     [

@@ -112,3 +112,15 @@ def test_a_name_copied_with_the_comma_of_its_clause_reads_as_a_sentence():
     )
     assert tidy("William, duke of Normandy [1]", "en") == "William, duke of Normandy [1]"
     assert tidy("Paris, France [1]", "en") == "Paris, France [1]"
+
+
+def test_a_cut_off_draft_keeps_only_its_finished_sentences():
+    from ragchat.guard import finished_part
+
+    assert finished_part("Rollo [1]. He was a Viking [2]. And then the") == (
+        "Rollo [1]. He was a Viking [2]."
+    )
+    assert finished_part("它是一个城市。[1]而且它有") == "它是一个城市。[1]"  # its marker stays
+    assert finished_part("He said “yes.” [1]") == "He said “yes.” [1]"
+    # an abbreviation is no sentence end: nothing was finished
+    assert finished_part("The worst was the St. Bartholomew's Day massacre when the") == ""
