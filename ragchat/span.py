@@ -43,7 +43,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         end = _zh_reason(source, start, end)
     else:
         start, end = (
-            _since(source, start),
+            _titled(source, _since(source, start), question),
             max(
                 _en_list(source, start, end),
                 _en_numbers(source, start, end),
@@ -164,6 +164,33 @@ def _since(source: str, start: int) -> int:
     (which says when, not how long)."""
     m = re.search(r"\bsince\s+$", source[:start], flags=re.IGNORECASE)
     return m.start() if m else start
+
+
+# a title that is part of how a name is said ("Saint Nicolas", "King Harold II", "Count Ludwig")
+_TITLE = re.compile(
+    r"(?:^|(?<=[\s(“\"]))(?P<title>Saint|St\.|Sint|Sainte|King|Queen|Pope|Emperor|Empress|Tsar"
+    r"|Prince|Princess|Duke|Duchess|Count|Countess|Earl|Baron|Lord|Lady|Sir|Dame|Archbishop"
+    r"|Bishop|Cardinal|President|General|Admiral|Captain|Dr\.|Professor) $"
+)
+
+
+def _titled(source: str, start: int, question: str) -> int:
+    """A name keeps the title its sentence gives it ("Nicolas" of "their patron Saint Nicolas"
+    → "Saint Nicolas", "Harold II" → "King Harold II"), unless the question names the title
+    itself ("What president transformed it?" → "Charles W. Eliot") or the title has two words
+    ("Vice President Joe Biden" → "Joe Biden"); a saint's is always kept."""
+    if not source[start : start + 1].isupper():
+        return start
+    m = _TITLE.search(source[:start])
+    if m is None:
+        return start
+    title = m["title"]
+    is_saint = title in ("Saint", "St.", "Sint", "Sainte")
+    if not is_saint and re.search(rf"\b{re.escape(title)}", question, re.IGNORECASE):
+        return start
+    if re.search(r"\b[A-Z][\w.-]* $", source[: m.start()]):
+        return start  # a title of two words ("Vice President", "First Lady"): the name alone
+    return m.start()
 
 
 def _tensed(word: str) -> bool:

@@ -1,0 +1,55 @@
+"""A name shown with the title its sentence gives it."""
+
+import pytest
+
+from ragchat.span import whole_phrase
+from ragchat.types import Evidence
+
+
+def _one(sentence: str) -> list[Evidence]:
+    return [Evidence(1, sentence, "c:0", "a.pdf", 1, (), 0.8)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "question", "shown"),
+    [
+        (
+            "Nicolas [1]",
+            "They kept the feast of their patron Saint Nicolas, like the Dutch.",
+            "Who is the patron saint of the Huguenots?",  # a saint's title is his name
+            "Saint Nicolas [1]",
+        ),
+        (
+            "Harold II [1]",
+            "Duke William II defeated King Harold II at Hastings.",
+            "Who was defeated at Hastings?",
+            "King Harold II [1]",
+        ),
+        (  # the question names the title: the name alone
+            "Charles W. Eliot [1]",
+            "The reforms of President Charles W. Eliot transformed it.",
+            "What president transformed the university?",
+            "Charles W. Eliot [1]",
+        ),
+        (  # a title of two words is not cut in half
+            "Joe Biden [1]",
+            "The bill was signed by Vice President Joe Biden.",
+            "Who signed the bill?",
+            "Joe Biden [1]",
+        ),
+        (  # a title is only a title before a name
+            "the Assembly [1]",
+            "It was approved by General the Assembly.",
+            "Who approved it?",
+            "the Assembly [1]",
+        ),
+        (  # a capitalised word that ends the sentence before is no title
+            "Paris [1]",
+            "He was a Count. Paris was his home.",
+            "Where did he live?",
+            "Paris [1]",
+        ),
+    ],
+)
+def test_a_name_keeps_its_title(answer, sentence, question, shown):
+    assert whole_phrase(answer, _one(sentence), "en", question) == shown
