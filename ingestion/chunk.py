@@ -120,7 +120,9 @@ def chunk_document(
                 )
             else:
                 raw_units.extend(
-                    (block, base + a, base + b, si, "text") for a, b in split_sentences(block.text)
+                    (block, base + a, base + b, si, "text")
+                    # chunks are packed as CHUNKER_VERSION 6 packed them: a quote may be split
+                    for a, b in split_sentences(block.text, whole_quotes=False)
                 )
     full_text, _ = document_text(doc)
     counts = count_tokens(prefixes + [full_text[s:e] for _, s, e, _, _ in raw_units])

@@ -290,12 +290,16 @@ def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     return tokens
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences in `text` (English and Chinese), whitespace trimmed."""
+def split_sentences(text: str, *, whole_quotes: bool = True) -> list[tuple[int, int]]:
+    """Spans of the sentences in `text` (English and Chinese), whitespace trimmed. With
+    `whole_quotes` a Chinese sentence end inside a quotation that closes soon after is no end:
+    「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」 is one quote, not two sentences."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END.finditer(text):
         if text[m.start()] == "." and _is_abbreviation(text, m.start()):
+            continue
+        if whole_quotes and text[m.start()] in "。！？；" and _inside_quote(text, start, m.end()):
             continue
         spans.append((start, m.end()))
         start = m.end()
@@ -309,6 +313,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if b > a:
             out.append((a, b))
     return out
+
+
+_QUOTE_OPEN, _QUOTE_CLOSE = "「『“", "」』”"
+_QUOTE_REACH = 150  # a quote left open longer than this is a stray mark, not a quotation
+
+
+def _inside_quote(text: str, start: int, end: int) -> bool:
+    """Does the sentence begun at `start` still have a quotation open at `end`, one that
+    closes within `_QUOTE_REACH` characters (the next quotation mark closes it)?"""
+    part = text[start:end]
+    opened = sum(part.count(c) for c in _QUOTE_OPEN) - sum(part.count(c) for c in _QUOTE_CLOSE)
+    marks = re.search(f"[{_QUOTE_OPEN}{_QUOTE_CLOSE}]", text[end : end + _QUOTE_REACH])
+    return opened > 0 and marks is not None and marks.group(0) in _QUOTE_CLOSE
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -57,6 +57,21 @@ def test_english_and_chinese_sentences():
     ]
 
 
+def test_a_chinese_quotation_is_not_cut_at_its_semicolon():
+    text = "曾起草告示称「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」。他说：“好。”然后走了。"
+    parts = [text[a:b] for a, b in split_sentences(text)]
+    assert parts == [
+        "曾起草告示称「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」。",
+        "他说：“好。”",
+        "然后走了。",
+    ]
+    # a stray mark (the next quotation mark opens another quote) does not join sentences
+    stray = "一个“车站“，收容过奴隶。1839年开办了学校。他说：“好。”"
+    assert len(split_sentences(stray)) == 3
+    # the chunker packs sentences as CHUNKER_VERSION 6 did
+    assert len(split_sentences(text, whole_quotes=False)) == 4
+
+
 def test_chunks_fit_the_embedder_and_report_zero_truncated():
     long = " ".join(f"Clause {i} requires 1,250.75 units of item {i * 7}." for i in range(200))
     zh = "".join(f"第{i}条规定了设备的维护周期和检查方法。" for i in range(200))
