@@ -26,6 +26,7 @@ from ragchat.answer_type import fits_question, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
+from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.types import Evidence, SentenceCheck
@@ -76,7 +77,12 @@ def decide(
     if draft.strip() and not model_refused:
         verified = verify(draft, question, evidence, lang)
         sure = confidence is None or confidence >= CONFIDENCE_THRESHOLD
-        if verified.text and sure and fits_question(verified.text, asked, lang):
+        if (
+            verified.text
+            and sure
+            and fits_question(verified.text, asked, lang)
+            and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
+        ):
             if _from_the_best(verified.cited, evidence):
                 text = tidy(whole_phrase(verified.text, evidence, lang, question), lang)
                 return Decision(text, False, False, verified.cited, verified.checks)
@@ -166,6 +172,11 @@ def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:
     quote: a model trained to refuse (an adapter) otherwise turns right short answers into
     sentence quotes."""
     return bool(evidence) and evidence[0].score >= QUOTE_OVER_REFUSAL.get(lang, 0.5)
+
+
+def _cited_text(cited: Sequence[int], evidence: Sequence[Evidence]) -> str:
+    """The text of the first evidence sentence the answer cites ("" if none)."""
+    return next((e.text for n in cited for e in evidence if e.n == n), "")
 
 
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
