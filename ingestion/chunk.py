@@ -31,8 +31,9 @@ BLOCK_SEP = "\n\n"
 # prose beside each other are no longer read as a table; "Anglo-" + "Norman" joins as one word;
 # 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount,
 # tables of aligned text are read by column and take the headings stacked above them;
-# 6: a compound broken after a hyphen keeps it, "Saint-Clair-" + "sur-Epte", "NP-" + "complete")
-CHUNKER_VERSION = 6
+# 6: a compound broken after a hyphen keeps it, "Saint-Clair-" + "sur-Epte", "NP-" + "complete";
+# 7: the words of a justified line of prose spread far apart are not a table's cells)
+CHUNKER_VERSION = 7
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

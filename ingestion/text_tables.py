@@ -42,10 +42,44 @@ def _row_cells(row: list[Line]) -> list[tuple[float, float, str]]:
     return sorted((c for ln in row for c in ln.cells), key=lambda c: c[0])
 
 
+# words that stand alone in a cell only when a justified line of prose was spread into cells
+# ("engines | in | commercial | usage, | and | the"); a table's cell is never just "of"
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "for",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "that",
+        "from",
+        "its",
+        "it",
+    ]
+)
+
+
 def _tabular(cells: list[tuple[float, float, str]], page_width: float) -> bool:
     """Several cells, mostly short in characters and narrow on the page (two columns of prose
-    are two wide cells per row), at least one numeric or three or more cells."""
+    are two wide cells per row), at least one numeric or three or more cells; not the words of
+    a justified line of prose (two or more cells that are a lone "of", "and", "the" …)."""
     if len(cells) < 2:
+        return False
+    if sum(c[2].strip().lower() in _FUNCTION_WORDS for c in cells) >= 2:
         return False
     lengths = sorted(len(c[2]) for c in cells)
     widths = sorted(c[1] - c[0] for c in cells)

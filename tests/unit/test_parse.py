@@ -315,6 +315,24 @@ def test_two_columns_of_articles_beside_each_other_are_prose_not_a_table():
     assert tables == [] and used == set()
 
 
+def test_a_justified_line_spread_into_words_is_prose_not_a_table():
+    # wiki_03.pdf of the squad-en set: lines of a justified paragraph whose words stand far
+    # apart read as rows of one-word cells; taken for a table they broke the page's reading
+    # order ("A dry type cooling tower is similar to an" + "there was a speed change.")
+    from ingestion.text_tables import find_text_tables
+
+    rows = [
+        "engines in commercial usage, and the",
+        "ascendancy of steam turbines in power",
+        "developments and improvements in manufacturing",
+    ]
+    lines = []
+    for i, row in enumerate(rows):
+        words = row.split()
+        lines += [_line(62 + 40 * j, 92 + 40 * j, 100 + 14 * i, w) for j, w in enumerate(words)]
+    assert find_text_tables(lines, 595) == ([], set())
+
+
 def test_a_label_and_amount_table_is_still_a_table():
     from ingestion.text_tables import find_text_tables
 
