@@ -259,11 +259,12 @@ def select_evidence(
     """The best k sentences of the hits for this question, numbered from 1, best first."""
     pool: list[tuple[str, Hit]] = []
     seen: set[str] = set()
+    asked = _letters(question)
     for hit in hits:
         for s in sentences_of(hit, lang):
             key = plain(s)
-            if key in seen or addresses_assistant(s):
-                continue
+            if key in seen or addresses_assistant(s) or _letters(s) in asked:
+                continue  # (a title the question names, "伊维卡·奥利奇", tells nothing new)
             seen.add(key)
             pool.append((s, hit))
     if not pool:
@@ -319,6 +320,11 @@ def select_evidence(
         )
         for i, c in enumerate(chosen)
     ]
+
+
+def _letters(text: str) -> str:
+    """The text's letters and digits only, lower-cased: for "says only what the question says"."""
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]:

@@ -40,3 +40,16 @@ def test_an_encyclopedias_cleanup_tags_are_not_part_of_a_sentence():
         "该站于1905年启用。",
         "车站后来改建。",
     ]
+
+
+def test_a_title_the_question_names_is_no_evidence():
+    from ragchat.evidence import select_evidence
+
+    hit = make_hit("伊维卡·奥利奇\n\n伊维卡·奥利奇是一名克罗地亚职业足球运动员。")
+    evidence = select_evidence(
+        "伊维卡·奥利奇的职业是什么？", [hit], lang="zh", weights={"职业": 1.0}
+    )
+    assert [e.text for e in evidence] == ["伊维卡·奥利奇是一名克罗地亚职业足球运动员。"]
+    hit = make_hit("iPhone\n\niPhone net sales increased due to higher sales.")
+    evidence = select_evidence("What about iPhone?", [hit], lang="en", weights={"iphone": 1.0})
+    assert [e.text for e in evidence] == ["iPhone net sales increased due to higher sales."]
