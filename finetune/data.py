@@ -35,7 +35,8 @@ from finetune.selection import balanced, round_robin
 from ragchat.evidence import select_evidence
 from ragchat.prompt import build_evidence_messages, refusal_target
 from ragchat.rewrite import rewrite_followup
-from ragchat.text import detect_lang, lexical_tokens, split_sentences
+from ragchat.sentences import split_sentences
+from ragchat.text import detect_lang, lexical_tokens
 from ragchat.types import Chunk, Evidence, Hit
 
 OOD_FILE = Path(__file__).with_name("ood_questions.txt")

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ragchat.sentences import split_sentences
 from ragchat.settings import Settings
 from ragchat.text import CJK_CHARS as _CJK
-from ragchat.text import split_sentences
 from ragchat.types import Block, Chunk, Document
 
 TokenCounter = Callable[[Sequence[str]], list[int]]

@@ -24,14 +24,8 @@ import numpy as np
 from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
-from ragchat.text import (
-    lexical_tokens,
-    plain,
-    rejoin_broken_lines,
-    split_sentences,
-    term_present,
-    without_editorial_tags,
-)
+from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
+from ragchat.text import lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4

@@ -14,7 +14,7 @@ from typing import Any
 
 from ragchat.generation import RefusalGate, refusal_threshold_for
 from ragchat.prompt import REFUSAL_MARKER, REFUSAL_MESSAGES, echoes_rules, is_refusal
-from ragchat.text import split_sentences
+from ragchat.sentences import split_sentences
 from ragchat.types import Answer
 
 

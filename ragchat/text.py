@@ -1,5 +1,6 @@
 """Text primitives shared by ingestion and answering: the CJK character ranges, language
-detection, sentence splitting, and lexical tokens for BM25 (jieba for Chinese, words for the rest)."""
+detection, and lexical tokens for BM25 (jieba for Chinese, words for the rest). Sentences are
+`ragchat.sentences`."""
 
 from __future__ import annotations
 
@@ -21,31 +22,6 @@ NUMBER_WORDS = (
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
     "ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
 )
-_CLOSERS = "\"'”’」』）)】》"
-# Candidate sentence ends: CJK terminal punctuation (no space needed), or . ! ? followed by
-# whitespace and something that can start a sentence. Abbreviations are checked in code.
-_SENT_END = re.compile(
-    rf"[。！？；][{_CLOSERS}]*\s*(?=\S)"
-    rf"|[.!?][{_CLOSERS}]*\s+(?=[\"'“‘(\[A-Z0-9{CJK_CHARS}])"
-)
-_ABBREV = {
-    "e.g",
-    "i.e",
-    "vs",
-    "mr",
-    "ms",
-    "mrs",
-    "dr",
-    "no",
-    "fig",
-    "etc",
-    "inc",
-    "co",
-    "st",
-    "jr",
-    "sr",
-    "al",
-}
 _CJK_RUN = re.compile(f"[{CJK_IDEOGRAPHS}]+")
 _LATIN_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _SPLIT = re.compile(f"([{CJK_IDEOGRAPHS}]+)")
@@ -290,53 +266,6 @@ def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     return tokens
 
 
-def split_sentences(text: str, *, whole_quotes: bool = True) -> list[tuple[int, int]]:
-    """Spans of the sentences in `text` (English and Chinese), whitespace trimmed. With
-    `whole_quotes` a Chinese sentence end inside a quotation that closes soon after is no end:
-    「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」 is one quote, not two sentences."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENT_END.finditer(text):
-        if text[m.start()] == "." and _is_abbreviation(text, m.start()):
-            continue
-        if whole_quotes and text[m.start()] in "。！？；" and _inside_quote(text, start, m.end()):
-            continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
-
-
-_QUOTE_OPEN, _QUOTE_CLOSE = "「『“", "」』”"
-_QUOTE_REACH = 150  # a quote left open longer than this is a stray mark, not a quotation
-
-
-def _inside_quote(text: str, start: int, end: int) -> bool:
-    """Does the sentence begun at `start` still have a quotation open at `end`, one that
-    closes within `_QUOTE_REACH` characters (the next quotation mark closes it)?"""
-    part = text[start:end]
-    opened = sum(part.count(c) for c in _QUOTE_OPEN) - sum(part.count(c) for c in _QUOTE_CLOSE)
-    marks = re.search(f"[{_QUOTE_OPEN}{_QUOTE_CLOSE}]", text[end : end + _QUOTE_REACH])
-    return opened > 0 and marks is not None and marks.group(0) in _QUOTE_CLOSE
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """True when the word before the period at `dot` is an abbreviation or an initial."""
-    word_start = dot
-    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
-        word_start -= 1
-    word = text[word_start:dot].lower()
-    return len(word.replace(".", "")) == 1 or word in _ABBREV
-
-
 _PLURAL = re.compile(r"(ies|es|s)$")
 
 
@@ -359,55 +288,3 @@ def term_present(token: str, present: set[str], text: str) -> bool:
 def plain(text: str) -> str:
     """Lower-cased, with every run of whitespace one space: for comparing texts as written."""
     return " ".join(text.lower().split())
-
-
-_CONTINUES = {
-    # a line that stops inside a sentence ("… and it developed into the") and one that goes on
-    # with it ("regional language that survives today."): a page or column break, not a paragraph
-    "en": (re.compile(r"[a-z,]$"), re.compile(r"^[a-z]")),
-    "zh": (re.compile(r"[\u4e00-\u9fff，、]$"), re.compile(r"^[\u4e00-\u9fff]")),
-}
-_MIN_BROKEN_LINE = {"en": 30, "zh": 15}  # shorter lines are headings ("iPhone") or labels
-
-
-def rejoin_broken_lines(text: str, lang: str) -> str:
-    """The text with a sentence that a page or column break split into two paragraphs joined
-    again (a space in English, nothing in Chinese); other line breaks stay."""
-    key = "zh" if lang == "zh" else "en"
-    ends, starts = _CONTINUES[key]
-    glue = "" if key == "zh" else " "
-    parts: list[str] = []  # lines, with the blank lines between paragraphs as ""
-    for line in text.split("\n"):
-        last = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].strip()), None)
-        if (
-            line.strip()
-            and last is not None
-            and len(parts[last].strip()) >= _MIN_BROKEN_LINE[key]
-            and ends.search(parts[last].rstrip())
-            and starts.match(line.lstrip())
-        ):
-            parts[last] = parts[last].rstrip() + glue + line.lstrip()
-            del parts[last + 1 :]
-            continue
-        parts.append(line)
-    return "\n".join(parts)
-
-
-# the inline cleanup tags an encyclopedia prints ("…Osias,[citation needed] arranged with…"):
-# an editor's note, not the document's words; "[sic]" and reference numbers stay
-_EDITORIAL_TAG = re.compile(
-    r"\[(?:citation needed|clarification needed|verification needed|update|needs update|vague"
-    r"|dubious(?: [–-] discuss)?|disputed(?: [–-] discuss)?|not in citation given"
-    r"|failed verification|page needed|better source needed|full citation needed"
-    r"|original research\??|according to whom\??|by whom\??|who\??|when\??|which\??|where\??"
-    r"|why\??|examples? needed|further explanation needed|non sequitur|dead link"
-    r"|permanent dead link|unreliable source\??|specify|来源请求|來源請求|需要引用|需要更新"
-    r"|谁？|何时？|哪个？|原创研究？)\]",
-    re.IGNORECASE,
-)
-
-
-def without_editorial_tags(text: str) -> str:
-    """The text without an encyclopedia's inline cleanup tags ("[citation needed]", "[when?]",
-    "[来源请求]"), which neither answer a question nor belong in a quote."""
-    return _EDITORIAL_TAG.sub("", text)

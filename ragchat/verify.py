@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ragchat.evidence import row_cells
-from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, split_sentences, term_present
+from ragchat.sentences import split_sentences
+from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, term_present
 from ragchat.types import Evidence, SentenceCheck
 
 # Share of a sentence's new content words that must be in its cited evidence (calibrated on

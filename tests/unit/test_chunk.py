@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingestion.chunk import ChunkConfig, chunk_document, document_text, truncated
+from ragchat.sentences import split_sentences
 from ragchat.settings import Settings
-from ragchat.text import split_sentences
 from ragchat.types import Block, Document, Page
 
 
