@@ -3,8 +3,9 @@
 1. The model's draft, sentence by sentence verified (`ragchat.verify`): what is supported is
    the answer, cited — if it rests on the best evidence sentence (or the best sentence states
    it word for word too: then it is cited to that one) and has the type the question asks for (`ragchat.answer_type`: a number for "how many", a time for "when", a name for
-   "who"), widened to the whole phrase its sentence states (`ragchat.span`: a list, a unit, a
-   date).
+   "who"; for a Chinese why-question, the part of its sentence marked as the reason:
+   `ragchat.reason`), widened to the whole phrase its sentence states (`ragchat.span`: a list,
+   a unit, a date, a title).
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
    sentence ("[2]") that scores as well as the best, that sentence. A table row is quoted with only the cells whose column
