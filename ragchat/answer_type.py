@@ -77,11 +77,12 @@ def fits_question(answer: str, question: str, lang: str) -> bool:
     if qk.OPENS_AMOUNT.search(question) or qk.OPENS_TIME.search(question):
         return states_what_is_asked(body, question, lang)
     if qk.OPENS_PERSON.search(question):  # a capital outside "FCC-licensed"-like modifiers
-        if _WHO_IS_NAMED.match(question) and _only_names(body):
-            return False  # "Who was Rollo?" asks what he was: "Danes" is someone else
-        return names_someone_new(body, question)
+        if _WHO_IS_NAMED.match(question):  # "Who was Rollo?" asks what he was: "Danes" is
+            # someone else, and "the famed Viking ruler Rollo" says what he was
+            return not _only_names(body) and names_someone_new(body, question)
+        return names_someone_new(body, question) and not names_the_subject(body, question)
     if qk.OPENS_NAMED_KIND.search(question):  # "What entity ...?" is answered by a name too
-        return names_someone_new(body, question)
+        return names_someone_new(body, question) and not names_the_subject(body, question)
     if qk.OPENS_REASON.search(question):  # a reason, or at least a clause that could give one
         return bool(_HAS_REASON.search(body)) or (len(body.split()) >= 6 and has_clause(body))
     return True
@@ -96,6 +97,23 @@ def names_someone_new(body: str, question: str) -> bool:
     return any(
         _bare(w) not in asked for w in re.findall(r"[A-Z][\w'’.-]*", _HYPHENATED.sub(" ", body))
     )
+
+
+# the name a short answer ends in: "Viking ruler Rollo" -> "Rollo", "the Court of Justice of the
+# European Union" -> the whole name
+_TRAILING_NAME = re.compile(
+    r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|von|van|du|da|la|le|al|bin)\s+)*[A-Z][\w'’.-]*)*$"
+)
+
+
+def names_the_subject(body: str, question: str) -> bool:
+    """Is a short answer (up to six words) a description of a name the question already gives
+    — "Viking ruler Rollo" for "Who did Rollo sign the treaty with?" names the one who asks,
+    not the one asked about? (Of the 159 squad-en gold answers to who- and which-entity
+    questions, none ends in a name its question holds.)"""
+    body = body.strip().rstrip(".")
+    m = _TRAILING_NAME.search(body)
+    return len(body.split()) <= 6 and m is not None and m.group(0).lower() in question.lower()
 
 
 def _bare(word: str) -> str:

@@ -1,4 +1,4 @@
-"""A name shown with the title its sentence gives it."""
+"""Names in short answers: the title a sentence gives a name; a description of the question's own name."""
 
 import pytest
 
@@ -53,3 +53,30 @@ def _one(sentence: str) -> list[Evidence]:
 )
 def test_a_name_keeps_its_title(answer, sentence, question, shown):
     assert whole_phrase(answer, _one(sentence), "en", question) == shown
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "fits"),
+    [
+        (
+            "Viking ruler Rollo [1]",
+            "Who did Rollo sign the treaty of Saint-Clair-sur-Epte with?",
+            False,
+        ),
+        (
+            "King Charles III [1]",
+            "Who did Rollo sign the treaty of Saint-Clair-sur-Epte with?",
+            True,
+        ),
+        ("Duke William II [1]", "Who killed Harold II?", True),
+        (  # the whole name counts, not its last word
+            "the courts of member states and the Court of Justice of the European Union [1]",
+            "Who applies European Union law?",
+            True,
+        ),
+    ],
+)
+def test_a_description_of_the_questions_own_name_is_no_answer(answer, question, fits):
+    from ragchat.answer_type import fits_question
+
+    assert fits_question(answer, question, "en") is fits
