@@ -16,6 +16,7 @@ from ragchat.generation import RefusalGate, refusal_threshold_for
 from ragchat.prompt import REFUSAL_MARKER, REFUSAL_MESSAGES, echoes_rules, is_refusal
 from ragchat.sentences import split_sentences
 from ragchat.types import Answer
+from ragchat.verify import MARKER
 
 
 def refusal_text(lang: str) -> str:
@@ -56,10 +57,9 @@ def settle_draft(text: str, gate: RefusalGate | None) -> str:
     return text
 
 
-_FINISHED = re.compile(
-    r"[.。!?！？…][”\"’'»)）」]*(?:\s*\[\d{1,2}(?:\s*[,;，]\s*\d{1,2})*\])*[.。]?$"
-)
-_LEADING_MARKERS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;，]\s*\d{1,2})*\]\s*)+")
+# a sentence end, then its markers ("… France. [1]"); the markers that open a part
+_FINISHED = re.compile(rf"[.。!?！？…][”\"’'»)）」]*(?:\s*{MARKER.pattern})*[.。]?$")
+_LEADING_MARKERS = re.compile(rf"^(?:{MARKER.pattern}\s*)+")
 
 
 def finished_part(text: str) -> str:
