@@ -154,7 +154,10 @@ def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:
 
 
 _ZH_CHARS = re.compile(r"[\u4e00-\u9fff]")
-_ZH_ASKED_UNIT = re.compile(r"(?:几|多少)(?P<unit>[\u4e00-\u9fff])")
+_ZH_ASKED_UNIT = re.compile(
+    r"(?:几|多少)(?P<unit>公里|千米|英里|公尺|英尺|公斤|千克|[\u4e00-\u9fff])"
+)
+# a unit of two characters counts as its measure's character: "多少公里" asks for 里
 _ZH_COUNTED = re.compile(
     r"[\d.,零〇一二两三四五六七八九十百千万亿]+(?P<unit>(?![零〇一二两三四五六七八九十百千万亿])[\u4e00-\u9fff])"
 )
@@ -169,9 +172,9 @@ def counts_what_is_asked(body: str, question: str) -> bool:
     does not answer "历仕几朝" (dynasties, not years); "三朝", "3万" (no unit) and "5元" for
     "多少钱" do. Generic counters (个, 种, 次) and answers without a counted unit pass."""
     asked = _ZH_ASKED_UNIT.search(question)
-    if asked is None or asked["unit"] not in UNIT_CHARS:
+    if asked is None or asked["unit"][-1] not in UNIT_CHARS:
         return True
-    unit = asked["unit"]
+    unit = asked["unit"][-1]
     counted = {m["unit"] for m in _ZH_COUNTED.finditer(body)} & set(UNIT_CHARS)
     if not counted or unit in counted:
         return True

@@ -1,6 +1,6 @@
 """Where a short answer stands in the sentence it cites (`place_answer`): word for word
 whatever the spaces, else a close copy (`_snap`), else a list the model wrote in its own words
-(`_list_place`). `ragchat.span` widens what is found to the whole phrase."""
+(`_list_place`), else a phrase whose name the model left out (`_unnamed`). `ragchat.span` widens what is found to the whole phrase."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from difflib import SequenceMatcher
 
 def place_answer(body: str, source: str) -> tuple[int, int] | None:
     """(start, end) of the answer in its sentence, or None when it cannot be placed."""
-    return _locate(body, source) or _snap(body, source) or _list_place(body, source)
+    return (
+        _locate(body, source)
+        or _snap(body, source)
+        or _list_place(body, source)
+        or _unnamed(body, source)
+    )
 
 
 def _locate(body: str, source: str) -> tuple[int, int] | None:
@@ -99,6 +104,53 @@ def _find_item(item: str, source: str, after: int) -> tuple[int, int] | None:
             if at >= 0 and not (at and _in_word(source, at - 1, at)):
                 return at, at + size
     return None
+
+
+# "the Corliss steam engine": an article, then the name a small model leaves out of the phrase
+_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
+_NAMES_BEFORE = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?)\s+)?((?:[A-Z][\w'’.-]*\s+){1,3})$")
+_NOT_NAMES = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "his",
+        "her",
+        "their",
+        "in",
+        "on",
+        "at",
+        "by",
+        "of",
+        "for",
+    ]
+)
+
+
+def _unnamed(body: str, source: str) -> tuple[int, int] | None:
+    """Where an English answer stands that put "the" in place of the name its sentence gives
+    the thing: "the steam engine" is the sentence's "the Corliss steam engine", "the article 49"
+    its "TFEU article 49" — the name is often what was asked. None unless the answer after its
+    article stands word for word in the sentence right after one to three capitalised words."""
+    article = _ARTICLE.match(body)
+    if article is None or not body.isascii():
+        return None
+    rest = _locate(body[article.end() :], source)
+    if rest is None or (rest[0] and _in_word(source, rest[0] - 1, rest[0])):
+        return None
+    before = _NAMES_BEFORE.search(source[: rest[0]])
+    if before is None or not before.group(1)[:1].isupper():
+        return None
+    names = before.group(1).split()
+    opening = before.start(1) == 0 and len(names) == 1 and sum(c.isupper() for c in names[0]) < 2
+    if opening or any(w.lower() in _NOT_NAMES for w in names):
+        return None  # "In"; a sentence's first word is capitalised anyway ("TFEU" is a name)
+    return before.start(), rest[1]
 
 
 def _in_word(text: str, left: int, right: int) -> bool:

@@ -39,7 +39,8 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         return text
     start, end = span
     if lang == "zh":
-        start, end = _zh_list_back(source, start), _zh_widen(source, end)
+        start, end = _zh_era(source, start, end)
+        start, end = _zh_list_back(source, _zh_from(source, start, end)), _zh_widen(source, end)
         end = _zh_reason(source, start, end)
     else:
         start, end = (
@@ -207,7 +208,7 @@ _NUMERAL = _DIGITS + "零〇一二三四五六七八九十百千万亿两"
 UNIT = re.compile(
     r"[万亿]?(?:平方公里|平方千米|平方米|公里|千米|千克|公斤|公顷|厘米|毫米|英里|英哩|英尺"
     r"|美元|港元|欧元|日元|小时|分钟|号线|个月|米|克|吨|元|头|只|匹|个|人|名|位|座|家|条|项|次|岁"
-    r"|天|周|年|倍|层|户|所|部|本|种|场|届|期|辆|艘|架|门|件|册|卷|篇|首|集|枚|颗|%|％|‰)"
+    r"|天|周|年|倍|层|户|所|部|本|种|场|届|期|辆|艘|架|门|件|册|卷|篇|首|集|枚|颗|趟|台|株|棵|间|份|批|支|张|块|根|%|％|‰)"
     r"(?:人民币)?"
 )
 _DAY = r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]|初[一二三四五六七八九十]{1,2})"
@@ -229,6 +230,54 @@ def _zh_widen(source: str, end: int) -> int:
     if _AMOUNT_END.search(source[:end]) and (m := _RANGE.match(source, end)):
         end = _date(source, _unit(source, m.end()))  # "475年" → "475年至477年"
     return _zh_list(source, end)
+
+
+# what closes a range's first half ("2至", "1807－", "后汉到"), and a hedge on an amount ("近")
+_RANGE_BEFORE = re.compile(rf"(?P<first>[{_NUMERAL}.]+(?:{UNIT.pattern})?)(?:至|到|～|~|—|－|-)$")
+_PERIOD_BEFORE = re.compile(r"(?P<first>[\u4e00-\u9fff]{2,4})(?:至|到)$")
+_PERIOD = re.compile(r"(?:时期|时代|朝|代|纪|世纪|年间|年代)$")
+_DYNASTY = set("夏商周秦汉晋隋唐宋辽金元明清")
+_HEDGE_BEFORE = re.compile(
+    r"(?:将近|接近|大约|超过|多达|不足|不到|至少|最多|(?<![附最邻])近|约|逾)$"
+)
+
+
+def _zh_from(source: str, start: int, end: int) -> int:
+    """Where an amount or a period starts that the model copied only the end of: the first
+    half of its range ("23公尺" of "2至23公尺" → "2至23公尺", "东晋时期" of "后汉到东晋时期" →
+    the whole period) and its hedge ("5.6万平方米" of "近5.6万平方米")."""
+    if source[start:end][:1] in tuple(_NUMERAL):
+        if m := _RANGE_BEFORE.search(source, 0, start):
+            start = m.start("first")
+        if m := _HEDGE_BEFORE.search(source, 0, start):
+            start = m.start()
+    elif _PERIOD.search(source[start:end]) and (m := _PERIOD_BEFORE.search(source, 0, start)):
+        words = pos_tags(source[max(0, m.start() - 4) : m.end() - 1])
+        first, flag = words[-1] if words else ("", "")
+        if len(first) >= 2 and (flag == "t" or _PERIOD.search(first) or first[-1] in _DYNASTY):
+            start = m.end() - 1 - len(first)  # the period's first half, a word of its own
+    return start
+
+
+_ERA_YEAR = re.compile(r"(?P<year>[元正零〇一二两三四五六七八九十廿百]{1,4}年)\s*[（(]$")
+
+
+def _zh_era(source: str, start: int, end: int) -> tuple[int, int]:
+    """A year the sentence gives in brackets after an era's year, shown with it: "1621年" of
+    "天命六年(1621年)" → "天命六年(1621年)" (the era is how the source dates it)."""
+    if end >= len(source) or source[end] not in ")）" or not _ERA_YEAR.search(source, 0, start):
+        return start, end
+    m = _ERA_YEAR.search(source, 0, start)
+    assert m is not None
+    words = pos_tags(source[max(0, m.start() - 6) : m.start()])
+    keep = 0  # the era's words: those after the last verb, preposition or particle
+    for i, (word, flag) in enumerate(words):
+        if _ends_phrase(word, flag):
+            keep = i + 1
+    era = "".join(w for w, _ in words[keep:])
+    if not era or len(era) > 6:
+        return start, end
+    return m.start() - len(era), end + 1
 
 
 def _unit(source: str, end: int) -> int:

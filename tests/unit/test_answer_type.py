@@ -204,6 +204,16 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
             "保罗·塞里诺与Stephen Brusatte [1]",
         ),
         ("475年 [1]", "文周王于475年至477年在位。", "475年至477年 [1]"),  # a range
+        ("23公尺 [1]", "栖息于水深2至23公尺的礁区。", "2至23公尺 [1]"),  # its first half too
+        ("1809年 [1]", "他在1807－1809年间任职。", "1807－1809年 [1]"),
+        ("东晋时期 [1]", "为后汉到东晋时期所流行的禅法。", "后汉到东晋时期 [1]"),  # a period
+        ("明朝 [1]", "他从北京到明朝的都城。", "明朝 [1]"),  # a place is no period's start
+        ("5.6万平方米 [1]", "建筑总面积近5.6万平方米。", "近5.6万平方米 [1]"),  # a hedge
+        ("5年 [1]", "最近5年他住在北京。", "5年 [1]"),  # "最近" is no hedge
+        ("18 [1]", "现有18趟列车停车办客。", "18趟 [1]"),  # a measure word
+        ("1621年 [1]", "天命六年(1621年)六十岁去世。", "天命六年(1621年) [1]"),  # an era's year
+        ("1753年 [1]", "他于乾隆十八年（1753年）去世。", "乾隆十八年（1753年） [1]"),
+        ("1621年 [1]", "他在1621年去世。", "1621年 [1]"),
         (  # earlier items of the list, back to the naming word
             "拟黑雀鲷 [1]",
             "黑褐新箭雀鲷，又名黑褐副雀鲷、拟黑雀鲷，是雀鲷科的鱼类。",
@@ -283,6 +293,9 @@ def test_a_bare_date_does_not_answer_a_chinese_question_for_a_place_or_reason(
         ("92千米 [1]", "津蓟铁路长多少米？", True),  # the same measure
         ("3万 [1]", "这个镇有多少人？", True),  # no counted unit: not checked
         ("5元 [1]", "门票多少钱？", True),
+        ("70.39亿元 [1]", "集双高速总长多少公里？", False),  # a unit of two characters
+        ("97.829公里 [1]", "集双高速总长多少公里？", True),
+        ("5000米 [1]", "全长多少公里？", True),
         ("第一汽车 [1]", "他买了几辆车？", True),  # 汽 of 一汽 counts nothing
         ("蒙 [1]", "索尼的父亲和叔父受谁重用过？", False),  # one character names nobody
         ("努尔哈赤 [1]", "索尼的父亲和叔父受谁重用过？", True),

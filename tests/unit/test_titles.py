@@ -56,6 +56,27 @@ def test_a_name_keeps_its_title(answer, sentence, question, shown):
 
 
 @pytest.mark.parametrize(
+    ("answer", "sentence", "shown"),
+    [
+        (  # "the" where the sentence names the engine: the name is what was asked
+            "the steam engine [1]",
+            "The acme of the horizontal engine was the Corliss steam engine, patented in 1849.",
+            "the Corliss steam engine [1]",
+        ),
+        ("the article 49 [1]", "TFEU article 49 says states are exempt.", "TFEU article 49 [1]"),
+        ("the Prize [1]", "She won the Nobel Peace Prize.", "the Nobel Peace Prize [1]"),
+        # no name before it, a capitalised first word or "In": left as the model wrote it
+        ("the water pump [1]", "Most engines have a water pump.", "the water pump [1]"),
+        ("the river [1]", "Seine river trade grew.", "the river [1]"),
+        ("the river [1]", "In Rouen river trade grew.", "the river [1]"),
+        ("the river trade [1]", "It grew: Seine river trade.", "Seine river trade [1]"),
+    ],
+)
+def test_a_name_left_out_of_the_phrase_is_restored(answer, sentence, shown):
+    assert whole_phrase(answer, _one(sentence), "en", "What was it?") == shown
+
+
+@pytest.mark.parametrize(
     ("answer", "question", "fits"),
     [
         (
