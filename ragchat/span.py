@@ -269,12 +269,7 @@ def _zh_era(source: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     m = _ERA_YEAR.search(source, 0, start)
     assert m is not None
-    words = pos_tags(source[max(0, m.start() - 6) : m.start()])
-    keep = 0  # the era's words: those after the last verb, preposition or particle
-    for i, (word, flag) in enumerate(words):
-        if _ends_phrase(word, flag):
-            keep = i + 1
-    era = "".join(w for w, _ in words[keep:])
+    era = _noun_tail(source[max(0, m.start() - 6) : m.start()])
     if not era or len(era) > 6:
         return start, end
     return m.start() - len(era), end + 1
@@ -356,16 +351,21 @@ def _zh_list_back(source: str, start: int) -> int:
         k = start - 1
         while k > 0 and source[k - 1] not in _ITEM_STOP and start - 1 - (k - 1) <= _MAX_ITEM:
             k -= 1
-        words = pos_tags(source[k : start - 1])
-        keep = 0  # the words after the last verb, preposition or particle
-        for i, (word, flag) in enumerate(words):
-            if _ends_phrase(word, flag) or word in _NAMING:
-                keep = i + 1
-        item = "".join(w for w, _ in words[keep:])
+        item = _noun_tail(source[k : start - 1])
         if len(item) < 2:
             break
         start = start - 1 - len(item)
     return start
+
+
+def _noun_tail(text: str) -> str:
+    """The words of text after its last verb, preposition, particle or naming word ("又名")."""
+    words = pos_tags(text)
+    keep = 0
+    for i, (word, flag) in enumerate(words):
+        if _ends_phrase(word, flag) or word in _NAMING:
+            keep = i + 1
+    return "".join(w for w, _ in words[keep:])
 
 
 def _phrase_end(item: str) -> tuple[int, bool]:
