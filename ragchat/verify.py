@@ -120,6 +120,8 @@ def _novel_terms(body: str, question: str) -> list[str]:
     for t in lexical_tokens(body):
         if t in q or t in _META or any(m in t for m in _META_ZH) or t.isdigit():
             continue
+        if t == "cannot" and {"can", "not"} & q:  # "What can X not do?" said back: nothing new
+            continue
         if not t.isascii() and t in qlow:
             continue
         out.append(t)

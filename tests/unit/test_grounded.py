@@ -134,6 +134,11 @@ def test_a_link_in_no_source_never_survives():
 def test_restating_the_question_is_no_answer():
     c = check_sentence("The Norse leader [1]", "Who was the Norse leader?", NORMANS, "en")
     assert not c.supported
+    steam = ev("If the exhaust event is too brief, the exhaust steam cannot evacuate the cylinder.")
+    said_back = "The exhaust steam cannot fully do when the exhaust event is too brief. [1]"
+    asked = "What can the exhaust steam not fully do when the exhaust event is too brief?"
+    assert not check_sentence(said_back, asked, steam, "en").supported
+    assert check_sentence("evacuate the cylinder [1]", asked, steam, "en").supported
 
 
 def test_invented_english_under_a_chinese_question_is_removed():
