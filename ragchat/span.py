@@ -162,9 +162,18 @@ def _en_unit(source: str, start: int, end: int, question: str) -> int:
 
 def _since(source: str, start: int) -> int:
     """A time an answer dates from keeps its "since": "since the 1960s", not "the 1960s"
-    (which says when, not how long)."""
+    (which says when, not how long); an amount keeps its hedge: "nearly 3,000", not "3,000"."""
     m = re.search(r"\bsince\s+$", source[:start], flags=re.IGNORECASE)
+    if m is None and re.match(r"[$£€]?\d", source[start:]):
+        m = _EN_HEDGE.search(source[:start])
     return m.start() if m else start
+
+
+_EN_HEDGE = re.compile(
+    r"\b(?:about|nearly|almost|over|more than|less than|fewer than|approximately|around|roughly"
+    r"|up to|at least|at most|some|circa|c\.)\s+$",
+    re.IGNORECASE,
+)
 
 
 # a title that is part of how a name is said ("Saint Nicolas", "King Harold II", "Count Ludwig")

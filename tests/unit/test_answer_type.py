@@ -165,6 +165,9 @@ def _one(text: str) -> list[Evidence]:
             "The principle has been recognised by the Court since the 1960s.",
             "since the 1960s [1]",
         ),
+        ("$12 [1]", "The price rose to nearly $12 a barrel.", "nearly $12 [1]"),  # a hedge
+        ("1294 [1]", "It was built around 1294.", "around 1294 [1]"),
+        ("the church [1]", "It was built around the church.", "the church [1]"),  # no amount
     ],
 )
 def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown):
