@@ -273,15 +273,17 @@ _ERA_YEAR = re.compile(r"(?P<year>[元正零〇一二两三四五六七八九十
 
 def _zh_era(source: str, start: int, end: int) -> tuple[int, int]:
     """A year the sentence gives in brackets after an era's year, shown with it: "1621年" of
-    "天命六年(1621年)" → "天命六年(1621年)" (the era is how the source dates it)."""
-    if end >= len(source) or source[end] not in ")）" or not _ERA_YEAR.search(source, 0, start):
+    "天命六年(1621年)" → "天命六年(1621年)" (the era is how the source dates it). (A Latin name
+    in brackets after a Chinese one is left alone: the word segmenter cuts such terms wrong,
+    "受勋员佐勋章" → "勋章".)"""
+    close = re.match(r"\s*[)）]", source[end:])
+    if close is None:
         return start, end
-    m = _ERA_YEAR.search(source, 0, start)
-    assert m is not None
-    era = _noun_tail(source[max(0, m.start() - 6) : m.start()])
-    if not era or len(era) > 6:
-        return start, end
-    return m.start() - len(era), end + 1
+    if m := _ERA_YEAR.search(source, 0, start):
+        era = _noun_tail(source[max(0, m.start() - 6) : m.start()])
+        if era and len(era) <= 6:
+            return m.start() - len(era), end + close.end()
+    return start, end
 
 
 def _unit(source: str, end: int) -> int:
@@ -295,15 +297,24 @@ def _unit(source: str, end: int) -> int:
 
 
 def _date(source: str, end: int) -> int:
-    """ "396年" → "396年五月初九", "2008年" → "2008年11月12日"."""
+    """ "396年" → "396年五月初九", "2008年" → "2008年11月12日", "2017年12月19日" →
+    "2017年12月19日18时" (a day with its hour)."""
     before = source[max(0, end - 2) : end]
     if len(before) == 2 and before[1] == "年" and before[0] in _NUMERAL + "元":
         m = _MONTH_DAY.match(source, end)
-        return m.end() if m else end
-    if before.endswith("月"):
+        end = m.end() if m else end
+    elif before.endswith("月"):
         m = _DAY_AT.match(source, end)
-        return m.end() if m else end
+        end = m.end() if m else end
+    if source[end - 1 : end] in ("日", "号") and (m := _CLOCK.match(source, end)):
+        end = m.end()
     return end
+
+
+_CLOCK = re.compile(
+    r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上)?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})[时点]"
+    r"(?:(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})分|半)?"
+)
 
 
 _ZH_BECAUSE = ("由于", "因为")
@@ -372,8 +383,8 @@ def _noun_tail(text: str) -> str:
     words = pos_tags(text)
     keep = 0
     for i, (word, flag) in enumerate(words):
-        if _ends_phrase(word, flag) or word in _NAMING:
-            keep = i + 1
+        if _ends_phrase(word, flag) or word in _NAMING or flag.startswith("u"):
+            keep = i + 1  # "u": a particle, "了" of "去了伊朗"
     return "".join(w for w, _ in words[keep:])
 
 
