@@ -211,6 +211,22 @@ def test_the_models_refusal_needs_strong_evidence_to_be_overruled():
     assert decide(REFUSAL_MARKER, "Who was the Norse leader?", strong, "en").fallback
 
 
+def test_a_sentence_about_another_year_does_not_answer_a_question_naming_one():
+    savery = Evidence(1, "In 1698 Thomas Savery patented a steam pump.", "c:0", "a.pdf", 1, (), 0.8)
+    asked = "Who patented a steam engine in 1781?"
+    assert decide("", asked, [savery], "en").refused  # no quote of another year's sentence
+    assert decide("Thomas Savery [1]", asked, [savery], "en").refused  # nor an answer from it
+    watt = Evidence(2, "In 1781 James Watt patented a steam engine.", "c:1", "a.pdf", 1, (), 0.75)
+    d = decide("", asked, [savery, watt], "en")  # a sentence naming the year, nearly as good
+    assert d.fallback and d.cited == (2,) and "James Watt" in d.text
+    assert not decide("", "Who patented a steam pump?", [savery], "en").refused
+    # a decade or an amount is no year to look for
+    assert not decide("", "Who patented pumps in the 1600s?", [savery], "en").refused
+    tables = Evidence(1, "Total net sales; June 25, 2022: $82,959", "c:0", "a.pdf", 1, (), 0.8)
+    assert not decide("", "What were total net sales in 2022?", [tables], "en").refused
+    assert not decide("", "他1781年申请了什么专利？", [savery], "zh").refused  # English only
+
+
 def test_chinese_fallback_is_a_chinese_quote():
     zh = [Evidence(1, "广茂铁路全长364公里。", "c:0", "z.pdf", 2, (), 0.9)]
     assert decide("", "广茂铁路有多长？", zh, "zh").text == "文档原文：“广茂铁路全长364公里。” [1]"
