@@ -1,6 +1,7 @@
 """Where a short answer stands in the sentence it cites (`place_answer`): word for word
 whatever the spaces, else a close copy (`_snap`), else a list the model wrote in its own words
-(`_list_place`), else a phrase whose name the model left out (`_unnamed`). `ragchat.span` widens what is found to the whole phrase."""
+(`_list_place`), else a phrase whose name the model left out (`_unnamed`). `ragchat.span`
+widens what is found to the whole phrase."""
 
 from __future__ import annotations
 
@@ -109,26 +110,8 @@ def _find_item(item: str, source: str, after: int) -> tuple[int, int] | None:
 # "the Corliss steam engine": an article, then the name a small model leaves out of the phrase
 _ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
 _NAMES_BEFORE = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?)\s+)?((?:[A-Z][\w'’.-]*\s+){1,3})$")
-_NOT_NAMES = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "its",
-        "his",
-        "her",
-        "their",
-        "in",
-        "on",
-        "at",
-        "by",
-        "of",
-        "for",
-    ]
+_NOT_NAME = re.compile(
+    r"the|a|an|this|that|these|those|its|his|her|their|in|on|at|by|of|for", re.IGNORECASE
 )
 
 
@@ -148,7 +131,7 @@ def _unnamed(body: str, source: str) -> tuple[int, int] | None:
         return None
     names = before.group(1).split()
     opening = before.start(1) == 0 and len(names) == 1 and sum(c.isupper() for c in names[0]) < 2
-    if opening or any(w.lower() in _NOT_NAMES for w in names):
+    if opening or any(_NOT_NAME.fullmatch(w) for w in names):
         return None  # "In"; a sentence's first word is capitalised anyway ("TFEU" is a name)
     return before.start(), rest[1]
 

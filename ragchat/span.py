@@ -255,7 +255,7 @@ def _zh_from(source: str, start: int, end: int) -> int:
     """Where an amount or a period starts that the model copied only the end of: the first
     half of its range ("23公尺" of "2至23公尺" → "2至23公尺", "东晋时期" of "后汉到东晋时期" →
     the whole period) and its hedge ("5.6万平方米" of "近5.6万平方米")."""
-    if source[start:end][:1] in tuple(_NUMERAL):
+    if start < end and source[start] in _NUMERAL:
         if m := _RANGE_BEFORE.search(source, 0, start):
             start = m.start("first")
         if m := _HEDGE_BEFORE.search(source, 0, start):
@@ -268,7 +268,7 @@ def _zh_from(source: str, start: int, end: int) -> int:
     return start
 
 
-_ERA_YEAR = re.compile(r"(?P<year>[元正零〇一二两三四五六七八九十廿百]{1,4}年)\s*[（(]$")
+_ERA_YEAR = re.compile(r"[元正零〇一二两三四五六七八九十廿百]{1,4}年\s*[（(]$")
 
 
 def _zh_era(source: str, start: int, end: int) -> tuple[int, int]:
