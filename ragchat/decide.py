@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ragchat.answer_type import fits_question, states_what_is_asked
+from ragchat.answer_type import fits_question, names_the_doer, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
@@ -84,6 +84,7 @@ def decide(
             and sure
             and fits_question(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
+            and not names_the_doer(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
             if _from_the_best(verified.cited, evidence) and _dated(asked, verified.cited, evidence):
                 text = tidy(whole_phrase(verified.text, evidence, lang, question), lang)

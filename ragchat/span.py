@@ -7,7 +7,7 @@ without its month and day ("396年" of "396年五月初九"), the first clause o
 "由于A，B，因此C"). The reader needs the whole phrase. `whole_phrase` widens a verified short
 answer along the sentence it cites when what follows is plainly more of the same phrase, and
 leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
-from keeps its "since". An answer copied not quite word for word ("浙江杭州市" for "浙江省杭州市",
+from keeps its "since", a part its whole ("one of the founders"). An answer copied not quite word for word ("浙江杭州市" for "浙江省杭州市",
 "Article 106" for "Articles 106 and 107") is first placed in the sentence and shown in the
 sentence's own words (`ragchat.place`). Chinese answers are widened by `ragchat.span_zh`.
 """
@@ -43,7 +43,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         start, end = zh_widened(source, start, end)
     else:
         start, end = (
-            _titled(source, _since(source, start), question),
+            _titled(source, _part_of(source, _since(source, start)), question),
             max(
                 _en_list(source, start, end),
                 _en_numbers(source, start, end),
@@ -165,6 +165,22 @@ def _since(source: str, start: int) -> int:
     m = re.search(r"\bsince\s+$", source[:start], flags=re.IGNORECASE)
     if m is None and re.match(r"[$£€]?\d", source[start:]):
         m = _EN_HEDGE.search(source[:start])
+    return m.start() if m else start
+
+
+# "one of the founders", "a function of the size of the instance": the part, not the whole
+_PART_OF = re.compile(
+    r"\b(?:one|some|many|most|each|all|several|none|(?:a|an)\s+[a-z]+)\s+of\s+$", re.IGNORECASE
+)
+
+
+def _part_of(source: str, start: int) -> int:
+    """An answer that names a whole its sentence takes a part of keeps the part: "one of the
+    founders of the Bank of Ireland" (D'Olier Street was named after one of them), "a function
+    of the size of the instance", not "the founders …" or "the size …"."""
+    if not re.match(r"the\b", source[start:], flags=re.IGNORECASE):
+        return start
+    m = _PART_OF.search(source[:start])
     return m.start() if m else start
 
 

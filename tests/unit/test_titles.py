@@ -70,6 +70,18 @@ def test_a_name_keeps_its_title(answer, sentence, question, shown):
         ("the river [1]", "Seine river trade grew.", "the river [1]"),
         ("the river [1]", "In Rouen river trade grew.", "the river [1]"),
         ("the river trade [1]", "It grew: Seine river trade.", "Seine river trade [1]"),
+        # a part of a whole keeps the part
+        (
+            "the founders of the bank [1]",
+            "The street is named after one of the founders of the bank.",
+            "one of the founders of the bank [1]",
+        ),
+        (
+            "the size of the input [1]",
+            "The time is given as a function of the size of the input.",
+            "a function of the size of the input [1]",
+        ),
+        ("the bank [1]", "The street is named after the bank.", "the bank [1]"),
     ],
 )
 def test_a_name_left_out_of_the_phrase_is_restored(answer, sentence, shown):
