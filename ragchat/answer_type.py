@@ -18,9 +18,7 @@ married Edgar's sister Margaret?", "inflation" for "... inflationary and deflati
 impacts?", "前秦…灭国战争就是他主导的" for "…是谁主导的？") says nothing the reader did not know:
 it fails too, unless the question offers a choice ("... in 911 or 912?").
 
-One check reads the cited sentence too (`names_the_doer`): "What did the network install in
-1999?" asks for what was installed, so "The vBNS" — the words just before "installed" in "The
-vBNS installed one of the first … OC-48c … links" — names who did it, not what they did it to.
+Checks that read the answer's place in its sentence are in `ragchat.span_role`.
 """
 
 from __future__ import annotations
@@ -339,30 +337,3 @@ def _one_form(word: str) -> str:
     if w.isascii() and len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w
-
-
-# "What did the network install …?", "Which treaty had the Council signed …?": the wh-words ask
-# for the object of the verb the auxiliary's subject does
-_ASKS_OBJECT = re.compile(
-    r"^\s*(?:what|which)(?:\s+[a-z]+){0,2}?\s+(?:did|does|do|has|have|had)\s+(?P<rest>.+)$",
-    re.IGNORECASE,
-)
-_AFTER_SPAN = re.compile(r"\s*(?:also\s+|then\s+|later\s+|first\s+|only\s+)?(?P<w>[a-z]+)\b")
-_LIGHT_VERBS = frozenset({"be", "have", "do"})
-
-
-def names_the_doer(body: str, question: str, sentence: str) -> bool:
-    """Is a short answer to a "What did X <verb> …?" question the subject of that verb in its
-    sentence ("The vBNS" of "The vBNS installed … OC-48c links" for "What did the network install
-    in 1999?")? It names who did it, not what was done. (Over 800 squad-en dev questions, no
-    gold answer to a question of this form stands right before the question's verb.)"""
-    m = _ASKS_OBJECT.match(question)
-    if m is None:
-        return False
-    said = MARKER.sub("", body).strip().rstrip(".")
-    at = sentence.lower().find(said.lower()) if said else -1
-    after = _AFTER_SPAN.match(sentence, at + len(said)) if at >= 0 else None
-    if after is None or (form := verb_form(after["w"])) is None:
-        return False
-    asked = {w.lower() for w in re.findall(r"[A-Za-z]+", m["rest"])}
-    return form[0] in asked and form[0] not in _LIGHT_VERBS

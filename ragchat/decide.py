@@ -24,13 +24,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ragchat.answer_type import fits_question, names_the_doer, states_what_is_asked
+from ragchat.answer_type import fits_question, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
+from ragchat.span_role import plays_its_part
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 
@@ -84,16 +85,21 @@ def decide(
             and sure
             and fits_question(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
-            and not names_the_doer(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
             if _from_the_best(verified.cited, evidence) and _dated(asked, verified.cited, evidence):
-                text = tidy(whole_phrase(verified.text, evidence, lang, question), lang)
-                return Decision(text, False, False, verified.cited, verified.checks)
-            if _dated(asked, (evidence[0].n,), evidence) and (
+                shown = whole_phrase(verified.text, evidence, lang, question)
+                if plays_its_part(shown, asked, _cited_text(verified.cited, evidence), lang):
+                    return Decision(
+                        tidy(shown, lang), False, False, verified.cited, verified.checks
+                    )
+            elif _dated(asked, (evidence[0].n,), evidence) and (
                 recited := _stated_by_the_best(verified.text, evidence)
             ):
-                shown = tidy(whole_phrase(recited, evidence, lang, question), lang)
-                return Decision(shown, False, False, (evidence[0].n,), verified.checks)
+                shown = whole_phrase(recited, evidence, lang, question)
+                if plays_its_part(shown, asked, evidence[0].text, lang):
+                    return Decision(
+                        tidy(shown, lang), False, False, (evidence[0].n,), verified.checks
+                    )
         checks = verified.checks
     best = evidence[0]
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)

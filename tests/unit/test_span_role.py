@@ -1,0 +1,102 @@
+"""Short answers in the wrong part of their sentence give way to the quote (ragchat.span_role)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragchat.decide import decide
+from ragchat.span_role import cuts_a_word, misses_the_other_name, names_the_doer
+from ragchat.types import Evidence
+
+
+def _one(text: str) -> list[Evidence]:
+    return [Evidence(1, text, "c:0", "a.pdf", 1, (), 0.8)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "doer"),
+    [
+        (  # the words before the question's verb name who did it
+            "The regional network [1]",
+            "What did the operator build in 1999?",
+            "The regional network built a new fibre backbone in 1999.",
+            True,
+        ),
+        (  # an irregular verb, an adverb between: still the doer
+            "the council [1]",
+            "What did the city choose for the bridge?",
+            "In May the council then chose a steel arch for the bridge.",
+            True,
+        ),
+        (  # the object of the verb answers it
+            "a new fibre backbone [1]",
+            "What did the operator build in 1999?",
+            "The regional network built a new fibre backbone in 1999.",
+            False,
+        ),
+        (  # "Who ...?" asks for the doer: not this check's question
+            "The regional network [1]",
+            "Who built a new fibre backbone in 1999?",
+            "The regional network built a new fibre backbone in 1999.",
+            False,
+        ),
+        (  # "were" follows the answer, and "be" is no action
+            "narcotic drugs [1]",
+            "What did the court say were controlled in all states?",
+            "The court said that narcotic drugs were controlled in all states.",
+            False,
+        ),
+    ],
+)
+def test_the_doer_does_not_answer_what_was_done(answer, question, sentence, doer):
+    assert names_the_doer(answer, question, sentence) is doer
+
+
+def test_the_doer_gives_way_to_the_quote():
+    sentence = "The regional network built a new fibre backbone in 1999."
+    d = decide(
+        "The regional network [1]", "What did the operator build in 1999?", _one(sentence), "en"
+    )
+    assert d.fallback and "fibre backbone" in d.text
+
+
+_SPANISH = "他的名字按西班牙语音译为胡安·佩雷斯，是古巴游泳运动员。"
+_AREA = "新车站建筑总面积近3.2万平方米，包括站房和雨棚。"
+_TEMPLE = "青云寺，又称青云古寺，是本市一所佛寺，现被列为二级历史建筑。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "cut"),
+    [
+        ("西班牙 [1]", _SPANISH, True),  # a piece of "西班牙语"
+        ("古巴 [1]", _SPANISH, False),
+        ("3.2万 [1]", _AREA, True),  # "万平方米" is one word: the number alone cuts it
+        ("近3.2万平方米 [1]", _AREA, False),  # as widened, whole
+        ("Not in the sentence [1]", _SPANISH, False),
+    ],
+)
+def test_a_chinese_answer_that_cuts_a_word_is_caught(answer, sentence, cut):
+    assert cuts_a_word(answer, sentence) is cut
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "misses"),
+    [
+        ("二级历史建筑 [1]", "青云寺又可以叫什么名字？", _TEMPLE, True),
+        ("青云古寺 [1]", "青云寺又可以叫什么名字？", _TEMPLE, False),
+        ("青云寺又称青云古寺 [1]", "青云寺又称什么？", "青云寺又称青云古寺。", False),
+        ("二级历史建筑 [1]", "青云寺被列为什么？", _TEMPLE, False),  # not a name asked
+        ("本市一所佛寺 [1]", "青云寺又叫什么？", "青云寺是本市一所佛寺。", False),  # no name given
+    ],
+)
+def test_another_name_asked_is_the_one_the_sentence_gives(answer, question, sentence, misses):
+    assert misses_the_other_name(answer, question, sentence) is misses
+
+
+def test_a_chinese_answer_in_the_wrong_part_gives_way_to_the_quote():
+    d = decide("西班牙 [1]", "胡安·佩雷斯是哪国人？", _one(_SPANISH), "zh")
+    assert d.fallback and "古巴" in d.text
+    d = decide("古巴 [1]", "胡安·佩雷斯是哪国人？", _one(_SPANISH), "zh")
+    assert not d.fallback and d.text.startswith("古巴")
+    d = decide("3.2万 [1]", "新车站建筑总面积为多少平方米？", _one(_AREA), "zh")
+    assert not d.fallback and d.text.startswith("近3.2万平方米")  # widened first, then checked
