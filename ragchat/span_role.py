@@ -5,6 +5,8 @@ those parts can be told from where the answer stands in its sentence:
 
 - the doer for what was done: "The vBNS" of "The vBNS installed … OC-48c links" for "What did
   the network install in 1999?" names who did it, not what they did (`names_the_doer`);
+- a time that is not the one a "How long has …?" question's duration runs from: "2007" where
+  the sentence says "… since the Treaty of Rome 1957" (`misses_the_since`);
 - a Chinese answer that starts or ends inside a word of its sentence ("西班牙" of
   "西班牙语音译为…" for "…是哪国人？") is a piece of another word (`cuts_a_word`);
 - another name asked for ("又叫什么？", "简称什么？") where the sentence gives one after "又称",
@@ -53,6 +55,27 @@ def names_the_doer(body: str, question: str, sentence: str) -> bool:
     return form[0] in asked and form[0] not in _LIGHT_VERBS
 
 
+_HOW_LONG_HAS = re.compile(r"^\s*how long (?:has|have|had)\b", re.IGNORECASE)
+_SINCE = re.compile(r"\bsince\b[^,;.]*", re.IGNORECASE)
+
+
+def misses_the_since(body: str, question: str, sentence: str) -> bool:
+    """Does an answer to "How long has …?" miss the "since …" phrase its sentence gives ("2007"
+    where the sentence says "were central … since the Treaty of Rome 1957")? Such a question
+    asks how long something has lasted: from when, or for how long. (All three squad-en dev
+    questions of this form have a gold answer in a "since" phrase.)"""
+    if not _HOW_LONG_HAS.match(question):
+        return False
+    said = _said(body)
+    at = sentence.lower().find(said.lower()) if said else -1
+    phrases = list(_SINCE.finditer(sentence))
+    return (
+        at >= 0
+        and bool(phrases)
+        and not any(p.start() <= at < p.end() or at <= p.start() < at + len(said) for p in phrases)
+    )
+
+
 def cuts_a_word(body: str, sentence: str) -> bool:
     """Does a Chinese answer start or end inside a word of its sentence (jieba's cut)? Over
     cmrc-zh dev questions 117 of 123 gold answers found in their best sentence start and end
@@ -97,4 +120,6 @@ def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
     """None of the checks above finds the answer in the wrong part of its sentence."""
     if lang == "zh":
         return not (cuts_a_word(body, sentence) or misses_the_other_name(body, question, sentence))
-    return not names_the_doer(body, question, sentence)
+    return not (
+        names_the_doer(body, question, sentence) or misses_the_since(body, question, sentence)
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ragchat.decide import decide
-from ragchat.span_role import cuts_a_word, misses_the_other_name, names_the_doer
+from ragchat.span_role import (
+    cuts_a_word,
+    misses_the_other_name,
+    misses_the_since,
+    names_the_doer,
+)
 from ragchat.types import Evidence
 
 
@@ -58,6 +63,22 @@ def test_the_doer_gives_way_to_the_quote():
         "The regional network [1]", "What did the operator build in 1999?", _one(sentence), "en"
     )
     assert d.fallback and "fibre backbone" in d.text
+
+
+_SINCE = "The tax was raised in 2007, but the levy itself has existed since the reform of 1957."
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "misses"),
+    [
+        ("2007 [1]", "How long has the levy existed?", True),
+        ("since the reform of 1957 [1]", "How long has the levy existed?", False),
+        ("1957 [1]", "How long has the levy existed?", False),  # inside the "since" phrase
+        ("2007 [1]", "When was the tax raised?", False),  # not a how-long-has question
+    ],
+)
+def test_how_long_has_is_answered_from_the_since_phrase(answer, question, misses):
+    assert misses_the_since(answer, question, _SINCE) is misses
 
 
 _SPANISH = "他的名字按西班牙语音译为胡安·佩雷斯，是古巴游泳运动员。"
