@@ -113,7 +113,8 @@ def decide(
 
 # "大沙东站（）是…", "矢井田瞳（、）是…": brackets a source's foreign-script name was dropped from
 _EMPTY_BRACKETS = re.compile(r"[ \u3000]?[(（][\s、,，;；:：]*[)）]")
-# "根据证据，…", "According to the evidence, …": the model's words about its input, not the answer
+# "根据证据，…", "符合文档内容的程式：…", "According to the evidence, …": the model's words about its
+# input, not the answer
 _LEAD_IN = {
     "en": re.compile(
         r"^(?:according to|based on|as (?:stated|given|mentioned) in|from) (?:the )?(?:evidence|"
@@ -122,7 +123,8 @@ _LEAD_IN = {
         re.IGNORECASE,
     ),
     "zh": re.compile(
-        r"^(?:根据|依据|按照|从)[^，,：:。]{0,8}(?:证据|文档|资料|原文|信息|句子|内容)[^，,：:。]{0,6}[，,：:]\s*"
+        r"^(?:根据|依据|按照|从|符合|基于|参考|结合)[^，,：:。]{0,8}(?:证据|文档|资料|原文|信息|句子|内容)"
+        r"[^，,：:。]{0,6}[，,：:]\s*"
     ),
 }
 

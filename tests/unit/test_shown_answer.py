@@ -95,6 +95,8 @@ def test_a_lead_in_about_the_evidence_and_empty_brackets_are_not_shown():
         "根据证据，大沙东站是广州地铁五号线的车站。[1]", "大沙东站是哪个地铁的站点？", ev, "zh"
     )
     assert not d.fallback and not d.text.startswith("根据") and "广州地铁五号线" in d.text
+    d = decide("符合文档内容的线路：广州地铁五号线 [1]", "大沙东站是哪条线路的车站？", ev, "zh")
+    assert not d.fallback and d.text.startswith("广州地铁五号线")
     quote = decide("", "大沙东站是哪个地铁的站点？", ev, "zh")
     assert quote.fallback and "大沙东站是广州地铁五号线" in quote.text and "（）" not in quote.text
     en = [
