@@ -5,8 +5,10 @@
    it word for word too: then it is cited to that one) and has the type the question asks for (`ragchat.answer_type`: a number for "how many", a time for "when", a name for
    "who"; for a Chinese why-question, the part of its sentence marked as the reason:
    `ragchat.reason`), widened to the whole phrase its sentence states (`ragchat.span`: a list,
-   a unit, a date, a title). An English question naming a year is answered only from a
-   sentence naming it (`_dated`).
+   a unit, a date, a title) and then standing in the part of its sentence the question asks
+   about (`ragchat.span_role`: not the doer for "What did X do?", not a piece of a Chinese
+   word). An English question naming a year is answered only from a sentence naming it
+   (`_dated`).
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
    sentence ("[2]") that scores as well as the best, that sentence. A table row is quoted with only the cells whose column
