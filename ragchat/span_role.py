@@ -9,6 +9,8 @@ those parts can be told from where the answer stands in its sentence:
   the sentence says "… since the Treaty of Rome 1957" (`misses_the_since`);
 - a Chinese answer that starts or ends inside a word of its sentence ("西班牙" of
   "西班牙语音译为…" for "…是哪国人？") is a piece of another word (`cuts_a_word`);
+- a Latin gloss alone ("MBE" of "被受勋员佐勋章（MBE）"): the bracket glosses the Chinese term
+  before it, which is what a Chinese question asks for (`a_gloss_alone`);
 - another name asked for ("又叫什么？", "简称什么？") where the sentence gives one after "又称",
   "简称"… and the answer is not it ("香港三级历史建筑" where the sentence says
   "又称鲤鱼门天后宫", `misses_the_other_name`).
@@ -92,6 +94,18 @@ def cuts_a_word(body: str, sentence: str) -> bool:
     return at not in bounds or at + len(said) not in bounds
 
 
+_GLOSS = re.compile(r"[\u4e00-\u9fff]\s*[（(]\s*(?P<latin>[A-Za-z][A-Za-z0-9 .,'&-]*?)\s*[)）]")
+
+
+def a_gloss_alone(body: str, sentence: str) -> bool:
+    """Is a Chinese answer only the Latin gloss its sentence puts in brackets after a Chinese
+    term ("MBE" of "员佐勋章（MBE）")? The reader asked in Chinese for the term."""
+    said = _said(body)
+    if not said or re.search(r"[\u4e00-\u9fff]", said):
+        return False
+    return any(m["latin"].strip() == said for m in _GLOSS.finditer(sentence))
+
+
 _ASKS_OTHER_NAME = re.compile(
     r"又(?:可以)?(?:叫|称|名)|别[名称]|也[叫称]|亦[称名]|原名|本名|旧称|旧名|简称|俗称|全称|古称|通称"
 )
@@ -119,7 +133,11 @@ def misses_the_other_name(body: str, question: str, sentence: str) -> bool:
 def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
     """None of the checks above finds the answer in the wrong part of its sentence."""
     if lang == "zh":
-        return not (cuts_a_word(body, sentence) or misses_the_other_name(body, question, sentence))
+        return not (
+            cuts_a_word(body, sentence)
+            or a_gloss_alone(body, sentence)
+            or misses_the_other_name(body, question, sentence)
+        )
     return not (
         names_the_doer(body, question, sentence) or misses_the_since(body, question, sentence)
     )

@@ -6,6 +6,7 @@ import pytest
 
 from ragchat.decide import decide
 from ragchat.span_role import (
+    a_gloss_alone,
     cuts_a_word,
     misses_the_other_name,
     misses_the_since,
@@ -98,6 +99,20 @@ _TEMPLE = "青云寺，又称青云古寺，是本市一所佛寺，现被列为
 )
 def test_a_chinese_answer_that_cuts_a_word_is_caught(answer, sentence, cut):
     assert cuts_a_word(answer, sentence) is cut
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "gloss"),
+    [
+        ("OBE [1]", "他因其贡献获授官佐勋章（OBE）。", True),
+        ("OBE [1]", "他因其贡献获授官佐勋章 (OBE)。", True),
+        ("官佐勋章 [1]", "他因其贡献获授官佐勋章（OBE）。", False),
+        ("OCHCHO [1]", "乙二醛的化学式为OCHCHO，由两个醛基组成。", False),  # no bracket
+        ("Henry Walsh [1]", "设计者为Henry Walsh（1901年）。", False),
+    ],
+)
+def test_a_latin_gloss_alone_does_not_answer_a_chinese_question(answer, sentence, gloss):
+    assert a_gloss_alone(answer, sentence) is gloss
 
 
 @pytest.mark.parametrize(
