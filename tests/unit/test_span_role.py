@@ -120,6 +120,7 @@ def test_a_latin_gloss_alone_does_not_answer_a_chinese_question(answer, sentence
     [
         ("二级历史建筑 [1]", "青云寺又可以叫什么名字？", _TEMPLE, True),
         ("青云古寺 [1]", "青云寺又可以叫什么名字？", _TEMPLE, False),
+        ("青云古寺 [1]", "青云寺原名是什么？", "青云寺，原名“青云古寺”，也称“古寺”。", False),
         ("青云寺又称青云古寺 [1]", "青云寺又称什么？", "青云寺又称青云古寺。", False),
         ("二级历史建筑 [1]", "青云寺被列为什么？", _TEMPLE, False),  # not a name asked
         ("本市一所佛寺 [1]", "青云寺又叫什么？", "青云寺是本市一所佛寺。", False),  # no name given
