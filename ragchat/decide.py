@@ -7,8 +7,8 @@
    `ragchat.reason`), widened to the whole phrase its sentence states (`ragchat.span`: a list,
    a unit, a date, a title) and then standing in the part of its sentence the question asks
    about (`ragchat.span_role`: not the doer for "What did X do?", not a piece of a Chinese
-   word). An English question naming a year is answered only from a sentence naming it
-   (`_dated`).
+   word). An English question naming a year is answered only from a sentence naming it, a
+   negated one only from a sentence saying something negative (`ragchat.near_miss`).
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
    sentence ("[2]") that scores as well as the best, that sentence. A table row is quoted with only the cells whose column
@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ragchat import near_miss
 from ragchat.answer_type import fits_question, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.evidence import focus_row
@@ -88,13 +89,15 @@ def decide(
             and fits_question(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
-            if _from_the_best(verified.cited, evidence) and _dated(asked, verified.cited, evidence):
+            if _from_the_best(verified.cited, evidence) and _on_point(
+                asked, verified.cited, evidence
+            ):
                 shown = whole_phrase(verified.text, evidence, lang, question)
                 if plays_its_part(shown, asked, _cited_text(verified.cited, evidence), lang):
                     return Decision(
                         tidy(shown, lang), False, False, verified.cited, verified.checks
                     )
-            elif _dated(asked, (evidence[0].n,), evidence) and (
+            elif _on_point(asked, (evidence[0].n,), evidence) and (
                 recited := _stated_by_the_best(verified.text, evidence)
             ):
                 shown = whole_phrase(recited, evidence, lang, question)
@@ -176,7 +179,7 @@ def _quotable(
     many names, so the check rarely bites there)."""
 
     def fits(e: Evidence) -> bool:
-        return states_what_is_asked(e.text, asked, lang) and _dated(asked, (e.n,), evidence)
+        return states_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
 
     if fits(chosen):
         return chosen
@@ -184,33 +187,15 @@ def _quotable(
     return next((e for e in evidence if e.score >= floor and fits(e)), None)
 
 
-# a year an English question names: "in 1169", "December 2008"; not a decade ("the 1700s") or
-# an amount ("from 100 Gbit/s to 1000 Gbit/s", "$2000")
-_YEAR_BEFORE = (
-    r"(?:in|of|by|since|until|till|from|after|before|during|between|around|circa|year|and|or|to"
-    r"|summer|winter|spring|autumn|fall|january|february|march|april|may|june|july|august"
-    r"|september|october|november|december)\s+"
-)
-_QUESTION_YEAR = re.compile(
-    rf"(?i:\b{_YEAR_BEFORE})(1\d{{3}}|20\d{{2}})(?![\d,.]\d|s\b|'s\b|\s*[A-Za-z]+/)"
-)
-
-
-def _dated(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
-    """Does the cited evidence (its sentence or its headings) name every year the question
-    names? "Who patented a steam engine in 1781?" is not answered by "In 1698 Thomas Savery
-    patented a steam pump": a sentence about another year is the likeliest near miss of a
-    question the documents do not answer. On every squad-en question naming a year, quotes
-    only (`python -m bench.near_miss_years`): unanswerable refused 0.083 → 0.314 (of 121),
-    answerable refused 0 → 0.105 (4 of 38, all wrong quotes). English only: a Chinese
-    sentence often leaves the year to the one before it ("2月，于乐以自由转会方式加盟…" answers
-    "2012年于乐以什么方式加盟…"), and cmrc-zh has no near-miss questions to gain on."""
-    years = set(_QUESTION_YEAR.findall(asked))
-    if not years:
-        return True
+def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
+    """Is the cited evidence (its sentence or its headings) on point for the question — naming
+    every year it names, negative where it is negated (`ragchat.near_miss`)? "Who patented a
+    steam engine in 1781?" is not answered by "In 1698 Thomas Savery patented a steam pump": a
+    sentence about a neighbouring fact is the likeliest near miss of a question the documents
+    do not answer."""
     by_n = {e.n: e for e in evidence}
     text = " ".join(f"{by_n[n].text} {' '.join(by_n[n].heading_path)}" for n in cited if n in by_n)
-    return all(y in text for y in years)
+    return near_miss.on_point(asked, text)
 
 
 def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:

@@ -73,3 +73,40 @@ def test_a_sentence_about_another_year_does_not_answer_a_question_naming_one():
 def test_chinese_fallback_is_a_chinese_quote():
     zh = [Evidence(1, "广茂铁路全长364公里。", "c:0", "z.pdf", 2, (), 0.9)]
     assert decide("", "广茂铁路有多长？", zh, "zh").text == "文档原文：“广茂铁路全长364公里。” [1]"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kept"),
+    [
+        ("Which law was not repealed?", "The 1905 law was never repealed.", True),
+        ("Which law was not repealed?", "The 1905 law was repealed in 1920.", False),
+        ("What did the court fail to decide?", "The court left the question unresolved.", True),
+        ("What did the court fail to decide?", "The court decided the union's case.", False),
+        ("Which states are non-members?", "Norway is a member.", True),  # not a negated form
+        ("What isn't taxed?", "Food is exempt, but not drinks.", True),
+    ],
+)
+def test_a_negated_question_needs_a_negative_sentence(question, text, kept):
+    from ragchat.near_miss import keeps_the_negation
+
+    assert keeps_the_negation(question, text) is kept
+
+
+def test_a_negated_question_is_not_answered_from_a_positive_sentence():
+    evidence = [
+        Evidence(1, "The charter declares 30 general principles.", "c:0", "a.pdf", 1, (), 0.7),
+        Evidence(2, "The charter lists the rights of workers.", "c:1", "a.pdf", 1, (), 0.5),
+    ]
+    assert decide(
+        "30 [1]", "How many principles does the charter not declare?", evidence, "en"
+    ).refused
+    assert not decide(
+        "30 [1]", "How many principles does the charter declare?", evidence, "en"
+    ).refused
+    negative = [
+        Evidence(
+            1, "The charter does not declare 12 of the principles.", "c:0", "a.pdf", 1, (), 0.7
+        )
+    ]
+    d = decide("12 [1]", "How many principles does the charter not declare?", negative, "en")
+    assert not d.refused and d.text.startswith("12")

@@ -1,15 +1,16 @@
-"""Does the year check refuse SQuAD 2.0's near misses without refusing answerable questions?
+"""Do the near-miss checks refuse SQuAD 2.0's near misses without refusing answerable questions?
 
-    python -m bench.near_miss_years --kb squad-en
+    python -m bench.near_miss --kb squad-en --check years      # or --check negation
 
-For every question of ../shared/eval/<kb> that names a year the way `ragchat.decide._dated`
-reads one ("in 1781", "December 2008"), answerable and unanswerable, runs retrieval, the gate
-and evidence selection (no answering model) and decides the shown answer from the evidence
-alone (a quote or a refusal), once with the year check and once without it — the baseline,
+For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
+`ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), or a negated one
+(`NEGATED_QUESTION`: "not", "never", "fail to") — answerable and unanswerable, runs retrieval,
+the gate and evidence selection (no answering model) and decides the shown answer from the
+evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
 measured in the same run on the same evidence. Reports per kind the share refused and, for
 answerable questions, the share whose shown answer holds a gold answer. The KB must hold the
-set's PDFs. Prints one JSON object (also saved to bench/results/near-miss-years-<kb>.json) and a
-table.
+set's PDFs. Prints one JSON object (also saved to bench/results/near-miss-<check>-<kb>.json)
+and a table.
 """
 
 from __future__ import annotations
@@ -22,9 +23,14 @@ from unittest import mock
 
 from bench.common import RESULTS, load_questions
 
+CHECKS = {"years": "names_the_years", "negation": "keeps_the_negation"}
 
-def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, dict[str, float]]:
+
+def measure(
+    chat: Any, rows: list[dict[str, Any]], lang: str, check: str
+) -> dict[str, dict[str, float]]:
     from ragchat import decide as decide_mod
+    from ragchat import near_miss
     from ragchat.metrics import answer_in
 
     counts = {arm: {"refused": 0, "holds_gold": 0} for arm in ("with_check", "without_check")}
@@ -37,7 +43,7 @@ def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, dict[
             if arm == "with_check":
                 d = decide_mod.decide("", r["question"], evidence, lang)
             else:
-                with mock.patch.object(decide_mod, "_dated", lambda *a: True):
+                with mock.patch.object(near_miss, CHECKS[check], lambda *a: True):
                     d = decide_mod.decide("", r["question"], evidence, lang)
             text = re.sub(r"\[\d+\]", "", d.text)
             counts[arm]["refused"] += d.refused
@@ -54,21 +60,24 @@ def measure(chat: Any, rows: list[dict[str, Any]], lang: str) -> dict[str, dict[
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default="squad-en")
+    ap.add_argument("--check", choices=sorted(CHECKS), default="years")
     args = ap.parse_args(argv)
-    from ragchat.decide import _QUESTION_YEAR
+    from ragchat.near_miss import NEGATED_QUESTION, QUESTION_YEAR
     from ragchat.pipeline import NO_ADAPTER, RagChat
     from ragchat.settings import Settings
 
     chat = RagChat.open(Settings.load(), args.kb, load_generator=False, adapter=NO_ADAPTER)
     lang = "zh" if args.kb.startswith("cmrc") else "en"
-    rows = [r for r in load_questions(args.kb) if _QUESTION_YEAR.search(r["question"])]
-    result: dict[str, Any] = {"kb": args.kb}
+    applies = QUESTION_YEAR if args.check == "years" else NEGATED_QUESTION
+    rows = [r for r in load_questions(args.kb) if applies.search(r["question"])]
+    result: dict[str, Any] = {"kb": args.kb, "check": args.check}
     for kind in ("answerable", "unanswerable"):
         picked = [r for r in rows if r["kind"] == kind]
         if picked:
-            result[kind] = measure(chat, picked, lang)
+            result[kind] = measure(chat, picked, lang, args.check)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"near-miss-years-{args.kb}.json").write_text(json.dumps(result, indent=1))
+    out = RESULTS / f"near-miss-{args.check}-{args.kb}.json"
+    out.write_text(json.dumps(result, indent=1))
     print(json.dumps(result))
     print(f"\n{'':28} {'questions':>9} {'without':>8} {'with':>8} {'x without':>10}")
     for kind in ("answerable", "unanswerable"):
