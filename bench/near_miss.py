@@ -3,8 +3,9 @@
     python -m bench.near_miss --kb squad-en --check years      # or --check negation
 
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
-`ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), or a negated one
-(`NEGATED_QUESTION`: "not", "never", "fail to") — answerable and unanswerable, runs retrieval,
+`ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
+(`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
+(`_OPPOSITES`: "most", "increase") — answerable and unanswerable, runs retrieval,
 the gate and evidence selection (no answering model) and decides the shown answer from the
 evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
 measured in the same run on the same evidence. Reports per kind the share refused and, for
@@ -23,7 +24,11 @@ from unittest import mock
 
 from bench.common import RESULTS, load_questions
 
-CHECKS = {"years": "names_the_years", "negation": "keeps_the_negation"}
+CHECKS = {
+    "years": "names_the_years",
+    "negation": "keeps_the_negation",
+    "opposites": "keeps_the_sense",
+}
 
 
 def measure(
@@ -57,19 +62,27 @@ def measure(
     }
 
 
+def _applies(near_miss: Any, check: str, question: str) -> bool:
+    """Does the check read anything in this question?"""
+    if check == "years":
+        return bool(near_miss.QUESTION_YEAR.search(question))
+    if check == "negation":
+        return bool(near_miss.NEGATED_QUESTION.search(question))
+    return any(near_miss._FORMS[w].search(question) for p in near_miss._OPPOSITES for w in p)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default="squad-en")
     ap.add_argument("--check", choices=sorted(CHECKS), default="years")
     args = ap.parse_args(argv)
-    from ragchat.near_miss import NEGATED_QUESTION, QUESTION_YEAR
+    from ragchat import near_miss
     from ragchat.pipeline import NO_ADAPTER, RagChat
     from ragchat.settings import Settings
 
     chat = RagChat.open(Settings.load(), args.kb, load_generator=False, adapter=NO_ADAPTER)
     lang = "zh" if args.kb.startswith("cmrc") else "en"
-    applies = QUESTION_YEAR if args.check == "years" else NEGATED_QUESTION
-    rows = [r for r in load_questions(args.kb) if applies.search(r["question"])]
+    rows = [r for r in load_questions(args.kb) if _applies(near_miss, args.check, r["question"])]
     result: dict[str, Any] = {"kb": args.kb, "check": args.check}
     for kind in ("answerable", "unanswerable"):
         picked = [r for r in rows if r["kind"] == kind]

@@ -3,10 +3,12 @@
 SQuAD 2.0-style unanswerable questions — and users' questions the documents do not cover —
 are often one detail away from a sentence that is there: another year ("Who patented a steam
 engine in 1781?" against "In 1698 Thomas Savery patented a steam pump"), or the negation left
-out ("What did the Court not decide?" against a sentence saying what it decided). A small model
-answers them from that sentence. `ragchat.decide` answers or quotes only from a sentence that
-is on point: it names every year the question names (`names_the_years`) and, when the question
-is negated, says something negative too (`keeps_the_negation`). English only: a Chinese
+out ("What did the Court not decide?" against a sentence saying what it decided), or a word
+turned into its opposite ("Which courts is the least EU law applied?" against "… the most …").
+A small model answers them from that sentence. `ragchat.decide` answers or quotes only from a
+sentence that is on point: it names every year the question names (`names_the_years`), says
+something negative too when the question is negated (`keeps_the_negation`), and does not say
+the opposite of a word the question asks with (`keeps_the_sense`). English only: a Chinese
 sentence often leaves the year to the one before it, and cmrc-zh has no near-miss questions.
 
 Measured on every squad-en question of each kind, quotes only (`python -m bench.near_miss`).
@@ -59,6 +61,43 @@ def keeps_the_negation(asked: str, text: str) -> bool:
     )
 
 
+# opposites a near miss swaps (stems); words that also stand in names or in other senses are
+# left out ("North", "New", "fall", "first", "more")
+_OPPOSITES = (
+    ("increas", "decreas"), ("rais", "lower"), ("gain", "loss"), ("largest", "smallest"),
+    ("biggest", "smallest"), ("most", "least"), ("highest", "lowest"), ("earliest", "latest"),
+    ("maximum", "minimum"), ("internal", "external"), ("positive", "negative"),
+    ("success", "failure"), ("accept", "reject"), ("legal", "illegal"), ("import", "export"),
+    ("better", "worse"), ("best", "worst"), ("longest", "shortest"), ("oldest", "newest"),
+    ("formal", "informal"), ("direct", "indirect"), ("support", "oppos"), ("agree", "disagree"),
+    ("expand", "shrink"), ("win", "lose"),
+)  # fmt: skip
+_SUFFIX = r"(?:e|es|ed|d|s|ing|ly|ful|fully|ion|ions|ance)?"
+_IRREGULAR = {"win": r"win|wins|won|winning|winners?", "lose": r"lose|loses|lost|losing|losers?"}
+_FORMS = {
+    stem: re.compile(rf"\b(?:{_IRREGULAR.get(stem, re.escape(stem) + _SUFFIX)})\b", re.IGNORECASE)
+    for pair in _OPPOSITES
+    for stem in pair
+}
+
+
+def keeps_the_sense(asked: str, text: str) -> bool:
+    """Does the sentence avoid the opposite of a word the question asks with — "the least"
+    where the question says "the most", "decreasing" for "increasing" — when it lacks the
+    question's own word?"""
+    for a, b in _OPPOSITES:
+        for word, opposite in ((a, b), (b, a)):
+            said, other = _FORMS[word], _FORMS[opposite]
+            asks = said.search(asked) and not other.search(asked)
+            if asks and other.search(text) and not said.search(text):
+                return False
+    return True
+
+
 def on_point(asked: str, text: str) -> bool:
     """Is `text` (a sentence and its headings) on point for the question `asked`?"""
-    return names_the_years(asked, text) and keeps_the_negation(asked, text)
+    return (
+        names_the_years(asked, text)
+        and keeps_the_negation(asked, text)
+        and keeps_the_sense(asked, text)
+    )
