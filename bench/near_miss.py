@@ -5,7 +5,7 @@
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
-(`_OPPOSITES`: "most", "increase") — answerable and unanswerable, runs retrieval,
+(`_OPPOSITES`: "most", "increase"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
 the gate and evidence selection (no answering model) and decides the shown answer from the
 evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
 measured in the same run on the same evidence. Reports per kind the share refused and, for
@@ -48,7 +48,11 @@ def measure(
             if arm == "with_check":
                 d = decide_mod.decide("", r["question"], evidence, lang)
             else:
-                with mock.patch.object(near_miss, CHECKS[check], lambda *a: True):
+                with (
+                    mock.patch.object(near_miss, "on_point", lambda *a: True)
+                    if check == "all"
+                    else mock.patch.object(near_miss, CHECKS[check], lambda *a: True)
+                ):
                     d = decide_mod.decide("", r["question"], evidence, lang)
             text = re.sub(r"\[\d+\]", "", d.text)
             counts[arm]["refused"] += d.refused
@@ -63,7 +67,9 @@ def measure(
 
 
 def _applies(near_miss: Any, check: str, question: str) -> bool:
-    """Does the check read anything in this question?"""
+    """Does the check read anything in this question? ("all": every question)"""
+    if check == "all":
+        return True
     if check == "years":
         return bool(near_miss.QUESTION_YEAR.search(question))
     if check == "negation":
@@ -74,7 +80,7 @@ def _applies(near_miss: Any, check: str, question: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default="squad-en")
-    ap.add_argument("--check", choices=sorted(CHECKS), default="years")
+    ap.add_argument("--check", choices=[*sorted(CHECKS), "all"], default="years")
     args = ap.parse_args(argv)
     from ragchat import near_miss
     from ragchat.pipeline import NO_ADAPTER, RagChat
