@@ -110,3 +110,21 @@ def test_a_negated_question_is_not_answered_from_a_positive_sentence():
     ]
     d = decide("12 [1]", "How many principles does the charter not declare?", negative, "en")
     assert not d.refused and d.text.startswith("12")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kept"),
+    [
+        ("Which court applies the least law?", "The high court applies the most law.", False),
+        ("What increased in 1990?", "Sales decreased in 1990.", False),
+        ("What increased in 1990?", "Sales increased, costs decreased.", True),  # its own word too
+        ("Who was the director?", "It was applied indirectly.", True),  # "director" is no "direct"
+        ("What did the team win?", "The team lost the final.", False),
+        ("What did the team win in winter?", "In winter the team won the cup.", True),
+        ("Is it the most or the least used?", "It is the least used.", True),  # both asked
+    ],
+)
+def test_a_sentence_saying_the_opposite_is_not_on_point(question, text, kept):
+    from ragchat.near_miss import keeps_the_sense
+
+    assert keeps_the_sense(question, text) is kept
