@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ragchat.text import _jieba
+from ragchat.text import word_cut
 from ragchat.verbs import verb_form
 from ragchat.verify import MARKER
 
@@ -88,7 +88,7 @@ def cuts_a_word(body: str, sentence: str) -> bool:
     if at < 0:
         return False
     bounds, i = {0}, 0
-    for word in _jieba().cut(sentence):
+    for word in word_cut(sentence):
         i += len(word)
         bounds.add(i)
     return at not in bounds or at + len(said) not in bounds

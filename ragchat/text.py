@@ -241,6 +241,11 @@ def general_rarity(word: str) -> float:
     return math.log(1 + dt.total / (count + 100))
 
 
+def word_cut(text: str) -> list[str]:
+    """jieba's words of a Chinese text, in order, covering it ("西班牙语", "音译", "为")."""
+    return _jieba().lcut(text)
+
+
 def pos_tags(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech flag) pairs of jieba's tagger ("和" c, "鹿地塘河" ns, "提供" v)."""
     import jieba.posseg
