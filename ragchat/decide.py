@@ -8,7 +8,8 @@
    a unit, a date, a title) and then standing in the part of its sentence the question asks
    about (`ragchat.span_role`: not the doer for "What did X do?", not a piece of a Chinese
    word). An English question naming a year is answered only from a sentence naming it, a
-   negated one only from a sentence saying something negative (`ragchat.near_miss`).
+   negated one only from a sentence saying something negative, and none from a sentence saying
+   only the opposite of its words (`ragchat.near_miss`).
 2. Nothing supported (or no model): the best evidence sentence, quoted and cited, if it scores
    well enough to answer the question (`QUOTE_THRESHOLD`); when the draft only pointed at a
    sentence ("[2]") that scores as well as the best, that sentence. A table row is quoted with only the cells whose column
@@ -189,7 +190,8 @@ def _quotable(
 
 def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     """Is the cited evidence (its sentence or its headings) on point for the question — naming
-    every year it names, negative where it is negated (`ragchat.near_miss`)? "Who patented a
+    every year it names, negative where it is negated, not saying the opposite of its words
+    (`ragchat.near_miss`)? "Who patented a
     steam engine in 1781?" is not answered by "In 1698 Thomas Savery patented a steam pump": a
     sentence about a neighbouring fact is the likeliest near miss of a question the documents
     do not answer."""

@@ -7,9 +7,9 @@ without its month and day ("396年" of "396年五月初九"), the first clause o
 "由于A，B，因此C"). The reader needs the whole phrase. `whole_phrase` widens a verified short
 answer along the sentence it cites when what follows is plainly more of the same phrase, and
 leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
-from keeps its "since", a part its whole ("one of the founders"). An answer copied not quite word for word ("浙江杭州市" for "浙江省杭州市",
-"Article 106" for "Articles 106 and 107") is first placed in the sentence and shown in the
-sentence's own words (`ragchat.place`). Chinese answers are widened by `ragchat.span_zh`.
+from keeps its "since", a part its whole ("one of the founders"). An answer copied not quite
+word for word ("浙江杭州市" for "浙江省杭州市", "Article 106" for "Articles 106 and 107") is first
+placed in the sentence and shown in the sentence's own words (`ragchat.place`). Chinese answers are widened by `ragchat.span_zh`.
 """
 
 from __future__ import annotations
