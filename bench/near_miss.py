@@ -5,7 +5,7 @@
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
-(`_OPPOSITES`: "most", "increase"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
+(`asks_with_an_opposite`: "most", "increase"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
 the gate and evidence selection (no answering model) and decides the shown answer from the
 evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
 measured in the same run on the same evidence. Reports per kind the share refused and, for
@@ -74,7 +74,7 @@ def _applies(near_miss: Any, check: str, question: str) -> bool:
         return bool(near_miss.QUESTION_YEAR.search(question))
     if check == "negation":
         return bool(near_miss.NEGATED_QUESTION.search(question))
-    return any(near_miss._FORMS[w].search(question) for p in near_miss._OPPOSITES for w in p)
+    return near_miss.asks_with_an_opposite(question)
 
 
 def main(argv: list[str] | None = None) -> int:

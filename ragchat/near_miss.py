@@ -81,6 +81,11 @@ _FORMS = {
 }
 
 
+def asks_with_an_opposite(asked: str) -> bool:
+    """Does the question use a word the opposites check reads ("most", "increasing")?"""
+    return any(_FORMS[stem].search(asked) for pair in _OPPOSITES for stem in pair)
+
+
 def keeps_the_sense(asked: str, text: str) -> bool:
     """Does the sentence avoid the opposite of a word the question asks with — "the least"
     where the question says "the most", "decreasing" for "increasing" — when it lacks the
