@@ -1,11 +1,12 @@
 """Do the near-miss checks refuse SQuAD 2.0's near misses without refusing answerable questions?
 
-    python -m bench.near_miss --kb squad-en --check years      # or --check negation
+    python -m bench.near_miss --kb squad-en --check years   # or negation, opposites, names, all
 
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
-(`asks_with_an_opposite`: "most", "increase"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
+(`asks_with_an_opposite`: "most", "increase"), or one naming a proper name past its first word
+(`question_names`: "San Juan"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
 the gate and evidence selection (no answering model) and decides the shown answer from the
 evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
 measured in the same run on the same evidence. Reports per kind the share refused and, for
@@ -28,6 +29,7 @@ CHECKS = {
     "years": "names_the_years",
     "negation": "keeps_the_negation",
     "opposites": "keeps_the_sense",
+    "names": "names_the_names",
 }
 
 
@@ -74,6 +76,8 @@ def _applies(near_miss: Any, check: str, question: str) -> bool:
         return bool(near_miss.QUESTION_YEAR.search(question))
     if check == "negation":
         return bool(near_miss.NEGATED_QUESTION.search(question))
+    if check == "names":
+        return bool(near_miss.question_names(question))
     return near_miss.asks_with_an_opposite(question)
 
 

@@ -31,8 +31,13 @@ def _checks(lang: str) -> dict[str, Any]:
             "cuts_a_word": lambda body, q, s: sr.cuts_a_word(body, s),
             "a_gloss_alone": lambda body, q, s: sr.a_gloss_alone(body, s),
             "misses_the_other_name": sr.misses_the_other_name,
+            "describes_the_subject": sr.describes_the_subject,
         }
-    return {"names_the_doer": sr.names_the_doer, "misses_the_since": sr.misses_the_since}
+    return {
+        "names_the_doer": sr.names_the_doer,
+        "misses_the_since": sr.misses_the_since,
+        "names_where_they_are": sr.names_where_they_are,
+    }
 
 
 def _other_spans(sentence: str, start: int, end: int, lang: str) -> list[str]:

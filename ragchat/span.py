@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from ragchat.place import place_answer
-from ragchat.span_zh import zh_widened
+from ragchat.span_zh import zh_purpose, zh_widened
 from ragchat.text import EN_STOP, NUMBER_WORDS
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
@@ -40,7 +40,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         return text
     start, end = span
     if lang == "zh":
-        start, end = zh_widened(source, start, end)
+        start, end = zh_purpose(source, *zh_widened(source, start, end), question)
     else:
         start, end = (
             _titled(source, _part_of(source, _since(source, start)), question),

@@ -5,10 +5,16 @@ those parts can be told from where the answer stands in its sentence:
 
 - the doer for what was done: "The vBNS" of "The vBNS installed … OC-48c links" for "What did
   the network install in 1999?" names who did it, not what they did (`names_the_doer`);
+- the place the things asked about are in, not one of them: "theoretical computer science" of
+  "Closely related fields in theoretical computer science are analysis of algorithms …" for
+  "… assigned to what field …?" (`names_where_they_are`);
 - a time that is not the one a "How long has …?" question's duration runs from: "2007" where
   the sentence says "… since the Treaty of Rome 1957" (`misses_the_since`);
 - a Chinese answer that starts or ends inside a word of its sentence ("西班牙" of
   "西班牙语音译为…" for "…是哪国人？") is a piece of another word (`cuts_a_word`);
+- for a Chinese who-question, the description of the question's own subject ("台湾民乐工作者" of
+  "李国治，台湾民乐工作者、歌仔戏乐师，…师从苏桐学习…" for "李国治向谁学习过…？"), unless the
+  question asks who the subject is (`describes_the_subject`);
 - a Latin gloss alone ("MBE" of "被受勋员佐勋章（MBE）"): the bracket glosses the Chinese term
   before it, which is what a Chinese question asks for (`a_gloss_alone`);
 - another name asked for ("又叫什么？", "简称什么？") where the sentence gives one after "又称",
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from ragchat.answer_type import STEM
 from ragchat.text import word_cut
 from ragchat.verbs import verb_form
 from ragchat.verify import MARKER
@@ -55,6 +62,29 @@ def names_the_doer(body: str, question: str, sentence: str) -> bool:
         return False
     asked = {w.lower() for w in re.findall(r"[A-Za-z]+", m["rest"])}
     return form[0] in asked and form[0] not in _LIGHT_VERBS
+
+
+# "What field …?", "Which river …?": the noun the wh-word asks for
+_ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?P<noun>[a-z]{3,})\b", re.IGNORECASE)
+
+
+def names_where_they_are(body: str, question: str, sentence: str) -> bool:
+    """Is an answer to "What <noun> …?" the place its sentence puts such things in — the words
+    right after "<noun>s in" ("theoretical computer science" of "Closely related fields in
+    theoretical computer science are analysis of algorithms …" for "… what field …?")? Things
+    "in X" are named elsewhere in the sentence; X is not one of them. Nor is the object right
+    after "to <noun>" ("to reform the law" for "What reform …?"): the reform is the whole."""
+    m = _ASKED_NOUN.search(question)
+    said = _said(body)
+    at = sentence.lower().find(said.lower()) if m and said else -1
+    if at < 0:
+        return False
+    stem = re.escape(m["noun"].lower()[:STEM])
+    before = sentence[:at].lower()
+    return bool(
+        re.search(rf"\b{stem}[a-z]*\s+(?:in|within|among)\s+(?:the\s+)?$", before)
+        or re.search(rf"\bto\s+{stem}[a-z]*\s+$", before)  # "what reform": "to reform <it>"
+    )
 
 
 _HOW_LONG_HAS = re.compile(r"^\s*how long (?:has|have|had)\b", re.IGNORECASE)
@@ -97,6 +127,25 @@ def cuts_a_word(body: str, sentence: str) -> bool:
 _GLOSS = re.compile(r"[\u4e00-\u9fff]\s*[（(]\s*(?P<latin>[A-Za-z][A-Za-z0-9 .,'&-]*?)\s*[)）]")
 
 
+_ZH_WHO = re.compile(r"谁")
+_ZH_WHO_IS = re.compile(r"是谁|是什么人|什么身份|哪种人|何许人|什么职业|是做什么的")
+
+
+def describes_the_subject(body: str, question: str, sentence: str) -> bool:
+    """Is the answer to a Chinese who-question the description its sentence gives of a name the
+    question names ("台湾民乐工作者、歌仔戏乐师" right after "李国治，" for "李国治向谁学习过…？")?
+    It says who the subject is, not who the question asks about — unless that is what it asks
+    ("李国治是谁？")."""
+    if not _ZH_WHO.search(question) or _ZH_WHO_IS.search(question):
+        return False
+    said = _said(body)
+    at = sentence.find(said) if len(said) >= 2 else -1
+    if at < 1 or sentence[at - 1] not in "，,：:":
+        return False
+    named = next((w for w in reversed(word_cut(sentence[: at - 1])) if w.strip()), "")
+    return len(named) >= 2 and named in question
+
+
 def a_gloss_alone(body: str, sentence: str) -> bool:
     """Is a Chinese answer only the Latin gloss its sentence puts in brackets after a Chinese
     term ("MBE" of "员佐勋章（MBE）")? The reader asked in Chinese for the term."""
@@ -137,7 +186,10 @@ def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
             cuts_a_word(body, sentence)
             or a_gloss_alone(body, sentence)
             or misses_the_other_name(body, question, sentence)
+            or describes_the_subject(body, question, sentence)
         )
     return not (
-        names_the_doer(body, question, sentence) or misses_the_since(body, question, sentence)
+        names_the_doer(body, question, sentence)
+        or misses_the_since(body, question, sentence)
+        or names_where_they_are(body, question, sentence)
     )

@@ -18,6 +18,24 @@ def zh_widened(source: str, start: int, end: int) -> tuple[int, int]:
     return start, _zh_reason(source, start, end)
 
 
+# "是为什么服务的？": 为 … 服务, the question's verb after 为什么 closing the frame
+_FOR_WHAT = re.compile(r"为(?:什么|了什么|何)(?P<verb>[\u4e00-\u9fff]{2})")
+
+
+def zh_purpose(source: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """An answer to "…为什么<verb>…？" that its sentence frames as "为<answer><verb>" widened to
+    the whole frame: the purpose reads "为开发茂名的石油工业服务", not "开发茂名的石油工业服务"."""
+    m = _FOR_WHAT.search(question)
+    if m is None or start < 1 or source[start - 1] != "为":
+        return start, end
+    verb = m["verb"]
+    if source[end : end + len(verb)] == verb:
+        end += len(verb)
+    if not source[start:end].endswith(verb):
+        return start, end
+    return start - 1, end
+
+
 _DIGITS = "0123456789０１２３４５６７８９"
 _NUMERAL = _DIGITS + "零〇一二三四五六七八九十百千万亿两"
 UNIT = re.compile(

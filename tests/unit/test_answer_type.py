@@ -319,3 +319,22 @@ def test_an_answer_cited_to_a_weaker_sentence_is_widened_along_the_best_one():
     ]
     d = decide("3600 [2]", question, evidence, "en")
     assert (d.text, d.cited, d.fallback) == ("3600 revolutions per minute [1]", (1,), False)
+
+
+_FRAME = "该线营运初期是为开发茂名的石油工业服务，性质属工业支线。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "shown"),
+    [
+        (
+            "开发茂名的石油工业服务 [1]",
+            "该线营运初期是为什么服务的？",
+            "为开发茂名的石油工业服务 [1]",
+        ),
+        ("开发茂名的石油工业 [1]", "该线营运初期是为什么服务的？", "为开发茂名的石油工业服务 [1]"),
+        ("开发茂名的石油工业 [1]", "该线为什么修建？", "开发茂名的石油工业 [1]"),  # no frame asked
+    ],
+)
+def test_a_chinese_purpose_is_shown_with_its_frame(answer, question, shown):
+    assert whole_phrase(answer, _one(_FRAME), "zh", question) == shown

@@ -8,9 +8,11 @@ from ragchat.decide import decide
 from ragchat.span_role import (
     a_gloss_alone,
     cuts_a_word,
+    describes_the_subject,
     misses_the_other_name,
     misses_the_since,
     names_the_doer,
+    names_where_they_are,
 )
 from ragchat.types import Evidence
 
@@ -137,3 +139,61 @@ def test_a_chinese_answer_in_the_wrong_part_gives_way_to_the_quote():
     assert not d.fallback and d.text.startswith("古巴")
     d = decide("3.2万 [1]", "新车站建筑总面积为多少平方米？", _one(_AREA), "zh")
     assert not d.fallback and d.text.startswith("近3.2万平方米")  # widened first, then checked
+
+
+_FIELDS = "Closely related fields in theoretical computer science are analysis of algorithms."
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "where"),
+    [
+        ("theoretical computer science [1]", "To what field is it assigned?", _FIELDS, True),
+        ("analysis of algorithms [1]", "To what field is it assigned?", _FIELDS, False),
+        (
+            "Germany",
+            "Which river is longest?",
+            "Of the rivers in Germany the Rhine is longest.",
+            True,
+        ),
+        (
+            "Rhine",
+            "Which river is longest?",
+            "Of the rivers in Germany the Rhine is longest.",
+            False,
+        ),
+        ("Paris", "What city is the capital?", "The capital is the city of Paris.", False),  # "of"
+        ("Germany", "Who is longest?", "Of the rivers in Germany the Rhine is longest.", False),
+        ("the tax law", "What reform was tried?", "They tried to reform the tax law.", True),
+        ("the tax law", "What was reformed?", "They tried to reform the tax law.", False),
+    ],
+)
+def test_the_place_things_are_in_is_not_one_of_them(answer, question, sentence, where):
+    assert names_where_they_are(answer, question, sentence) is where
+
+
+_LI = "李国治，台湾民乐工作者、歌仔戏乐师，高雄市人，师从苏桐学习扬琴与歌仔戏音乐艺术。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "describes"),
+    [
+        ("台湾民乐工作者、歌仔戏乐师 [1]", "李国治向谁学习过扬琴？", _LI, True),
+        ("苏桐 [1]", "李国治向谁学习过扬琴？", _LI, False),
+        ("台湾民乐工作者、歌仔戏乐师", "李国治是谁？", _LI, False),  # asks who the subject is
+        ("台湾民乐工作者、歌仔戏乐师", "李国治是哪里人？", _LI, False),  # no who-question
+        ("台湾民乐工作者", "王明向谁学习过扬琴？", _LI, False),  # describes another name
+    ],
+)
+def test_a_chinese_who_answer_is_not_the_subjects_description(
+    answer, question, sentence, describes
+):
+    assert describes_the_subject(answer, question, sentence) is describes
+
+
+def test_the_place_and_the_description_give_way_to_the_quote():
+    d = decide(
+        "theoretical computer science [1]", "To what field is it assigned?", _one(_FIELDS), "en"
+    )
+    assert d.fallback and "analysis of algorithms" in d.text
+    d = decide("台湾民乐工作者、歌仔戏乐师 [1]", "李国治向谁学习过扬琴？", _one(_LI), "zh")
+    assert d.fallback and "苏桐" in d.text
