@@ -6,13 +6,13 @@ For every question of ../shared/eval/<kb> the check applies to — one naming a 
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
 (`asks_with_an_opposite`: "most", "increase"), or one naming a proper name past its first word
-(`question_names`: "San Juan"); with `--check all`, every question and all three checks — answerable and unanswerable, runs retrieval,
-the gate and evidence selection (no answering model) and decides the shown answer from the
-evidence alone (a quote or a refusal), once with the check and once without it — the baseline,
-measured in the same run on the same evidence. Reports per kind the share refused and, for
-answerable questions, the share whose shown answer holds a gold answer. The KB must hold the
-set's PDFs. Prints one JSON object (also saved to bench/results/near-miss-<check>-<kb>.json)
-and a table.
+(`question_names`: "San Juan"); with `--check all`, every question and all four checks —
+answerable and unanswerable, runs retrieval, the gate and evidence selection (no answering
+model) and decides the shown answer from the evidence alone (a quote or a refusal), once with
+the check and once without it — the baseline, measured in the same run on the same evidence.
+Reports per kind the share refused and, for answerable questions, the share whose shown answer
+holds a gold answer. The KB must hold the set's PDFs. Prints one JSON object (also saved to
+bench/results/near-miss-<check>-<kb>.json) and a table.
 """
 
 from __future__ import annotations
