@@ -170,4 +170,3 @@ def test_a_name_the_sentence_lacks_is_found_in_its_headings_or_file_name():
     harold = Evidence(1, "William killed Harold II at Hastings.", "c:0", "n.pdf", 1, (), 0.8)
     assert decide("William [1]", "Who killed Harald Hardrada?", [harold], "en").refused
     assert decide("William [1]", "Who killed Harold II?", [harold], "en").text == "William [1]"
-
