@@ -139,6 +139,29 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+# a name right after the wh-word describes the answer ("what modern New York borough")
+_AUX = r"(?:is|was|were|are|be|did|does|do|has|have|had|can|could|will|would|should|may|might)"
+_ASKED_KIND = re.compile(rf"\b(?:what|which)(?:\s+(?!{_AUX}\b)[a-z]+){{0,2}}\s+$", re.IGNORECASE)
+# a sentence that names its subject only as "it", "he", "they": the name is in the one before
+_LEANS = re.compile(r"\b(?:it|he|she|they)\b", re.IGNORECASE)
+
+
+def _one_letter_off(word: str, words: set[str]) -> bool:
+    """Is a long word one letter off a word of `words` ("Telnet" for "Telenet")? A misspelt
+    name is still the name."""
+    if len(word) < 5:
+        return False
+    for cut in range(len(word) + 1):
+        head, tail = word[:cut], word[cut:]
+        if head + tail[1:] in words:  # a letter too many
+            return True
+        if any(head + c + tail[1:] in words for c in "abcdefghijklmnopqrstuvwxyz"):
+            return True  # a letter wrong
+        if any(head + c + tail in words for c in "abcdefghijklmnopqrstuvwxyz"):
+            return True  # a letter missing
+    return False
+
+
 def question_names(asked: str) -> list[list[str]]:
     """The proper names a question names past its first word, each as the words that must be
     found: "In what year did Rev. Elie Prioleau become the pastor in Charleston?" ->
@@ -146,8 +169,11 @@ def question_names(asked: str) -> list[list[str]]:
     letters (one has many spellings: "the US", "the USA") are left out."""
     names = []
     for m in _NAME_RUN.finditer(asked):
-        if not asked[: m.start()].strip():
+        before = asked[: m.start()]
+        if not before.strip():
             continue  # the question's first word is capitalised anyway
+        if _ASKED_KIND.search(before):
+            continue  # "what New York borough": the kind of thing asked for, not who or where
         words = [
             w
             for w in re.findall(r"[A-Za-z0-9]+", _fold(m.group()))
@@ -167,11 +193,17 @@ def names_the_names(asked: str, text: str) -> bool:
     sentence about San Jose)? A word counts as named by one sharing its first STEM_LETTERS
     letters, a name of several words by its initials ("United States": "USA") or by its
     common noun after "the" ("the fort" for Fort Coligny); that noun alone need not be named
-    ("Fécamp" names Fécamp Abbey)."""
+    ("Fécamp" names Fécamp Abbey); a word one letter off counts too ("Telnet": "Telenet"). A
+    sentence whose subject is "it", "he", "she" or "they" is not asked to: it names its subject
+    in the sentence before, which the evidence does not carry.
+    """
     if _CJK.search(asked):
         return True  # a Chinese sentence names its subject once and then says 该/其
+    if _LEANS.search(text):
+        return True
     folded = _fold(text)
-    stems = {w[:STEM_LETTERS] for w in re.findall(r"[a-z0-9]+", folded.lower())}
+    vocabulary = set(re.findall(r"[a-z0-9]+", folded.lower()))
+    stems = {w[:STEM_LETTERS] for w in vocabulary}
     acronyms = set(re.findall(r"\b[A-Z]{2,}", folded))
     low = folded.lower()
     for words in question_names(asked):
@@ -181,7 +213,11 @@ def names_the_names(asked: str, text: str) -> bool:
         kinds = [w.lower() for w in words if w.lower() in _KINDS]
         if any(re.search(rf"\b(?:the|this|that) {kind}\b", low) for kind in kinds):
             continue  # "The fort was destroyed in 1560" names Fort Coligny
-        if any(w.lower()[:STEM_LETTERS] not in stems for w in words if w.lower() not in _KINDS):
+        if any(
+            w.lower()[:STEM_LETTERS] not in stems and not _one_letter_off(w.lower(), vocabulary)
+            for w in words
+            if w.lower() not in _KINDS
+        ):
             return False
     return True
 

@@ -151,6 +151,11 @@ def test_a_sentence_saying_the_opposite_is_not_on_point(question, text, kept):
         ("Who were the abbots at Fécamp Abbey?", "At Fécamp, two abbots taught.", True),
         ("How hot is it, in degrees Celsius?", "It runs at 565 °C.", True),  # a unit
         ("What shows the insecurity of the Middle East?", "Insecurity in the region grew.", True),
+        ("Who founded Telnet?", "It was founded by Larry Roberts.", True),  # "it": see before
+        ("Who founded Telnet?", "Telenet was founded by Larry Roberts.", True),  # one letter off
+        ("Who founded Telnet?", "Tymnet was founded by Larry Roberts.", False),
+        ("The Huguenots lived in what New York borough?", "Huguenots lived on Long Island.", True),
+        ("What were Google's sales?", "Apple's sales rose.", False),  # "were" is no kind
     ],
 )
 def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):
