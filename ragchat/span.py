@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from ragchat.place import place_answer
-from ragchat.span_zh import zh_purpose, zh_widened
+from ragchat.span_zh import UNIT, zh_purpose, zh_widened
 from ragchat.text import EN_STOP, NUMBER_WORDS
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
@@ -40,7 +40,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         return text
     start, end = span
     if lang == "zh":
-        start, end = zh_purpose(source, *zh_widened(source, start, end), question)
+        start, end = zh_purpose(source, *_not_asked(source, start, end, question), question)
     else:
         start, end = (
             _titled(source, _part_of(source, _since(source, start)), question),
@@ -53,6 +53,19 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
     if source[start:end] == body:
         return text
     return f"{source[start:end]} {m['refs']}"
+
+
+def _not_asked(source: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """`zh_widened`, without what the question itself says: "年创利税近多少元？" asks for the
+    number after 近 ("500万元", not "近500万元"), "哪一年12月19日18时…？" for the year, not the
+    date and hour it already names. A unit stays: "多少平方米？" is answered "1.7万平方米"."""
+    wide_start, wide_end = zh_widened(source, start, end)
+    hedge = source[wide_start:start]
+    if hedge and re.search(rf"{re.escape(hedge)}(?:多少|几|何)", question):
+        wide_start = start
+    if wide_end - end >= 3 and source[end:wide_end] in question and not UNIT.match(source, end):
+        wide_end = end
+    return wide_start, wide_end
 
 
 # --- English: the first item of a list -------------------------------------------------------

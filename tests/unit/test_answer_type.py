@@ -338,3 +338,24 @@ _FRAME = "该线营运初期是为开发茂名的石油工业服务，性质属�
 )
 def test_a_chinese_purpose_is_shown_with_its_frame(answer, question, shown):
     assert whole_phrase(answer, _one(_FRAME), "zh", question) == shown
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "shown"),
+    [
+        (
+            "500万 [1]",
+            "年创利税近多少元？",
+            "该厂年创利税近500万元。",
+            "500万元 [1]",
+        ),  # asks past 近
+        ("500万 [1]", "年创利税多少？", "该厂年创利税近500万元。", "近500万元 [1]"),
+        ("2017年 [1]", "于哪一年12月19日18时开通？", "于2017年12月19日18时开通。", "2017年 [1]"),
+        ("2017年 [1]", "于哪一天开通？", "于2017年12月19日开通。", "2017年12月19日 [1]"),
+        ("1.7万 [1]", "面积有多少平方米？", "面积1.7万平方米。", "1.7万平方米 [1]"),  # a unit stays
+    ],
+)
+def test_a_chinese_answer_is_not_widened_with_what_the_question_says(
+    answer, question, sentence, shown
+):
+    assert whole_phrase(answer, _one(sentence), "zh", question) == shown
