@@ -7,12 +7,12 @@ out ("What did the Court not decide?" against a sentence saying what it decided)
 turned into its opposite ("Which courts is the least EU law applied?" against "… the most …").
 A small model answers them from that sentence. `ragchat.decide` answers or quotes only from a
 sentence that is on point: it names every year the question names (`names_the_years`), says
-something negative too when the question is negated (`keeps_the_negation`), and does not say
-the opposite of a word the question asks with (`keeps_the_sense`), and names every proper name
-the question names — or its file or headings do (`names_the_names`: "What international data
-communications network was headquartered in San Juan, CA?" against "… headquartered in San
-Jose, CA"). English only: a Chinese
-sentence often leaves the year to the one before it, and cmrc-zh has no near-miss questions.
+something negative too when the question is negated (`keeps_the_negation`), and does not say the
+opposite of a word the question asks with (`keeps_the_sense`), and names every proper name the
+question names — or its file or headings do (`names_the_names`: "What international data
+communications network was headquartered in San Juan, CA?" against "… headquartered in San Jose,
+CA"). English only: a Chinese sentence often leaves the year to the one before it, and cmrc-zh
+has no near-miss questions.
 
 Measured on every squad-en question of each kind, quotes only (`python -m bench.near_miss`).
 """
