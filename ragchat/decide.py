@@ -191,9 +191,9 @@ def _quotable(
 def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     """Is the cited evidence (its sentence, its headings or its file's name) on point for the
     question — naming every year and every proper name it names, negative where it is negated,
-    not saying the opposite of its words (`ragchat.near_miss`)? "Who patented a steam engine in 1781?" is not answered by "In 1698
-    Thomas Savery patented a steam pump": a sentence about a neighbouring fact is the likeliest
-    near miss of a question the documents do not answer."""
+    not saying the opposite of its words (`ragchat.near_miss`)? "Who patented a steam engine in
+    1781?" is not answered by "In 1698 Thomas Savery patented a steam pump": a sentence about a
+    neighbouring fact is the likeliest near miss of a question the documents do not answer."""
     by_n = {e.n: e for e in evidence}
     text = " ".join(
         f"{by_n[n].text} {' '.join(by_n[n].heading_path)} {_file_words(by_n[n].file)}"

@@ -9,7 +9,8 @@ answer along the sentence it cites when what follows is plainly more of the same
 leaves it alone otherwise (a new clause, a verb, a second object). A time an answer dates
 from keeps its "since", a part its whole ("one of the founders"). An answer copied not quite
 word for word ("浙江杭州市" for "浙江省杭州市", "Article 106" for "Articles 106 and 107") is first
-placed in the sentence and shown in the sentence's own words (`ragchat.place`). Chinese answers are widened by `ragchat.span_zh`.
+placed in the sentence and shown in the sentence's own words (`ragchat.place`). Chinese answers
+are widened by `ragchat.span_zh`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from collections.abc import Sequence
 
 from ragchat.place import place_answer
-from ragchat.span_zh import UNIT, zh_purpose, zh_widened
+from ragchat.span_zh import zh_phrase
 from ragchat.text import EN_STOP, NUMBER_WORDS
 from ragchat.types import Evidence
 from ragchat.verbs import verb_form
@@ -40,7 +41,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
         return text
     start, end = span
     if lang == "zh":
-        start, end = zh_purpose(source, *_not_asked(source, start, end, question), question)
+        start, end = zh_phrase(source, start, end, question)
     else:
         start, end = (
             _titled(source, _part_of(source, _since(source, start)), question),
@@ -53,19 +54,6 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
     if source[start:end] == body:
         return text
     return f"{source[start:end]} {m['refs']}"
-
-
-def _not_asked(source: str, start: int, end: int, question: str) -> tuple[int, int]:
-    """`zh_widened`, without what the question itself says: "年创利税近多少元？" asks for the
-    number after 近 ("500万元", not "近500万元"), "哪一年12月19日18时…？" for the year, not the
-    date and hour it already names. A unit stays: "多少平方米？" is answered "1.7万平方米"."""
-    wide_start, wide_end = zh_widened(source, start, end)
-    hedge = source[wide_start:start]
-    if hedge and re.search(rf"{re.escape(hedge)}(?:多少|几|何)", question):
-        wide_start = start
-    if wide_end - end >= 3 and source[end:wide_end] in question and not UNIT.match(source, end):
-        wide_end = end
-    return wide_start, wide_end
 
 
 # --- English: the first item of a list -------------------------------------------------------

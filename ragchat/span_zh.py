@@ -1,8 +1,10 @@
-"""A Chinese short answer widened to the whole phrase its sentence states (`zh_widened`, used by
+"""A Chinese short answer widened to the whole phrase its sentence states (`zh_phrase`, used by
 `ragchat.span.whole_phrase`): a number with its unit ("650" → "650头"), a year with its month,
 day and hour, a range or a period with its first half ("2至23公尺", "后汉到东晋时期"), an amount
 with its hedge ("近5.6万平方米"), an era's year with the era ("天命六年(1621年)"), the earlier and
-later items of a list, and a reason with all its clauses up to 因此 / 所以."""
+later items of a list, a reason with all its clauses up to 因此 / 所以 (`zh_widened`) — less what
+the question itself says ("近多少" → "500万元") — and a purpose with its 为 … verb frame
+("为开发茂名的石油工业服务" for "…是为什么服务的？", `zh_purpose`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,25 @@ def zh_widened(source: str, start: int, end: int) -> tuple[int, int]:
     start, end = _zh_era(source, start, end)
     start, end = _zh_list_back(source, _zh_from(source, start, end)), _zh_widen(source, end)
     return start, _zh_reason(source, start, end)
+
+
+def zh_phrase(source: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """`zh_widened` for the question asked: without what the question itself says
+    (`_not_asked`), and a purpose with its 为 … frame (`zh_purpose`)."""
+    return zh_purpose(source, *_not_asked(source, start, end, question), question)
+
+
+def _not_asked(source: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """`zh_widened`, without what the question itself says: "年创利税近多少元？" asks for the
+    number after 近 ("500万元", not "近500万元"), "哪一年12月19日18时…？" for the year, not the
+    date and hour it already names. A unit stays: "多少平方米？" is answered "1.7万平方米"."""
+    wide_start, wide_end = zh_widened(source, start, end)
+    hedge = source[wide_start:start]
+    if hedge and re.search(rf"{re.escape(hedge)}(?:多少|几|何)", question):
+        wide_start = start
+    if wide_end - end >= 3 and source[end:wide_end] in question and not UNIT.match(source, end):
+        wide_end = end
+    return wide_start, wide_end
 
 
 # "是为什么服务的？": 为 … 服务, the question's verb after 为什么 closing the frame
