@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 
 from finetune.english import english_questions
-from ragchat.evidence import prose_grid, table_grid, table_rows
 from ragchat.sentences import split_sentences
+from ragchat.table_text import prose_grid, table_grid, table_rows
 from ragchat.text import EN_STOP, lexical_tokens, pos_tags
 
 COPY_THRESHOLD = 0.7  # a question holding more than 70 % of its sentence's words is a copy

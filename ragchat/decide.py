@@ -30,12 +30,12 @@ from dataclasses import dataclass, replace
 from ragchat import near_miss
 from ragchat.answer_type import fits_question, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
-from ragchat.evidence import focus_row
 from ragchat.prompt import is_refusal
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
+from ragchat.table_text import focus_row
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 

@@ -5,11 +5,13 @@ chunk is split into sentences (table rows become "header: value" lines), every s
 scored against the question, and the best few, within a token budget, are numbered [1]..[n].
 
 Score per sentence (English): 0.45 x embedder cosine + 0.45 x IDF-weighted share of the
-question's terms it contains (with its document's name and headings) + a bonus when it holds what the question asks for (a number for
-"how many", a year for "when", a name for "who") + a bonus for the sentence that defines what
-"What is X?" asks about (`ragchat.definition`) + a small prior for the chunk's rank. Chinese
-leans on the term share alone (the embedder is English-only). A sentence addressed to an AI
-assistant (see `ragchat.injection`) is never evidence.
+question's terms it contains (with its document's name and headings) + a bonus when it holds
+what the question asks for (a number for "how many", a year for "when", a name for "who") + a
+bonus for the sentence that defines what "What is X?" asks about (`ragchat.definition`) + a
+bonus for the table row whose label the question names (`ragchat.table_text.label_named`) + a
+small prior for the chunk's rank. Chinese leans on the term share alone (the embedder is
+English-only). A sentence addressed to an AI assistant (see `ragchat.injection`) is never
+evidence. How tables become rows: `ragchat.table_text`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
+from ragchat.table_text import label_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
@@ -33,6 +36,10 @@ HEADING_CREDIT = 0.75  # a question term found only in the headings counts this 
 EVIDENCE_CHARS = {"en": 900, "zh": 400}  # budget for the numbered sentences in the prompt
 MAX_SENTENCE_CHARS = {"en": 400, "zh": 160}
 DENSE_WEIGHT = {"en": 0.45, "zh": 0.0}
+# credit for a table row whose label the question names in full ("Net income" for "What was
+# net income for …?"): a statement's rows share the question's period words and read alike to
+# the embedder, so without it "Total other income/(expense), net" scored as well
+ROW_LABEL_BONUS = 0.1
 _PRONOUN_START = re.compile(
     r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|such)\b|^(?:他|她|它|其|该|此|这)",
     re.IGNORECASE,
@@ -54,7 +61,7 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
     on a pronoun carries the sentence before it; a sentence a page break split is one again;
     an encyclopedia's "[citation needed]" is not read."""
     chunk = hit.chunk
-    if chunk.kind == "table" or chunk.text.lstrip().startswith("|"):
+    if _is_table(hit):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
@@ -71,149 +78,6 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
             out.append(text[: limit * 2])
             previous = s
     return out
-
-
-def table_grid(text: str) -> list[list[str]]:
-    """A markdown table's rows as lists of cells (header first, the |---| line left out), with
-    a financial statement's split currency and percent cells joined (`_rejoin_signs`,
-    `_rejoin_percents`)."""
-    rows = [
-        [c.strip() for c in line.strip().strip("|").split("|")]
-        for line in text.splitlines()
-        if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
-    ]
-    if len(rows) > 1 and _values_only(rows[0]):
-        rows = [[""] * len(rows[0]), *rows]  # a data row the layout took for the header
-    return _rejoin_signs(_rejoin_percents(rows)) if len(rows) > 1 else rows
-
-
-_VALUE = re.compile(r"[$€£¥%]|[$€£¥]?\(?[-−]?[\d,.]*\d\)?%?|[—–-]")
-_YEAR_CELL = re.compile(r"(?:19|20)\d\d")
-
-
-def _values_only(header: list[str]) -> bool:
-    """Is this "header" a row of values ("Products | 34.5 | % | 36.0 | %")? The layout takes the
-    first row for the header when the real one stands apart; read as a header, its values named
-    every column ("Services; 34.5: 71.5"). A header of years ("2022 | 2023") is a header."""
-    cells = [c for c in header[1:] if c]
-    numbers = [c for c in cells if re.search(r"\d", c)]
-    return (
-        bool(numbers)
-        and all(_VALUE.fullmatch(c) for c in cells)
-        and not all(_YEAR_CELL.fullmatch(c) for c in numbers)
-    )
-
-
-def _rejoin_percents(rows: list[list[str]]) -> list[list[str]]:
-    """A change column prints its "%" in a column of its own with no heading ("Change | " over
-    "2 | %"), so a row read "Change: 2; %". Such a column is joined to the one before it
-    ("Change: 2%"). Only a column whose heading is empty and whose cells are all "%" or empty,
-    in a table whose rows are as wide as its header."""
-    header, body = rows[0], rows[1:]
-    if any(len(row) != len(header) for row in body):
-        return rows
-    lone = [
-        j
-        for j in range(1, len(header))
-        if not header[j]
-        and all(row[j] in ("%", "") for row in body)
-        and any(row[j] == "%" and row[j - 1] for row in body)
-    ]
-    if not lone:
-        return rows
-    out = []
-    for row in rows:
-        cells = list(row)
-        for j in lone:
-            if cells[j] == "%" and cells[j - 1]:
-                cells[j - 1] += "%"
-        out.append([c for j, c in enumerate(cells) if j not in lone])
-    return out
-
-
-_SIGN = re.compile(r"[$€£¥]")
-
-
-def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
-    """Financial statements print the currency sign in a column of its own, so a row reads
-    "Net income | $ | (3,844) | $ | 3,172" under a header "2022 | 2023" that has no cell for the
-    labels: every value stood under the wrong year. The sign is joined to its value
-    ("$(3,844)"), and a header with as many names as the rows have values is moved past the
-    label column. Tables without a lone sign cell are left as they are."""
-    header, body = rows[0], rows[1:]
-    if not any(_SIGN.fullmatch(c) for row in body for c in row):
-        return rows
-    joined = []
-    for row in body:
-        out: list[str] = []
-        for cell in row:
-            if out and _SIGN.fullmatch(out[-1]) and cell:
-                out[-1] += cell
-            else:
-                out.append(cell)
-        joined.append(out)
-    names = [h for h in header if h]
-    values = max(len([c for c in row[1:] if c]) for row in joined)
-    if names and len(names) == values and not any(_SIGN.fullmatch(h) for h in header):
-        header = ["", *names]
-    return [header, *joined]
-
-
-def table_rows(text: str) -> list[str]:
-    """Markdown table rows as "header: value; header: value" lines."""
-    rows = table_grid(text)
-    if not rows:
-        return [" ".join(text.split())] if text.strip() else []
-    if prose_grid(rows):  # running text the layout cut into columns: its prose lines only
-        prose = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("|")]
-        return [" ".join(p[a:b].split()) for p in prose for a, b in split_sentences(p) if b > a + 3]
-    header, body = rows[0], rows[1:]
-    out = []
-    for row in body:
-        cells = [
-            f"{h}: {v}" if h and h != v else v
-            for h, v in zip(header + [""] * len(row), row, strict=False)
-            if v
-        ]
-        if cells:
-            out.append("; ".join(cells))
-    return out or ["; ".join(c for c in header if c)]
-
-
-def row_cells(row: str) -> list[tuple[str, str]]:
-    """The cells of a row as `table_rows` writes it, as (header, value) pairs; a cell without a
-    header (the row's label) comes back with an empty header."""
-    pairs = []
-    for cell in row.split("; "):
-        header, sep, value = cell.rpartition(": ")
-        pairs.append((header, value) if sep else ("", cell))
-    return pairs
-
-
-def focus_row(row: str, question: str) -> str:
-    """A table row as `table_rows` writes it ("label; header: value; ..."), cut to its label and
-    the cells whose headers the question names most: "Total net sales; Three Months Ended June
-    25, 2022: $82,959" for a question about that quarter, not all eight columns. Rows whose
-    headers the question does not name, and sentences, come back whole."""
-    cells = row.split("; ")
-    headed = [(i, h) for i, (h, _) in enumerate(row_cells(row)) if h]
-    if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 for c in cells):
-        return row  # a sentence with semicolons, not a row of cells
-    asked = set(lexical_tokens(question))
-    score = {i: len(asked & set(lexical_tokens(h))) for i, h in headed}
-    best = max(score.values())
-    keep = {i for i, v in score.items() if v == best}
-    if best == 0 or len(keep) == len(headed):
-        return row
-    return "; ".join(c for i, c in enumerate(cells) if i in keep or (i == 0 and ": " not in c))
-
-
-def prose_grid(rows: list[list[str]]) -> bool:
-    """A "table" whose cells are mostly single lowercase words is running text that a two-column
-    layout cut into cells, not data: as rows it would read "science: between; are: analysis"."""
-    cells = [c for row in rows for c in row if c]
-    words = [c for c in cells if re.fullmatch(r"[a-z][a-z'’\-]*[.,;:]?", c)]
-    return len(cells) >= 6 and len(words) >= 0.5 * len(cells)
 
 
 def term_share(sentence: str, weights: Mapping[str, float]) -> float:
@@ -294,6 +158,7 @@ def select_evidence(
                 + w_lex * lexical[i]
                 + answer_type_bonus(question, s)
                 + definition_bonus(question, s)
+                + (ROW_LABEL_BONUS if _is_table(hit) and label_named(s, question) else 0.0)
                 + 0.06 / hit.rank
             ),
         )
@@ -344,11 +209,15 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
     return chosen
 
 
+def _is_table(hit: Hit) -> bool:
+    return hit.chunk.kind == "table" or hit.chunk.text.lstrip().startswith("|")
+
+
 def _where(hit: Hit) -> str:
     """What names the sentence's place: the document, its headings, and a table's caption."""
     c = hit.chunk
     parts = [c.context or c.file, *c.heading_path]
-    if c.kind == "table" or c.text.lstrip().startswith("|"):
+    if _is_table(hit):
         parts += [line for line in c.text.splitlines()[:3] if not line.lstrip().startswith("|")]
     return " ".join(parts)
 

@@ -34,10 +34,12 @@ from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
+from ragchat.table_text import names_a_row
 from ragchat.text import detect_lang
 from ragchat.types import Answer, Evidence, Hit
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+ROWS_NAMED = 2  # tables from below the hits whose row the question names (`rows_named`)
 STOP_SEQUENCES = ("\nQuestion:", "<source", "<evidence", "\nEvidence:", "\n\n", "<|im_end|>")
 
 
@@ -166,7 +168,7 @@ class RagChat:
         if not retrieval.covered or not retrieval.hits:
             timings["total"] = time.perf_counter() - t0
             return refuse(base, timings, hits=distinct_places(retrieval.candidates))
-        evidence = self._evidence(standalone, retrieval.hits, base.lang)
+        evidence = self._evidence(standalone, retrieval.hits, base.lang, retrieval.candidates)
         timings["evidence"] = time.perf_counter() - t0 - retrieval.seconds
         if not evidence:  # everything retrieved was addressed to the assistant, or empty
             timings["total"] = time.perf_counter() - t0
@@ -200,11 +202,14 @@ class RagChat:
             confidence=confidence,
         )
 
-    def _evidence(self, question: str, hits: Sequence[Hit], lang: str) -> list[Evidence]:
-        """The numbered evidence sentences of the hits and of the tables they introduce."""
+    def _evidence(
+        self, question: str, hits: Sequence[Hit], lang: str, candidates: Sequence[Hit] = ()
+    ) -> list[Evidence]:
+        """The numbered evidence sentences of the hits, of the tables they introduce, and of
+        the tables further down the candidates that hold a row the question names."""
         return select_evidence(
             question,
-            [*hits, *self._tables_introduced(hits)],
+            [*hits, *self._tables_introduced(hits), *rows_named(question, hits, candidates)],
             lang=lang,
             weights=self.retriever.term_weights(question),
             embedder=self.embedder,
@@ -291,6 +296,23 @@ class RagChat:
             for c in finder([i for i in wanted if i not in have])
             if c.kind == "table" or c.text.lstrip().startswith("|")
         ]
+
+
+def rows_named(question: str, hits: Sequence[Hit], candidates: Sequence[Hit]) -> list[Hit]:
+    """Table chunks ranked below the hits that hold a row whose label the question names in
+    full (`ragchat.table_text.names_a_row`), at most ROWS_NAMED. A statement's rows all share
+    the question's period words ("Three Months Ended June 25, 2022"), so the chunk holding
+    "Net income" can rank 17th of 30 while four other tables fill the hits; the evidence
+    scorer then weighs its row against theirs."""
+    have = {h.chunk.chunk_id for h in hits}
+    found = [
+        h
+        for h in candidates
+        if h.chunk.chunk_id not in have
+        and (h.chunk.kind == "table" or h.chunk.text.lstrip().startswith("|"))
+        and names_a_row(h.chunk.text, question)
+    ]
+    return found[:ROWS_NAMED]
 
 
 def copied_example(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> bool:

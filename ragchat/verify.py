@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragchat.evidence import row_cells
 from ragchat.sentences import split_sentences
+from ragchat.table_text import row_cells
 from ragchat.text import CJK_IDEOGRAPHS, lexical_tokens, plain, term_present
 from ragchat.types import Evidence, SentenceCheck
 

@@ -196,7 +196,7 @@ def test_a_statement_grid_gets_the_column_headings_drawn_above_it(tmp_path):
         "(In millions, except number of shares and per share amounts)",
         "See accompanying notes.",
     ], "the headings moved into the table; the caption above them did not"
-    from ragchat.evidence import table_rows
+    from ragchat.table_text import table_rows
 
     assert "Total net sales; Three Months Ended June 25, 2022: 82,959" in table_rows(table.text)[3]
 

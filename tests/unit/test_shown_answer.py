@@ -5,7 +5,8 @@ too, cited to it."""
 from __future__ import annotations
 
 from ragchat.decide import decide
-from ragchat.evidence import focus_row, select_evidence
+from ragchat.evidence import select_evidence
+from ragchat.table_text import focus_row
 from ragchat.text import lexical_tokens
 from ragchat.types import Evidence
 from tests.fakes import make_hit

@@ -25,7 +25,7 @@ def test_a_grid_continuing_the_table_above_gets_its_headings_and_section_label(t
     assert rows[0] == HEADINGS, "the continuation has the headings of the table above"
     assert rows[2] == "| Gross margin percentage: |  |  |  |  |"
     assert rows[4] == "| Total gross margin percentage | 43.3% | 43.3% | 43.6% | 41.7% |"
-    from ragchat.evidence import table_rows
+    from ragchat.table_text import table_rows
 
     assert (
         "Total gross margin percentage; Three Months Ended June 25, 2022: 43.3%"

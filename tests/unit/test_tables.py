@@ -1,7 +1,8 @@
 """Tables in the evidence: rows as "header: value" lines, financial statements' split cells,
 prose that a layout cut into cells, and numbers read under the wrong year."""
 
-from ragchat.evidence import row_cells, sentences_of, table_rows
+from ragchat.evidence import sentences_of
+from ragchat.table_text import row_cells, table_rows
 from ragchat.verify import check_sentence
 from tests.fakes import make_hit
 from tests.unit.test_grounded import ev

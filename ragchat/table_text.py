@@ -1,0 +1,183 @@
+"""Tables as text: a markdown table's rows as "header: value; ..." lines, read back into
+cells, cut to the cells a question asks about, and matched by their label to the question.
+
+Financial statements print a currency sign or a percent in a cell of its own and put the header
+over the values, not the labels (`_rejoin_signs`, `_rejoin_percents`); a two-column page that
+the layout cut into cells is prose, not a table (`prose_grid`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ragchat.sentences import split_sentences
+from ragchat.text import lexical_tokens, term_present
+
+
+def table_grid(text: str) -> list[list[str]]:
+    """A markdown table's rows as lists of cells (header first, the |---| line left out), with
+    a financial statement's split currency and percent cells joined (`_rejoin_signs`,
+    `_rejoin_percents`)."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.strip().startswith("|") and not re.fullmatch(r"[\s|:\-]+", line)
+    ]
+    if len(rows) > 1 and _values_only(rows[0]):
+        rows = [[""] * len(rows[0]), *rows]  # a data row the layout took for the header
+    return _rejoin_signs(_rejoin_percents(rows)) if len(rows) > 1 else rows
+
+
+_VALUE = re.compile(r"[$€£¥%]|[$€£¥]?\(?[-−]?[\d,.]*\d\)?%?|[—–-]")
+_YEAR_CELL = re.compile(r"(?:19|20)\d\d")
+
+
+def _values_only(header: list[str]) -> bool:
+    """Is this "header" a row of values ("Products | 34.5 | % | 36.0 | %")? The layout takes the
+    first row for the header when the real one stands apart; read as a header, its values named
+    every column ("Services; 34.5: 71.5"). A header of years ("2022 | 2023") is a header."""
+    cells = [c for c in header[1:] if c]
+    numbers = [c for c in cells if re.search(r"\d", c)]
+    return (
+        bool(numbers)
+        and all(_VALUE.fullmatch(c) for c in cells)
+        and not all(_YEAR_CELL.fullmatch(c) for c in numbers)
+    )
+
+
+def _rejoin_percents(rows: list[list[str]]) -> list[list[str]]:
+    """A change column prints its "%" in a column of its own with no heading ("Change | " over
+    "2 | %"), so a row read "Change: 2; %". Such a column is joined to the one before it
+    ("Change: 2%"). Only a column whose heading is empty and whose cells are all "%" or empty,
+    in a table whose rows are as wide as its header."""
+    header, body = rows[0], rows[1:]
+    if any(len(row) != len(header) for row in body):
+        return rows
+    lone = [
+        j
+        for j in range(1, len(header))
+        if not header[j]
+        and all(row[j] in ("%", "") for row in body)
+        and any(row[j] == "%" and row[j - 1] for row in body)
+    ]
+    if not lone:
+        return rows
+    out = []
+    for row in rows:
+        cells = list(row)
+        for j in lone:
+            if cells[j] == "%" and cells[j - 1]:
+                cells[j - 1] += "%"
+        out.append([c for j, c in enumerate(cells) if j not in lone])
+    return out
+
+
+_SIGN = re.compile(r"[$€£¥]")
+
+
+def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
+    """Financial statements print the currency sign in a column of its own, so a row reads
+    "Net income | $ | (3,844) | $ | 3,172" under a header "2022 | 2023" that has no cell for the
+    labels: every value stood under the wrong year. The sign is joined to its value
+    ("$(3,844)"), and a header with as many names as the rows have values is moved past the
+    label column. Tables without a lone sign cell are left as they are."""
+    header, body = rows[0], rows[1:]
+    if not any(_SIGN.fullmatch(c) for row in body for c in row):
+        return rows
+    joined = []
+    for row in body:
+        out: list[str] = []
+        for cell in row:
+            if out and _SIGN.fullmatch(out[-1]) and cell:
+                out[-1] += cell
+            else:
+                out.append(cell)
+        joined.append(out)
+    names = [h for h in header if h]
+    values = max(len([c for c in row[1:] if c]) for row in joined)
+    if names and len(names) == values and not any(_SIGN.fullmatch(h) for h in header):
+        header = ["", *names]
+    return [header, *joined]
+
+
+def table_rows(text: str) -> list[str]:
+    """Markdown table rows as "header: value; header: value" lines."""
+    rows = table_grid(text)
+    if not rows:
+        return [" ".join(text.split())] if text.strip() else []
+    if prose_grid(rows):  # running text the layout cut into columns: its prose lines only
+        prose = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("|")]
+        return [" ".join(p[a:b].split()) for p in prose for a, b in split_sentences(p) if b > a + 3]
+    header, body = rows[0], rows[1:]
+    out = []
+    for row in body:
+        cells = [
+            f"{h}: {v}" if h and h != v else v
+            for h, v in zip(header + [""] * len(row), row, strict=False)
+            if v
+        ]
+        if cells:
+            out.append("; ".join(cells))
+    return out or ["; ".join(c for c in header if c)]
+
+
+def row_cells(row: str) -> list[tuple[str, str]]:
+    """The cells of a row as `table_rows` writes it, as (header, value) pairs; a cell without a
+    header (the row's label) comes back with an empty header."""
+    pairs = []
+    for cell in row.split("; "):
+        header, sep, value = cell.rpartition(": ")
+        pairs.append((header, value) if sep else ("", cell))
+    return pairs
+
+
+def focus_row(row: str, question: str) -> str:
+    """A table row as `table_rows` writes it ("label; header: value; ..."), cut to its label and
+    the cells whose headers the question names most: "Total net sales; Three Months Ended June
+    25, 2022: $82,959" for a question about that quarter, not all eight columns. Rows whose
+    headers the question does not name, and sentences, come back whole."""
+    cells = row.split("; ")
+    headed = [(i, h) for i, (h, _) in enumerate(row_cells(row)) if h]
+    if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 for c in cells):
+        return row  # a sentence with semicolons, not a row of cells
+    asked = set(lexical_tokens(question))
+    score = {i: len(asked & set(lexical_tokens(h))) for i, h in headed}
+    best = max(score.values())
+    keep = {i for i, v in score.items() if v == best}
+    if best == 0 or len(keep) == len(headed):
+        return row
+    return "; ".join(c for i, c in enumerate(cells) if i in keep or (i == 0 and ": " not in c))
+
+
+def prose_grid(rows: list[list[str]]) -> bool:
+    """A "table" whose cells are mostly single lowercase words is running text that a two-column
+    layout cut into cells, not data: as rows it would read "science: between; are: analysis"."""
+    cells = [c for row in rows for c in row if c]
+    words = [c for c in cells if re.fullmatch(r"[a-z][a-z'’\-]*[.,;:]?", c)]
+    return len(cells) >= 6 and len(words) >= 0.5 * len(cells)
+
+
+# a label's footnote mark or note number: "iPhone (1)", "Net sales (2)"
+_NOTE_MARK = re.compile(r"\(\s*\d{1,2}\s*\)|\b\d{1,2}\b")
+
+
+def label_named(row: str, question: str) -> bool:
+    """Does the question name every word of the row's label (its first cell)? "What was
+    Apple's net income for the three months ended …?" names the row "Net income", not "Total
+    other income/(expense), net": every row of a statement shares the question's period words,
+    so the label is what tells its rows apart. Rows with a header over their label, and
+    sentences, are not labelled rows."""
+    cells = row_cells(row)
+    if len(cells) < 2 or cells[0][0] or not any(h for h, _ in cells[1:]):
+        return False
+    words = set(lexical_tokens(_NOTE_MARK.sub(" ", cells[0][1])))
+    if not words:
+        return False
+    asked = set(lexical_tokens(question))
+    low = question.lower()
+    return all(w in asked or term_present(w, asked, low) for w in words)
+
+
+def names_a_row(text: str, question: str) -> bool:
+    """Does a table chunk hold a row whose label the question names (`label_named`)?"""
+    return any(label_named(row, question) for row in table_rows(text))

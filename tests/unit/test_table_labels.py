@@ -1,0 +1,58 @@
+"""A question about a line item finds that line: the row whose label the question names wins
+over rows that share its period words, and a table ranked below the hits that holds such a row
+is read too."""
+
+from __future__ import annotations
+
+from ragchat.evidence import select_evidence
+from ragchat.pipeline import ROWS_NAMED, rows_named
+from ragchat.table_text import label_named, names_a_row
+from ragchat.text import lexical_tokens
+from tests.fakes import make_hit
+
+HEAD = "|  | Three Months Ended June 25, 2022 | Three Months Ended June 26, 2021 |\n|---|---|---|\n"
+OTHER = HEAD + "| Total other income/(expense), net | $(10) | $243 |\n"
+INCOME = (
+    HEAD + "| Provision for income taxes | 3,624 | 2,625 |\n| Net income | $19,442 | $21,744 |\n"
+)
+Q = "What was Apple's net income for the three months ended June 25, 2022?"
+
+
+def test_a_label_is_named_when_the_question_says_every_word_of_it():
+    net = "Net income; Three Months Ended June 25, 2022: $19,442"
+    assert label_named(net, Q)
+    other = "Total other income/(expense), net; Three Months Ended June 25, 2022: $(10)"
+    assert not label_named(other, Q)  # "total", "other", "expense" are not asked about
+    # a footnote mark is not a word of the label; a plural in the question still names it
+    assert label_named("iPhone (1); Three Months Ended June 25, 2022: $40,665", "iPhone sales?")
+    assert label_named("Net sale; 2022: 5", "What were net sales in 2022?")
+
+
+def test_sentences_and_rows_without_a_label_are_not_labelled_rows():
+    assert not label_named("Net income rose; revenue fell.", Q)  # no headed cell: a sentence
+    assert not label_named("Item: Net income; 2022: $5", Q)  # the label has a header of its own
+    assert not label_named("(1); 2022: $5", Q)  # a label of footnote marks names nothing
+    assert names_a_row(INCOME, Q) and not names_a_row(OTHER, Q)
+
+
+def test_the_named_row_is_the_evidence_over_rows_that_share_its_period_words():
+    hits = [make_hit(OTHER, 0, kind="table"), make_hit(INCOME, 1, kind="table")]
+    weights = {t: 1.0 for t in lexical_tokens(Q)}
+    evidence = select_evidence(Q, hits, lang="en", weights=weights)
+    assert evidence[0].text.startswith("Net income;") and "$19,442" in evidence[0].text
+
+
+def test_tables_below_the_hits_are_read_when_they_hold_a_named_row():
+    hits = [make_hit(OTHER, 0, kind="table")]
+    below = [
+        make_hit("Net income is discussed in Part I.", 1),  # prose: not a table
+        make_hit(OTHER.replace("$(10)", "$(11)"), 2, kind="table"),  # no named row
+        *(
+            make_hit(INCOME + f"| Basic | $1.2{i} | $1.31 |\n", 3 + i, kind="table")
+            for i in range(4)
+        ),
+    ]
+    found = rows_named(Q, hits, [*hits, *below])
+    assert len(found) == ROWS_NAMED  # at most ROWS_NAMED, best ranked first
+    assert [h.rank for h in found] == [4, 5]
+    assert rows_named(Q, hits, hits) == []  # a hit is not added twice
