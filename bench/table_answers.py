@@ -1,20 +1,21 @@
 """Table answers: is a question about a line item answered from that line's row?
 
     python -m bench.table_answers --kb samples      # the bundled Apple 10-Q (28 pages)
-    python -m bench.table_answers --kb sec10q --n 300
+    python -m bench.table_answers --kb sec10q --n 300   # after:
+    ragchat-ingest add ../shared/eval/sec10q-en/pdfs --kb sec10q
 
 For every labelled row of the KB's financial tables (a row whose first cell names it, under a
-header of periods: "Net income; Three Months Ended June 25, 2022: $19,442; ..."), one question
-in a user's words asks for one cell — "What was the company's net income for the three months
-ended June 25, 2022?" — in one of a few phrasings, seeded. Rows whose label appears in more than
-one table with different values in that column are left out (the question would not say which
-table). Each question goes through retrieval, the gate, evidence selection and `decide` with no
-answering model (the quote or refusal the user sees when the model says nothing useful), once
-as ragchat runs and once without the row-label rules (`ragchat.table_text.label_named` bonus
-and `ragchat.pipeline.rows_named`) — the baseline, in the same run on the same KB. Reports the
-share of questions whose shown answer holds the asked cell's value. The questions name the
-row's label by construction, so this measures whether the right row of many alike is found and
-shown, not how people phrase questions. Prints one JSON object (also saved to
+header of periods: "Net income; Three Months Ended June 25, 2022: $19,442; ..."), one question in a
+user's words asks for one cell — "What was the company's net income for the three months ended June
+25, 2022?" — in one of a few phrasings, seeded. Rows whose label appears in more than one table
+with different values in that column are left out (the question would not say which table). Each
+question goes through retrieval, the gate, evidence selection and `decide` with no answering model
+(the quote or refusal the user sees when the model says nothing useful), once as ragchat runs and
+once without the row-label rules (`ragchat.table_text.label_named` bonus and `period_named` bonus,
+`ragchat.pipeline.rows_named`) — the baseline, in the same run on the same KB. Reports the share of
+questions whose shown answer holds the asked cell's value. The questions name the row's label by
+construction, so this measures whether the right row of many alike is found and shown, not how
+people phrase questions. Prints one JSON object (also saved to
 bench/results/table-answers-<kb>.json) and a table.
 """
 

@@ -27,7 +27,7 @@ from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
-from ragchat.table_text import label_named, table_rows
+from ragchat.table_text import label_named, period_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
@@ -158,7 +158,7 @@ def select_evidence(
                 + w_lex * lexical[i]
                 + answer_type_bonus(question, s)
                 + definition_bonus(question, s)
-                + (ROW_LABEL_BONUS if _is_table(hit) and label_named(s, question) else 0.0)
+                + (_row_bonus(s, question) if _is_table(hit) else 0.0)
                 + 0.06 / hit.rank
             ),
         )
@@ -207,6 +207,14 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
         keys.append(key)
         used += len(c.text)
     return chosen
+
+
+def _row_bonus(row: str, question: str) -> float:
+    """ROW_LABEL_BONUS for a row the question names by its label, twice that when a header of
+    the row also names the question's date (the same line of that quarter's filing)."""
+    if not label_named(row, question):
+        return 0.0
+    return ROW_LABEL_BONUS * (2 if period_named(row, question) else 1)
 
 
 def _is_table(hit: Hit) -> bool:

@@ -300,19 +300,21 @@ class RagChat:
 
 def rows_named(question: str, hits: Sequence[Hit], candidates: Sequence[Hit]) -> list[Hit]:
     """Table chunks ranked below the hits that hold a row whose label the question names in
-    full (`ragchat.table_text.names_a_row`), at most ROWS_NAMED. A statement's rows all share
+    full (`ragchat.table_text.names_a_row`), at most ROWS_NAMED, those whose row also names
+    the question's date first. A statement's rows all share
     the question's period words ("Three Months Ended June 25, 2022"), so the chunk holding
     "Net income" can rank 17th of 30 while four other tables fill the hits; the evidence
     scorer then weighs its row against theirs."""
     have = {h.chunk.chunk_id for h in hits}
     found = [
-        h
+        (h, named)
         for h in candidates
         if h.chunk.chunk_id not in have
         and (h.chunk.kind == "table" or h.chunk.text.lstrip().startswith("|"))
-        and names_a_row(h.chunk.text, question)
+        and (named := names_a_row(h.chunk.text, question))
     ]
-    return found[:ROWS_NAMED]
+    found.sort(key=lambda f: f[1] != "period")  # the row of the asked date first
+    return [h for h, _ in found[:ROWS_NAMED]]
 
 
 def copied_example(draft: str, question: str, evidence: Sequence[Evidence], lang: str) -> bool:

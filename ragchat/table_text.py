@@ -178,6 +178,27 @@ def label_named(row: str, question: str) -> bool:
     return all(w in asked or term_present(w, asked, low) for w in words)
 
 
-def names_a_row(text: str, question: str) -> bool:
-    """Does a table chunk hold a row whose label the question names (`label_named`)?"""
-    return any(label_named(row, question) for row in table_rows(text))
+def names_a_row(text: str, question: str) -> str:
+    """Does a table chunk hold a row whose label the question names (`label_named`)? "period"
+    when such a row's header also names the question's date (`period_named`), "label" when
+    only its label is named, "" when no row is."""
+    named = [row for row in table_rows(text) if label_named(row, question)]
+    if any(period_named(row, question) for row in named):
+        return "period"
+    return "label" if named else ""
+
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}},?\s+(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def _dates(text: str) -> set[str]:
+    return {re.sub(r"[\s,]+", " ", d.lower()) for d in _DATE.findall(text)}
+
+
+def period_named(row: str, question: str) -> bool:
+    """Does a header of the row name a date the question names ("June 30, 2022")? Filings of
+    one company print the same labels every quarter; the question's date tells their rows
+    apart, where "three months ended … 2022" alone matches every quarter of the year."""
+    asked = _dates(question)
+    return bool(asked) and any(asked & _dates(h) for h, _ in row_cells(row) if h)

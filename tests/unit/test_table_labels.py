@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ragchat.evidence import select_evidence
 from ragchat.pipeline import ROWS_NAMED, rows_named
-from ragchat.table_text import label_named, names_a_row
+from ragchat.table_text import label_named, names_a_row, period_named
 from ragchat.text import lexical_tokens
 from tests.fakes import make_hit
 
@@ -32,7 +32,28 @@ def test_sentences_and_rows_without_a_label_are_not_labelled_rows():
     assert not label_named("Net income rose; revenue fell.", Q)  # no headed cell: a sentence
     assert not label_named("Item: Net income; 2022: $5", Q)  # the label has a header of its own
     assert not label_named("(1); 2022: $5", Q)  # a label of footnote marks names nothing
-    assert names_a_row(INCOME, Q) and not names_a_row(OTHER, Q)
+    assert names_a_row(INCOME, Q) == "period" and names_a_row(OTHER, Q) == ""
+    assert names_a_row(INCOME, "What was net income?") == "label"
+
+
+def test_the_row_of_the_asked_date_wins_over_the_same_line_of_another_quarter():
+    june = "Net income; Three Months Ended June 25, 2022: $19,442"
+    march = "Net income; Three Months Ended March 26, 2022: $25,010"
+    assert period_named(june, Q) and not period_named(march, Q)
+    assert not period_named(june, "What was net income in 2022?")  # a year is not a date
+    q = "What was net income for the three months ended March 26, 2022?"
+    hits = [
+        make_hit(INCOME, 0, kind="table"),
+        make_hit(
+            HEAD.replace("June 25", "March 26") + "| Net income | $25,010 | $23,630 |\n",
+            1,
+            kind="table",
+        ),
+    ]
+    # the date's words weighed nothing here: only the whole date tells the rows apart
+    weights = {t: 1.0 for t in lexical_tokens(q) if t not in {"march", "26", "2022"}}
+    evidence = select_evidence(q, hits, lang="en", weights=weights)
+    assert "$25,010" in evidence[0].text
 
 
 def test_the_named_row_is_the_evidence_over_rows_that_share_its_period_words():
@@ -55,4 +76,8 @@ def test_tables_below_the_hits_are_read_when_they_hold_a_named_row():
     found = rows_named(Q, hits, [*hits, *below])
     assert len(found) == ROWS_NAMED  # at most ROWS_NAMED, best ranked first
     assert [h.rank for h in found] == [4, 5]
+    # a table whose named row stands under the asked date comes before one that does not
+    other_quarter = make_hit(INCOME.replace("June 25", "March 26"), 1, kind="table")
+    dated = make_hit(INCOME, 2, kind="table")
+    assert rows_named(Q, hits, [other_quarter, dated])[0] is dated
     assert rows_named(Q, hits, hits) == []  # a hit is not added twice
