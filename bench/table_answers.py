@@ -8,7 +8,9 @@ For every labelled row of the KB's financial tables (a row whose first cell name
 header of periods: "Net income; Three Months Ended June 25, 2022: $19,442; ..."), one question in a
 user's words asks for one cell — "What was the company's net income for the three months ended June
 25, 2022?" — in one of a few phrasings, seeded. Rows whose label appears in more than one table
-with different values in that column are left out (the question would not say which table). Each
+with different values in that column are left out (the question would not say which table), and
+so are a segment's rows ("Japan – Operating income", `ragchat.table_text` reads the section row
+above them): they stay as distractors for the company's own line ("Operating income"). Each
 question goes through retrieval, the gate, evidence selection and `decide` with no answering model
 (the quote or refusal the user sees when the model says nothing useful), once as ragchat runs and
 once without the row-label rules (`ragchat.table_text.label_named` bonus and `period_named` bonus,
@@ -43,7 +45,7 @@ _AMOUNT = re.compile(r"\$?\(?\d[\d,.]*\)?%?")
 
 def questions(chunks: list[Any], n: int, seed: int) -> list[dict[str, str]]:
     """One question per labelled row cell under a period heading, at most n, seeded."""
-    from ragchat.table_text import row_cells, table_rows
+    from ragchat.table_text import SECTION_MARK, names_a_part, row_cells, table_rows
 
     cells: dict[tuple[str, str], set[str]] = defaultdict(set)
     for c in chunks:
@@ -53,7 +55,10 @@ def questions(chunks: list[Any], n: int, seed: int) -> list[dict[str, str]]:
             pairs = row_cells(row)
             if len(pairs) < 2 or pairs[0][0]:
                 continue
-            label = re.sub(r"\(\d{1,2}\)|[®™]", "", pairs[0][1]).strip(" :")
+            section, _, label = pairs[0][1].rpartition(SECTION_MARK)
+            if names_a_part(section):
+                continue  # a segment's line ("Japan – Net sales"): a distractor, not asked
+            label = re.sub(r"\(\d{1,2}\)|[®™]", "", label).strip(" :")
             if not re.search(r"[A-Za-z]{3}", label) or len(label) > 60:
                 continue
             for header, value in pairs[1:]:

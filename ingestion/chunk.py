@@ -32,8 +32,9 @@ BLOCK_SEP = "\n\n"
 # 5: a grid continuing the table above gets its headings, a lone "%" cell joins its amount,
 # tables of aligned text are read by column and take the headings stacked above them;
 # 6: a compound broken after a hyphen keeps it, "Saint-Clair-" + "sur-Epte", "NP-" + "complete";
-# 7: the words of a justified line of prose spread far apart are not a table's cells)
-CHUNKER_VERSION = 7
+# 7: the words of a justified line of prose spread far apart are not a table's cells;
+# 8: a table piece repeats the section row its first rows stand under, "| Japan: |  |  |")
+CHUNKER_VERSION = 8
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 
@@ -260,15 +261,22 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
     pos = unit.start + (len(header) + 1 if has_header else 0)
     buf: list[str] = []
     buf_start, total = pos, header_tokens
+    section, section_tokens = "", 0  # the section row the rows stand under ("| Japan: | | |")
     for row, n in zip(rows, counts[1:], strict=True):
         n = max(0, n - SPECIAL_TOKENS) + 1
         if buf and total + n > limit:
             text = "\n".join([header, *buf]) if header else "\n".join(buf)
             out.append(_Unit(text, buf_start, pos - 1, unit.page, unit.bbox, total, "table"))
             buf, buf_start, total = [], pos, header_tokens
+            if section and not section_label(row) and total + section_tokens + n <= limit:
+                buf, total = [section], total + section_tokens  # what the rows are of
         buf.append(row)
         total += n
         pos += len(row) + 1
+        if section_label(row):
+            section, section_tokens = row, n
+        elif _TOTAL.match(row):
+            section = ""  # "| Total current assets | …" closes its section
     if buf:
         text = "\n".join([header, *buf]) if header else "\n".join(buf)
         out.append(_Unit(text, buf_start, pos - 1, unit.page, unit.bbox, total, "table"))
@@ -276,6 +284,18 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
     return [
         p for u in out for p in ([u] if u.tokens <= limit else _split_words(u, limit, count_tokens))
     ]
+
+
+_TOTAL = re.compile(r"\|\s*total\b", re.IGNORECASE)
+
+
+def section_label(row: str) -> str:
+    """The label of a markdown table row that only names a section ("| Japan: |  |  |" or
+    "| Operating expenses: | | |"): its first cell, when every other cell is empty; else ""."""
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    if len(cells) < 2 or not cells[0] or any(cells[1:]) or not re.search(r"[^\W\d_]", cells[0]):
+        return ""
+    return cells[0]
 
 
 def _pack(units: list[_Unit], budget: int, overlap: int) -> list[list[_Unit]]:

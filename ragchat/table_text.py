@@ -100,8 +100,12 @@ def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
     return [header, *joined]
 
 
+SECTION_MARK = " – "  # between a section and the label of a row under it
+
+
 def table_rows(text: str) -> list[str]:
-    """Markdown table rows as "header: value; header: value" lines."""
+    """Markdown table rows as "header: value; header: value" lines; a row under a section row
+    ("| Japan: | | |") carries the section in its label: "Japan – Operating income; …"."""
     rows = table_grid(text)
     if not rows:
         return [" ".join(text.split())] if text.strip() else []
@@ -110,7 +114,14 @@ def table_rows(text: str) -> list[str]:
         return [" ".join(p[a:b].split()) for p in prose for a, b in split_sentences(p) if b > a + 3]
     header, body = rows[0], rows[1:]
     out = []
+    section = ""  # the section row the rows stand under: "Japan:" → "Japan – Net sales; …"
     for row in body:
+        if len(row) > 1 and row[0] and not any(row[1:]) and re.search(r"[^\W\d_]", row[0]):
+            section = row[0].rstrip(":： ").strip()
+        elif row and re.match(r"total\b", row[0], re.IGNORECASE):
+            section = ""  # "Total current assets" closes its section
+        elif section and row and row[0]:
+            row = [f"{section}{SECTION_MARK}{row[0]}", *row[1:]]
         cells = [
             f"{h}: {v}" if h and h != v else v
             for h, v in zip(header + [""] * len(row), row, strict=False)
@@ -170,12 +181,24 @@ def label_named(row: str, question: str) -> bool:
     cells = row_cells(row)
     if len(cells) < 2 or cells[0][0] or not any(h for h, _ in cells[1:]):
         return False
-    words = set(lexical_tokens(_NOTE_MARK.sub(" ", cells[0][1])))
+    section, _, label = cells[0][1].rpartition(SECTION_MARK)
+    words = set(lexical_tokens(_NOTE_MARK.sub(" ", label)))
+    if names_a_part(section):  # "Japan – Operating income": Japan's, not the company's
+        words |= set(lexical_tokens(section))
     if not words:
         return False
     asked = set(lexical_tokens(question))
     low = question.lower()
     return all(w in asked or term_present(w, asked, low) for w in words)
+
+
+def names_a_part(section: str) -> bool:
+    """Is a section a part of the whole — a segment, region or product ("Greater China", "Rest
+    of Asia Pacific": its words capitalised) — rather than a kind of line ("Operating
+    expenses", "Earnings per share")? The same line items repeat under each part, so a row
+    there answers only a question that names the part."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’&.-]*", section) if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words)
 
 
 def names_a_row(text: str, question: str) -> str:

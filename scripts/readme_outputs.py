@@ -44,6 +44,7 @@ QUESTIONS = (
     "Who killed King Harold II?",
     "When did the Normans conquer England?",
     "What was Apple's total net sales for the three months ended June 25, 2022?",
+    "What was Apple's net income for the three months ended June 25, 2022?",
     "广茂铁路全长多少公里？",
     "《战国无双3》是由哪两个公司合作开发的？",
     "中国的首都是哪里？",

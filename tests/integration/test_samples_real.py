@@ -49,6 +49,15 @@ def test_sample_question_is_answered_with_the_right_page(samples_kb: str) -> Non
     )
 
 
+def test_a_line_item_is_read_from_its_own_row(samples_kb: str) -> None:
+    """ "Net income" ranks below four other tables that share the question's period words, and
+    "Operating income" is also each region's line: the company's own row is the one shown."""
+    out = ask("What was Apple's net income for the three months ended June 25, 2022?")
+    assert not out["refused"] and "19,442" in out["answer"], out
+    out = ask("What was Apple's operating income in the three months ended June 25, 2022?")
+    assert not out["refused"] and "23,076" in out["answer"], out
+
+
 def _pages_with(pdf: str, text: str) -> set[int]:
     return {p.number + 1 for p in pymupdf.open(SAMPLES / pdf) if text in p.get_text()}
 

@@ -142,6 +142,22 @@ def test_table_stays_whole_with_its_caption_or_splits_by_rows_with_header():
     assert body == rows, "every row appears once, in order"
 
 
+def test_a_table_piece_repeats_the_section_its_first_rows_stand_under():
+    segment = "\n".join(f"| Net sales | {i} |\n| Operating income | {i} |" for i in range(40))
+    big = "| | 2022 |\n|---|---|\n| Americas: | |\n" + segment + "\n| Japan: | |\n" + segment
+    big += "\n| Total net sales | 9 |\n" + "\n".join(f"| Other {i} | {i} |" for i in range(60))
+    chunks = chunk_document(doc_of([block("table", big, 1, ("T",))]), count)
+    pieces = [c.text.split("\n")[2:] for c in chunks]
+    assert len(pieces) > 3
+    for rows in pieces[1:]:
+        if rows[0].startswith("| Other"):  # past "Total net sales": no section any more
+            continue
+        assert rows[0] in ("| Americas: | |", "| Japan: | |"), rows[0]
+    seen = [r for rows in pieces for r in rows if not r.endswith(": | |")]
+    assert seen == [r for r in big.split("\n")[2:] if not r.endswith(": | |")]
+    assert truncated(chunks, 256) == 0
+
+
 def test_chunk_metadata_pages_spans_ids():
     doc = doc_of(
         [block("text", "First page sentence one. First page sentence two.", 1, ("H",))],
@@ -197,9 +213,10 @@ def test_default_chunking_fingerprint_is_unchanged():
     # table headings above ruled grids are read since 2026-12-02; v4: two columns of prose are
     # not a table, 2026-12-04; v5: a grid continuing the table above gets its headings, a lone
     # "%" cell joins its amount, 2026-12-05; v6: a hyphenated compound broken at a line end keeps
-    # its hyphen, 2026-12-06; v7: a justified line spread into words is prose, not a table)
-    assert ChunkConfig().fingerprint() == "v7:200:256:32"
-    assert ChunkConfig.of(Settings()).fingerprint() == "v7:200:256:32"
+    # its hyphen, 2026-12-06; v7: a justified line spread into words is prose, not a table; v8:
+    # a table piece repeats the section row its first rows stand under, 2026-12-06)
+    assert ChunkConfig().fingerprint() == "v8:200:256:32"
+    assert ChunkConfig.of(Settings()).fingerprint() == "v8:200:256:32"
     assert ChunkConfig.of(Settings(chunk_tokens=100, overlap_tokens=0)).fingerprint() == (
-        "v7:100:256:0"
+        "v8:100:256:0"
     )

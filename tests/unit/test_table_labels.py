@@ -81,3 +81,39 @@ def test_tables_below_the_hits_are_read_when_they_hold_a_named_row():
     dated = make_hit(INCOME, 2, kind="table")
     assert rows_named(Q, hits, [other_quarter, dated])[0] is dated
     assert rows_named(Q, hits, hits) == []  # a hit is not added twice
+
+
+SEGMENTS = (
+    "|  | Three Months Ended June 25, 2022 |\n|---|---|\n"
+    "| Greater China: |  |\n| Net sales | $14,604 |\n| Operating income | $5,760 |\n"
+    "| Total net sales | $82,959 |\n"
+)
+STATEMENT = (
+    "|  | Three Months Ended June 25, 2022 |\n|---|---|\n"
+    "| Operating expenses: |  |\n| Research and development | 6,797 |\n"
+    "| Total operating expenses | 12,809 |\n| Operating income | 23,076 |\n"
+)
+
+
+def test_rows_under_a_section_row_carry_it_and_a_total_closes_it():
+    from ragchat.table_text import table_rows
+
+    rows = table_rows(SEGMENTS)
+    assert "Greater China – Operating income; Three Months Ended June 25, 2022: $5,760" in rows
+    assert "Total net sales; Three Months Ended June 25, 2022: $82,959" in rows
+    assert "Operating income; Three Months Ended June 25, 2022: 23,076" in table_rows(STATEMENT)
+
+
+def test_a_segment_s_line_needs_the_segment_named_a_kind_of_line_does_not():
+    from ragchat.table_text import table_rows
+
+    q = "What was operating income for the three months ended June 25, 2022?"
+    segment_row = next(r for r in table_rows(SEGMENTS) if "Operating income" in r)
+    assert not label_named(segment_row, q)
+    assert label_named(segment_row, "What was Greater China's operating income in 2022?")
+    rd = next(r for r in table_rows(STATEMENT) if "Research" in r)
+    assert rd.startswith("Operating expenses – Research and development;")
+    assert label_named(rd, "How much was research and development in 2022?")
+    hits = [make_hit(SEGMENTS, 0, kind="table"), make_hit(STATEMENT, 1, kind="table")]
+    evidence = select_evidence(q, hits, lang="en", weights={t: 1.0 for t in lexical_tokens(q)})
+    assert "23,076" in evidence[0].text
