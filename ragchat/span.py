@@ -49,6 +49,7 @@ def whole_phrase(text: str, evidence: Sequence[Evidence], lang: str, question: s
                 _en_list(source, start, end),
                 _en_numbers(source, start, end),
                 _en_unit(source, start, end, question),
+                _en_people(source, start, end, question),
             ),
         )
     if source[start:end] == body:
@@ -217,6 +218,26 @@ def _titled(source: str, start: int, question: str) -> int:
     if re.search(r"\b[A-Z][\w.-]* $", source[: m.start()]):
         return start  # a title of two words ("Vice President", "First Lady"): the name alone
     return m.start()
+
+
+_WHO = re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE)
+_NEXT_WORD = re.compile(r" ([a-z]+)\b")
+
+
+def _en_people(source: str, start: int, end: int, question: str) -> int:
+    """For "Who …?", a single capitalised word the sentence uses as a modifier keeps its noun:
+    "Norman" of "Norman adventurers founded the Kingdom of Sicily" names nobody, "Norman
+    adventurers" does. Only a noun that is no verb form and that the question does not name."""
+    word = source[start:end]
+    if not _WHO.match(question) or not re.fullmatch(r"[A-Z][a-z]+", word):
+        return end
+    m = _NEXT_WORD.match(source, end)
+    if m is None or m[1] in EN_STOP or re.search(rf"\b{m[1]}\b", question, re.IGNORECASE):
+        return end
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(m[1])
+    return m.end() if "NOUN" in lemmas and "VERB" not in lemmas else end
 
 
 def _tensed(word: str) -> bool:

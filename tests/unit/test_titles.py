@@ -113,3 +113,38 @@ def test_a_description_of_the_questions_own_name_is_no_answer(answer, question, 
     from ragchat.answer_type import fits_question
 
     assert fits_question(answer, question, "en") is fits
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "question", "shown"),
+    [
+        (  # an adjective names nobody: its noun comes along
+            "Norman [1]",
+            "Norman adventurers founded the Kingdom of Sicily under Roger II.",
+            "Who founded the Kingdom of Sicily?",
+            "Norman adventurers [1]",
+        ),
+        (  # a verb after a name is not its noun
+            "Rollo [1]",
+            "Rollo agreed to swear fealty to King Charles III.",
+            "Who agreed to swear fealty?",
+            "Rollo [1]",
+        ),
+        (  # the noun the question itself names is not repeated
+            "Norman [1]",
+            "Norman knights fought at Hastings.",
+            "Who were the knights that fought at Hastings?",
+            "Norman [1]",
+        ),
+        (  # only for who-questions
+            "Norman [1]",
+            "The Norman dialect survives today.",
+            "What language survives today?",
+            "Norman [1]",
+        ),
+    ],
+)
+def test_a_who_answer_that_is_only_a_modifier_keeps_its_noun(
+    answer: str, sentence: str, question: str, shown: str
+) -> None:
+    assert whole_phrase(answer, _one(sentence), "en", question) == shown
