@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ragchat.sentences import split_sentences
 from ragchat.settings import Settings
+from ragchat.table_text import closes_section, section_name
 from ragchat.text import CJK_CHARS as _CJK
 from ragchat.types import Block, Chunk, Document
 
@@ -268,14 +269,14 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
             text = "\n".join([header, *buf]) if header else "\n".join(buf)
             out.append(_Unit(text, buf_start, pos - 1, unit.page, unit.bbox, total, "table"))
             buf, buf_start, total = [], pos, header_tokens
-            if section and not section_label(row) and total + section_tokens + n <= limit:
+            if section and not _section_row(row) and total + section_tokens + n <= limit:
                 buf, total = [section], total + section_tokens  # what the rows are of
         buf.append(row)
         total += n
         pos += len(row) + 1
-        if section_label(row):
+        if _section_row(row):
             section, section_tokens = row, n
-        elif _TOTAL.match(row):
+        elif closes_section(row.strip().strip("|")):
             section = ""  # "| Total current assets | …" closes its section
     if buf:
         text = "\n".join([header, *buf]) if header else "\n".join(buf)
@@ -286,16 +287,9 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
     ]
 
 
-_TOTAL = re.compile(r"\|\s*total\b", re.IGNORECASE)
-
-
-def section_label(row: str) -> str:
-    """The label of a markdown table row that only names a section ("| Japan: |  |  |" or
-    "| Operating expenses: | | |"): its first cell, when every other cell is empty; else ""."""
-    cells = [c.strip() for c in row.strip().strip("|").split("|")]
-    if len(cells) < 2 or not cells[0] or any(cells[1:]) or not re.search(r"[^\W\d_]", cells[0]):
-        return ""
-    return cells[0]
+def _section_row(row: str) -> bool:
+    """Does a markdown table row only name a section ("| Japan: |  |  |")?"""
+    return bool(section_name(row.strip().strip("|").split("|")))
 
 
 def _pack(units: list[_Unit], budget: int, overlap: int) -> list[list[_Unit]]:

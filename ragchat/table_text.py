@@ -103,6 +103,22 @@ def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
 SECTION_MARK = " – "  # between a section and the label of a row under it
 
 
+def section_name(cells: list[str]) -> str:
+    """The section a table row only names — its first cell, when every other cell is empty
+    ("Japan" of "| Japan: |  |  |", "Operating expenses" of "| Operating expenses: | | |") —
+    else ""."""
+    if len(cells) < 2 or not cells[0].strip() or any(c.strip() for c in cells[1:]):
+        return ""
+    if not re.search(r"[^\W\d_]", cells[0]):
+        return ""
+    return cells[0].strip().rstrip(":：").strip()
+
+
+def closes_section(label: str) -> bool:
+    """A total closes the section it sums up ("Total current assets")."""
+    return bool(re.match(r"\s*total\b", label, re.IGNORECASE))
+
+
 def table_rows(text: str) -> list[str]:
     """Markdown table rows as "header: value; header: value" lines; a row under a section row
     ("| Japan: | | |") carries the section in its label: "Japan – Operating income; …"."""
@@ -116,10 +132,10 @@ def table_rows(text: str) -> list[str]:
     out = []
     section = ""  # the section row the rows stand under: "Japan:" → "Japan – Net sales; …"
     for row in body:
-        if len(row) > 1 and row[0] and not any(row[1:]) and re.search(r"[^\W\d_]", row[0]):
-            section = row[0].rstrip(":： ").strip()
-        elif row and re.match(r"total\b", row[0], re.IGNORECASE):
-            section = ""  # "Total current assets" closes its section
+        if named := section_name(row):
+            section = named
+        elif row and closes_section(row[0]):
+            section = ""
         elif section and row and row[0]:
             row = [f"{section}{SECTION_MARK}{row[0]}", *row[1:]]
         cells = [
