@@ -138,9 +138,10 @@ def table_rows(text: str) -> list[str]:
             section = ""
         elif section and row and row[0]:
             row = [f"{section}{SECTION_MARK}{row[0]}", *row[1:]]
+        heads = [h.rstrip(":： ") for h in header]  # a heading "ASSETS:" reads "ASSETS: 5"
         cells = [
             f"{h}: {v}" if h and h != v else v
-            for h, v in zip(header + [""] * len(row), row, strict=False)
+            for h, v in zip(heads + [""] * len(row), row, strict=False)
             if v
         ]
         if cells:

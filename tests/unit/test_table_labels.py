@@ -117,3 +117,10 @@ def test_a_segment_s_line_needs_the_segment_named_a_kind_of_line_does_not():
     hits = [make_hit(SEGMENTS, 0, kind="table"), make_hit(STATEMENT, 1, kind="table")]
     evidence = select_evidence(q, hits, lang="en", weights={t: 1.0 for t in lexical_tokens(q)})
     assert "23,076" in evidence[0].text
+
+
+def test_a_heading_s_own_colon_is_not_doubled():
+    from ragchat.table_text import table_rows
+
+    table = "|  | June 25, 2022 ASSETS: |\n|---|---|\n| Total current assets | 112,292 |"
+    assert table_rows(table) == ["Total current assets; June 25, 2022 ASSETS: 112,292"]
