@@ -27,7 +27,7 @@ from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
-from ragchat.table_text import label_named, period_named, table_rows
+from ragchat.table_text import label_named, label_quoted, period_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
@@ -214,7 +214,8 @@ def _row_bonus(row: str, question: str) -> float:
     the row also names the question's date (the same line of that quarter's filing)."""
     if not label_named(row, question):
         return 0.0
-    return ROW_LABEL_BONUS * (2 if period_named(row, question) else 1)
+    quoted = min(1.0, label_quoted(row, question) / 50)  # the longer label it quotes, the closer
+    return ROW_LABEL_BONUS * ((2 if period_named(row, question) else 1) + quoted)
 
 
 def _is_table(hit: Hit) -> bool:

@@ -209,6 +209,22 @@ def label_named(row: str, question: str) -> bool:
     return all(w in asked or term_present(w, asked, low) for w in words)
 
 
+def _plain_words(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def label_quoted(row: str, question: str) -> int:
+    """How long the row's own label is (in characters, words only) when the question quotes
+    it word for word, else 0: "income before provision for income taxes" is named by its
+    question more closely than "Provision for income taxes", whose words it also holds, and
+    "other expense (income), net" is not "Other income (expense), net"."""
+    cells = row_cells(row)
+    if not cells or cells[0][0]:
+        return 0
+    label = _plain_words(_NOTE_MARK.sub(" ", cells[0][1].rpartition(SECTION_MARK)[2]))
+    return len(label) if label and f" {label} " in f" {_plain_words(question)} " else 0
+
+
 def names_a_part(section: str) -> bool:
     """Is a section a part of the whole — a segment, region or product ("Greater China", "Rest
     of Asia Pacific": its words capitalised) — rather than a kind of line ("Operating

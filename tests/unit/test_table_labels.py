@@ -124,3 +124,23 @@ def test_a_heading_s_own_colon_is_not_doubled():
 
     table = "|  | June 25, 2022 ASSETS: |\n|---|---|\n| Total current assets | 112,292 |"
     assert table_rows(table) == ["Total current assets; June 25, 2022 ASSETS: 112,292"]
+
+
+def test_the_label_the_question_quotes_word_for_word_wins_over_one_it_only_holds():
+    from ragchat.table_text import label_quoted
+
+    q = "What was income before provision for income taxes for the three months ended June 25, 2022?"
+    longer = "Income before provision for income taxes; Three Months Ended June 25, 2022: 23,066"
+    shorter = "Provision for income taxes; Three Months Ended June 25, 2022: 3,624"
+    assert label_named(longer, q) and label_named(shorter, q)  # both labels' words are asked
+    assert label_quoted(longer, q) > label_quoted(shorter, q) > 0
+    swapped = "Other income (expense), net; 2022: 759"
+    assert label_quoted(swapped, "What was other expense (income), net in 2022?") == 0
+    table = (
+        "|  | Three Months Ended June 25, 2022 |\n|---|---|\n"
+        "| Provision for income taxes | 3,624 |\n"
+        "| Income before provision for income taxes | 23,066 |\n"
+    )
+    weights = {t: 1.0 for t in lexical_tokens(q)}
+    evidence = select_evidence(q, [make_hit(table, kind="table")], lang="en", weights=weights)
+    assert "23,066" in evidence[0].text
