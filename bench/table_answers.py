@@ -45,11 +45,11 @@ _AMOUNT = re.compile(r"\$?\(?\d[\d,.]*\)?%?")
 
 def questions(chunks: list[Any], n: int, seed: int) -> list[dict[str, str]]:
     """One question per labelled row cell under a period heading, at most n, seeded."""
-    from ragchat.table_text import SECTION_MARK, names_a_part, row_cells, table_rows
+    from ragchat.table_text import SECTION_MARK, is_table, names_a_part, row_cells, table_rows
 
     cells: dict[tuple[str, str], set[str]] = defaultdict(set)
     for c in chunks:
-        if c.kind != "table" and not c.text.lstrip().startswith("|"):
+        if not is_table(c):
             continue
         for row in table_rows(c.text):
             pairs = row_cells(row)

@@ -27,7 +27,7 @@ from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
-from ragchat.table_text import label_named, label_quoted, period_named, table_rows
+from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
@@ -61,7 +61,7 @@ def sentences_of(hit: Hit, lang: str) -> list[str]:
     on a pronoun carries the sentence before it; a sentence a page break split is one again;
     an encyclopedia's "[citation needed]" is not read."""
     chunk = hit.chunk
-    if _is_table(hit):
+    if is_table(hit.chunk):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
@@ -158,7 +158,7 @@ def select_evidence(
                 + w_lex * lexical[i]
                 + answer_type_bonus(question, s)
                 + definition_bonus(question, s)
-                + (_row_bonus(s, question) if _is_table(hit) else 0.0)
+                + (_row_bonus(s, question) if is_table(hit.chunk) else 0.0)
                 + 0.06 / hit.rank
             ),
         )
@@ -211,22 +211,19 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
 
 def _row_bonus(row: str, question: str) -> float:
     """ROW_LABEL_BONUS for a row the question names by its label, twice that when a header of
-    the row also names the question's date (the same line of that quarter's filing)."""
+    the row also names the question's date (the same line of that quarter's filing), and up to
+    once more as the question quotes a longer label word for word (`label_quoted`)."""
     if not label_named(row, question):
         return 0.0
     quoted = min(1.0, label_quoted(row, question) / 50)  # the longer label it quotes, the closer
     return ROW_LABEL_BONUS * ((2 if period_named(row, question) else 1) + quoted)
 
 
-def _is_table(hit: Hit) -> bool:
-    return hit.chunk.kind == "table" or hit.chunk.text.lstrip().startswith("|")
-
-
 def _where(hit: Hit) -> str:
     """What names the sentence's place: the document, its headings, and a table's caption."""
     c = hit.chunk
     parts = [c.context or c.file, *c.heading_path]
-    if _is_table(hit):
+    if is_table(hit.chunk):
         parts += [line for line in c.text.splitlines()[:3] if not line.lstrip().startswith("|")]
     return " ".join(parts)
 

@@ -34,7 +34,7 @@ from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
 from ragchat.rewrite import rewrite_followup
 from ragchat.settings import Settings
-from ragchat.table_text import names_a_row
+from ragchat.table_text import is_table, names_a_row
 from ragchat.text import detect_lang
 from ragchat.types import Answer, Evidence, Hit
 
@@ -294,23 +294,23 @@ class RagChat:
         return [
             Hit(c, wanted[c.chunk_id].score, wanted[c.chunk_id].rank)
             for c in finder([i for i in wanted if i not in have])
-            if c.kind == "table" or c.text.lstrip().startswith("|")
+            if is_table(c)
         ]
 
 
 def rows_named(question: str, hits: Sequence[Hit], candidates: Sequence[Hit]) -> list[Hit]:
     """Table chunks ranked below the hits that hold a row whose label the question names in
     full (`ragchat.table_text.names_a_row`), at most ROWS_NAMED, those whose row also names
-    the question's date first. A statement's rows all share
-    the question's period words ("Three Months Ended June 25, 2022"), so the chunk holding
-    "Net income" can rank 17th of 30 while four other tables fill the hits; the evidence
-    scorer then weighs its row against theirs."""
+    the question's date first. A statement's rows all share the question's period words
+    ("Three Months Ended June 25, 2022"), so the chunk holding "Net income" can rank 17th of 30
+    while four other tables fill the hits; the evidence scorer then weighs its row against
+    theirs."""
     have = {h.chunk.chunk_id for h in hits}
     found = [
         (h, named)
         for h in candidates
         if h.chunk.chunk_id not in have
-        and (h.chunk.kind == "table" or h.chunk.text.lstrip().startswith("|"))
+        and is_table(h.chunk)
         and (named := names_a_row(h.chunk.text, question))
     ]
     found.sort(key=lambda f: f[1] != "period")  # the row of the asked date first

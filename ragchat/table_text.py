@@ -12,6 +12,7 @@ import re
 
 from ragchat.sentences import split_sentences
 from ragchat.text import lexical_tokens, term_present
+from ragchat.types import Chunk
 
 
 def table_grid(text: str) -> list[list[str]]:
@@ -98,6 +99,11 @@ def _rejoin_signs(rows: list[list[str]]) -> list[list[str]]:
     if names and len(names) == values and not any(_SIGN.fullmatch(h) for h in header):
         header = ["", *names]
     return [header, *joined]
+
+
+def is_table(chunk: Chunk) -> bool:
+    """Is a chunk (a piece of) a table, read as markdown rows?"""
+    return chunk.kind == "table" or chunk.text.lstrip().startswith("|")
 
 
 SECTION_MARK = " – "  # between a section and the label of a row under it
