@@ -222,7 +222,8 @@ def names_what_it_is(body: str, question: str) -> bool:
     return len(core) >= 2 and core[-1] == asked["head"]
 
 
-_HYPHENATED = re.compile(r"\S+-\S+")
+# "FCC-licensed", "US-based": a modifier, not a name; "Saint-Clair-sur-Epte" ends in a capital
+_HYPHENATED = re.compile(r"\S+-[a-z][\w'’]*(?![\w-])")
 _AUXILIARY = re.compile(
     r"^(?:is|are|was|were|be|been|being|has|have|had|do|does|did|can|could|will|would|may|"
     r"might|must|should)$",

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from ragchat import near_miss
 from ragchat.answer_type import fits_question, states_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
+from ragchat.doer import doer, someone_else
 from ragchat.prompt import is_refusal
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
@@ -94,6 +95,8 @@ def decide(
                 asked, verified.cited, evidence
             ):
                 shown = whole_phrase(verified.text, evidence, lang, question)
+                if named := _doer_instead(shown, asked, verified.cited, evidence):
+                    return Decision(named[0], False, False, named[1], verified.checks)
                 if plays_its_part(shown, asked, _cited_text(verified.cited, evidence), lang):
                     return Decision(
                         tidy(shown, lang), False, False, verified.cited, verified.checks
@@ -111,6 +114,8 @@ def decide(
     needed = (QUOTE_OVER_REFUSAL if model_refused else QUOTE_THRESHOLD).get(lang, 0.5)
     chosen = pointed_at(draft, evidence) or best
     if best.score >= needed and (chosen := _quotable(chosen, asked, evidence, needed, lang)):
+        if lang == "en" and (name := doer(asked, chosen.text)):
+            return Decision(f"{name} [{chosen.n}]", False, False, (chosen.n,), checks)
         shown = replace(chosen, text=focus_row(chosen.text, question))  # a row: the asked cells
         quote = extractive_answer([shown], lang)
         return Decision(_EMPTY_BRACKETS.sub("", quote), False, True, (chosen.n,), checks)
@@ -220,6 +225,20 @@ def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:
 def _cited_text(cited: Sequence[int], evidence: Sequence[Evidence]) -> str:
     """The text of the first evidence sentence the answer cites ("" if none)."""
     return next((e.text for n in cited for e in evidence if e.n == n), "")
+
+
+def _doer_instead(
+    shown: str, asked: str, cited: Sequence[int], evidence: Sequence[Evidence]
+) -> tuple[str, tuple[int, ...]] | None:
+    """For "Who <verb> <object>?", the name a cited sentence puts right before the question's
+    own words when the answer is someone else in it ("Norman" for "Who founded the
+    Principality of Antioch?" where the sentence says "Bohemond I founded the Principality of
+    Antioch"), with its marker; else None (`ragchat.doer`)."""
+    body = MARKER.sub("", shown).strip()
+    for e in evidence:
+        if e.n in cited and (name := someone_else(body, asked, e.text)):
+            return f"{name} [{e.n}]", (e.n,)
+    return None
 
 
 def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:

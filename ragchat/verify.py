@@ -189,6 +189,7 @@ def check_sentence(
     latin = lang == "zh" and body and not _CJK_CHAR.search(body) and not _numbers(body)
     if latin and not _stated_verbatim(body, evidence):
         return SentenceCheck(body, (), False, 0.0, "not in the question's language")
+    body = _as_written(body, [by_n[n] for n in cited] + list(evidence))
     if cited:
         share, reason = support(body, question, " ".join(by_n[n].text for n in cited))
         if share >= threshold:
@@ -205,6 +206,20 @@ def check_sentence(
     if cited and best_share < threshold:
         why = f"[{cited[0]}] does not say it ({why})"
     return SentenceCheck(body, tuple(cited), False, round(max(best_share, 0.0), 3), why)
+
+
+def _as_written(body: str, evidence: Sequence[Evidence]) -> str:
+    """A phrase a source holds word for word in other letter case, as the source writes it:
+    "The Treaty of Saint-Clair-sur-Epte" is "the treaty of Saint-Clair-sur-Epte", not a name the
+    sources lack. Anything else is left as the model wrote it."""
+    words = body.rstrip(".").split()
+    if len(body) < 4 or not words:
+        return body
+    said = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+    for e in evidence:
+        if (m := said.search(e.text)) is not None:
+            return body if m.group(0) in body else m.group(0)
+    return body
 
 
 def _stated_verbatim(body: str, evidence: Sequence[Evidence]) -> bool:
