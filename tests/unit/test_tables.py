@@ -135,3 +135,20 @@ def test_a_sentence_with_a_year_gets_the_when_question_s_credit_whatever_its_cen
     assert answer_type_bonus("When did the Normans conquer England?", "In 1066, they did.") == 0.1
     assert answer_type_bonus("这个天后庙建于哪一年？", "天后庙建于乾隆十八年（1753年）。") == 0.1
     assert answer_type_bonus("When was it built?", "It was built by pirates.") == 0.0
+    # a year the question names is still a year to look for ("the 1973 oil crisis began in 1973")
+    assert answer_type_bonus("When did the 1973 oil crisis begin?", "It began in 1973.") == 0.1
+
+
+def test_an_amount_question_credits_a_number_it_does_not_give_itself():
+    from ragchat.evidence import answer_type_bonus
+
+    q = "What was the revenue from Greater China in the third quarter of 2022?"
+    prose = "Greater China net sales decreased in the third quarter of 2022 compared to 2021."
+    row = "Greater China; Three Months Ended June 25, 2022: 14,604"
+    assert answer_type_bonus(q, prose) == 0.0  # only the question's year and another year
+    assert answer_type_bonus(q, row) == 0.1
+    assert (
+        answer_type_bonus("How many kinds of networks were there?", "There were two kinds.") == 0.1
+    )
+    assert answer_type_bonus("广茂铁路共有多少个车站？", "共有47个车站。") == 0.1
+    assert answer_type_bonus("How many stations are there?", "The line has stations.") == 0.0
