@@ -2,7 +2,8 @@
 
 A sentence is supported when every number, date, amount and link in it appears in the
 evidence it cites, and enough of its new content words (those not already in the question) do
-too. A sentence without a valid [n] is given the evidence it matches best, if any supports it.
+too, and it says "not" (or "never", "no" …) only where its source or the question does. A
+sentence without a valid [n] is given the evidence it matches best, if any supports it.
 Unsupported sentences are removed; if nothing is left, the caller falls back to quoting the
 best evidence (`extractive_answer`) or refuses.
 """
@@ -138,6 +139,10 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
         return 0.0, f"number {missing[0]} is in no cited source"
     if misplaced := _under_another_year(body, question, evidence_text):
         return 0.0, misplaced
+    if _NEGATION.search(body) and not _NEGATION.search(f"{question} {evidence_text}"):
+        # "Robert Guiscard did not drive the Byzantines out" from "… ultimately drove the
+        # Byzantines out …": every word is in the source, and the meaning is its opposite
+        return 0.0, "says no where no cited source does"
     names = [n for n in _names(body) if n not in evidence_text and n not in question]
     if names:
         return 0.0, f"name {names[0]} is in no cited source"
@@ -158,6 +163,7 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|cannot|without)\b|n['’]t\b", re.I)
 
 
 def _under_another_year(body: str, question: str, evidence_text: str) -> str:

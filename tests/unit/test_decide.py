@@ -196,3 +196,29 @@ def test_a_phrase_the_source_writes_in_other_case_is_shown_as_the_source_writes_
     d = decide("the treaty of Saint-Clair-sur-Epte [1]", asked, [treaty], "en")
     assert d.text == "the treaty of Saint-Clair-sur-Epte [1]"
     assert decide("the treaty [1]", asked, [treaty], "en").fallback
+
+
+def test_an_answer_that_negates_its_source_is_not_supported():
+    guiscard = Evidence(
+        1,
+        "Robert Guiscard ultimately drove the Byzantines out of southern Italy.",
+        "c:0",
+        "n.pdf",
+        1,
+        (),
+        0.8,
+    )
+    asked = "What did Robert Guiscard do?"
+    d = decide(
+        "Robert Guiscard did not drive the Byzantines out of southern Italy. [1]",
+        asked,
+        [guiscard],
+        "en",
+    )
+    assert d.fallback and "ultimately drove" in d.text  # the source quoted, not its opposite
+    d = decide("He drove the Byzantines out of southern Italy [1]", asked, [guiscard], "en")
+    assert not d.fallback and "not" not in d.text
+    # a negation the question or the source holds is the answer's own
+    never = replace(guiscard, text="Robert Guiscard never drove the Byzantines out of Sicily.")
+    d = decide("He never drove the Byzantines out of Sicily [1]", asked, [never], "en")
+    assert not d.fallback and "never" in d.text
