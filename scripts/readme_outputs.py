@@ -43,6 +43,7 @@ KB = "samples"
 QUESTIONS = (
     "Who killed King Harold II?",
     "When did the Normans conquer England?",
+    "Who founded the Principality of Antioch?",
     "What was Apple's total net sales for the three months ended June 25, 2022?",
     "What was Apple's net income for the three months ended June 25, 2022?",
     "广茂铁路全长多少公里？",

@@ -58,6 +58,14 @@ def test_a_line_item_is_read_from_its_own_row(samples_kb: str) -> None:
     assert not out["refused"] and "23,076" in out["answer"], out
 
 
+def test_who_did_it_is_the_name_before_the_question_s_own_words(samples_kb: str) -> None:
+    """The model copies "Norman", the sentence's first word; the sentence says "their prince
+    Bohemond I founded the Principality of Antioch" (ragchat.doer)."""
+    out = ask("Who founded the Principality of Antioch?")
+    assert not out["refused"] and out["answer"].startswith("Bohemond I"), out
+    assert out["citations"][0]["page"] in _pages_with("wiki-normans.pdf", "Bohemond I founded")
+
+
 def _pages_with(pdf: str, text: str) -> set[int]:
     return {p.number + 1 for p in pymupdf.open(SAMPLES / pdf) if text in p.get_text()}
 
