@@ -224,7 +224,7 @@ def names_what_it_is(body: str, question: str) -> bool:
 
 # "FCC-licensed", "US-based": a modifier, not a name; "Saint-Clair-sur-Epte" ends in a capital
 _HYPHENATED = re.compile(r"\S+-[a-z][\w'’]*(?![\w-])")
-_AUXILIARY = re.compile(
+AUXILIARY = re.compile(
     r"^(?:is|are|was|were|be|been|being|has|have|had|do|does|did|can|could|will|would|may|"
     r"might|must|should)$",
     re.IGNORECASE,
@@ -254,7 +254,7 @@ def has_clause(text: str) -> bool:
     Information Triad" are noun phrases; "demand fell as prices rose" is a clause."""
     words = re.findall(r"[A-Za-z]+", text)
     for i, w in enumerate(words):
-        if _AUXILIARY.match(w):
+        if AUXILIARY.match(w):
             return True
         if i and words[i - 1].lower() in _DETERMINER:
             continue

@@ -16,34 +16,11 @@ from __future__ import annotations
 
 import re
 
+from ragchat.answer_type import AUXILIARY
 from ragchat.text import EN_STOP
 from ragchat.verbs import verb_form
 
 _WHO_DID = re.compile(r"^\s*who\s+(?P<verb>[a-z]+)\s+(?P<rest>[^?]+?)\s*\??\s*$", re.IGNORECASE)
-_AUX = frozenset(
-    [
-        "is",
-        "was",
-        "were",
-        "are",
-        "be",
-        "been",
-        "did",
-        "does",
-        "do",
-        "has",
-        "had",
-        "have",
-        "can",
-        "could",
-        "would",
-        "will",
-        "should",
-        "may",
-        "might",
-        "must",
-    ]
-)
 OBJECT_WORDS = 2  # the object's first words that must follow the verb in the sentence
 _CAPITALISED = re.compile(r"^(?:[A-Z][\w'’.-]*|[IVX]+)$")
 _JOINERS = frozenset({"of", "de", "da", "di", "du", "von", "van", "der", "den", "la", "le", "al"})
@@ -52,7 +29,7 @@ _JOINERS = frozenset({"of", "de", "da", "di", "du", "von", "van", "der", "den", 
 def doer(question: str, sentence: str) -> str:
     """The name that does the question's verb to its object in the sentence, or ""."""
     m = _WHO_DID.match(question)
-    if m is None or m["verb"].lower() in _AUX or verb_form(m["verb"]) is None:
+    if m is None or AUXILIARY.match(m["verb"]) or verb_form(m["verb"]) is None:
         return ""
     words = re.findall(r"[\w'’.-]+", m["rest"])[:OBJECT_WORDS]
     if not words:
