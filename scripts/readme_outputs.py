@@ -127,12 +127,19 @@ def note(result: dict) -> str:
         return f"Refused, nothing cited; coverage gate score {result['gate_score']:.2f}; {timing}."
     places = sorted({(c["file"], c["page"]) for c in result["citations"]})
     cited = "; ".join(f"{f}, page {p}" for f, p in places) or "nothing"
-    kind = (
-        "fallback (the model's draft did not hold up; the best evidence sentence is quoted)"
-        if result["fallback"]
-        else "the model's own answer, verified against the evidence"
-    )
+    said, drafted = _words(result["answer"]), _words(result.get("draft") or "")
+    if result["fallback"]:
+        kind = "fallback (the model's draft did not hold up; the best evidence sentence is quoted)"
+    elif drafted and drafted not in said:  # an answer rule replaced it (README: How it works)
+        kind = f"the model drafted “{result['draft'].strip()}”; the answer checks replaced it"
+    else:
+        kind = "the model's own answer, verified against the evidence"
     return f"Not refused; {kind}. Cites {cited}; {timing}."
+
+
+def _words(text: str) -> str:
+    """The text without [n] markers, lower-cased, spaces collapsed: for "did the draft stand?"."""
+    return " ".join(re.sub(r"\[\d+\]", " ", text).lower().rstrip(" .").split())
 
 
 def write_examples(generator: str, embedder: str) -> None:
