@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ragchat import near_miss
-from ragchat.answer_type import fits_question, states_what_is_asked
+from ragchat.answer_type import fits_question, quotes_what_is_asked
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
 from ragchat.prompt import is_refusal
@@ -185,7 +185,7 @@ def _quotable(
     many names, so the check rarely bites there)."""
 
     def fits(e: Evidence) -> bool:
-        return states_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
+        return quotes_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
 
     if fits(chosen):
         return chosen

@@ -3,7 +3,7 @@ follow-up is typed by its own words, not by the question it was joined to."""
 
 from __future__ import annotations
 
-from ragchat.answer_type import states_what_is_asked
+from ragchat.answer_type import quotes_what_is_asked, states_what_is_asked
 from ragchat.decide import decide
 from ragchat.rewrite import asked_part, rewrite_followup
 from ragchat.types import Evidence
@@ -47,6 +47,36 @@ def test_a_chinese_question_asking_an_amount_quotes_a_sentence_with_a_number():
     assert d.cited == (2,) and "364.6" in d.text
     assert states_what_is_asked("该音由僧人带入。", "该音什么时候传入？", "zh") is False
     assert states_what_is_asked("即江户时代（明清）传入的汉字音。", "什么时候传入日本的？", "zh")
+
+
+def test_a_quote_says_when_by_itself_not_only_before_or_after_something():
+    # the bundled Normans sample, asked "When did he die?" after "Who was Rollo?"
+    before = ev(
+        "Rollo's contingents included Danes and Norwegians.",
+        "Before Rollo's arrival, its populations did not differ from Picardy.",
+    )
+    assert decide("Rollo died in 1856.", "When did Rollo die?", before, "en").refused
+    assert not quotes_what_is_asked(before[1].text, "When did Rollo die?", "en")
+    # a short answer may still be relative ("after the war"); a quote with a date is kept
+    assert states_what_is_asked(before[1].text, "When did Rollo die?", "en")
+    assert quotes_what_is_asked("Rollo died before 933.", "When did Rollo die?", "en")
+    assert quotes_what_is_asked("It ended in the reign of Henry I.", "When did it end?", "en")
+
+
+def test_a_percentage_is_quoted_from_a_sentence_holding_one():
+    rows = ev(
+        "Gross margin; Three Months Ended June 25, 2022: 35,885",
+        "Total gross margin percentage; Three Months Ended June 25, 2022: 43.3%",
+    )
+    d = decide("", "What was the gross margin percentage?", rows, "en")
+    assert d.cited == (2,) and "43.3%" in d.text
+    assert decide("", "What was the gross margin?", rows, "en").cited == (1,)
+    assert quotes_what_is_asked(
+        "Prices rose two per cent.", "By what percent did prices rise?", "en"
+    )
+    assert not quotes_what_is_asked("Prices rose.", "What percentage did prices rise?", "en")
+    # a percentage the question gives does not make it ask for one
+    assert quotes_what_is_asked("In the 1990s.", "In what decade was 90% made so?", "en")
 
 
 def test_a_follow_up_is_typed_by_its_own_question():
