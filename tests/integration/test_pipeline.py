@@ -234,3 +234,14 @@ def test_import_ragchat_does_not_load_the_pipeline():
 
     code = "import sys, ragchat; assert 'ragchat.pipeline' not in sys.modules; ragchat.RagChat"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_question_about_the_documents_lists_them_without_the_model(kb, fake_generator):
+    chat = open_chat(kb)
+    answer = chat.ask("What is this document about?")
+    assert not answer.refused and fake_generator.calls == []
+    assert answer.text.startswith("This knowledge base holds 2 documents:")
+    assert {c.file for c in answer.citations} == {"manual.pdf", "zh.pdf"}
+    assert "[1] manual.pdf" in answer.text and "[2] zh.pdf" in answer.text
+    zh = chat.ask("这份文档讲了什么？")
+    assert zh.lang == "zh" and zh.text.startswith("知识库中有 2 份文档")
