@@ -68,7 +68,8 @@ def show_answer(answer: Any, key: str, kb: KBStore) -> None:
         return
     if answer.fallback:
         st.caption(FALLBACK[lang])
-    st.markdown(escape_markdown(clean_answer_text(answer.text)))
+    # a line break the answer holds (the documents listed one a line) is kept in markdown
+    st.markdown(escape_markdown(clean_answer_text(answer.text)).replace("\n", "  \n"))
     for c in answer.citations:
         head = heading_label(c.heading_path)
         where = f"[{c.n}] {place_label(c.file, c.page, lang)}" + (f" — {head}" if head else "")

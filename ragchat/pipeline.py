@@ -218,7 +218,6 @@ class RagChat:
             citations=citations,
             timings={"total": time.perf_counter() - t0},
             lang=detect_lang(question),
-            fallback=True,
         )
 
     def _evidence(

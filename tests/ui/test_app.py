@@ -93,6 +93,15 @@ def test_new_turn_is_drawn_above_the_input_box(app_env):
         assert last_message < order.index("chat_input"), order
 
 
+def test_asking_what_the_documents_are_lists_them_one_a_line(app_env):
+    at = run_app()
+    at.chat_input[0].set_value("What is this document about?").run()
+    assert not at.exception and not app_env.calls
+    listing = next(m.value for m in at.markdown if "knowledge base holds" in plain(m.value))
+    assert "  \n" in listing and "manual.pdf" in plain(listing)
+    assert any(e.label.startswith("[1] manual.pdf, page 1") for e in at.expander)
+
+
 def test_out_of_scope_question_is_shown_as_a_refusal(app_env):
     at = run_app()
     at.chat_input[0].set_value("What is the capital of Australia?").run()
