@@ -60,3 +60,13 @@ ZH_ASKS_OTHER = re.compile(
 ZH_ASKS_SOME_TIME = re.compile(
     r"何年|年份|日期|时间|年代|时期|朝代|世纪|哪天|哪一天|几月|几号|多久"
 )
+
+# "What does the 10-Q say about share repurchases?", "Describe …", "介绍一下…": the user asks for
+# an account, which a bare phrase ("Rule 10b5-1") does not give; the sentence it came from does
+ASKS_ACCOUNT = re.compile(
+    r"^\s*(?:what\s+(?:does|do|did)\s+.+\s+(?:say|state|mention|report|disclose)\s+"
+    r"(?:about|on|regarding)\b|(?:tell\s+me|what\s+do\s+you\s+know)\s+about\b|describe\b"
+    r"|explain\b|summari[sz]e\b|give\s+(?:me\s+)?an?\s+(?:overview|summary)\b)"
+    r"|^\s*请?(?:介绍|概述|总结|概括|说说|讲讲|描述)|(?:说了|讲了|提到了)(?:什么|哪些)",
+    re.IGNORECASE,
+)

@@ -222,3 +222,30 @@ def test_an_answer_that_negates_its_source_is_not_supported():
     never = replace(guiscard, text="Robert Guiscard never drove the Byzantines out of Sicily.")
     d = decide("He never drove the Byzantines out of Sicily [1]", asked, [never], "en")
     assert not d.fallback and "never" in d.text
+
+
+def test_a_bare_phrase_asked_for_an_account_shows_its_whole_sentence():
+    said = [
+        Evidence(
+            1,
+            "The Company repurchased $10 billion of its common stock under plans that use "
+            "Rule 10b5-1.",
+            "c:0",
+            "a.pdf",
+            1,
+            (),
+            0.8,
+        )
+    ]
+    d = decide("Rule 10b5-1 [1]", "What does the 10-Q say about share repurchases?", said, "en")
+    assert d.fallback and d.cited == (1,) and "repurchased $10 billion" in d.text
+    # asked for the rule, the phrase is the answer
+    d = decide("Rule 10b5-1 [1]", "Which rule do the repurchase plans use?", said, "en")
+    assert not d.fallback and d.text == "Rule 10b5-1 [1]"
+    zh = [
+        Evidence(
+            1, "本鱼栖息在岩礁区水较浅处，以附生在石头上的藻类为食。", "c:0", "z.pdf", 1, (), 0.8
+        )
+    ]
+    d = decide("藻类 [1]", "介绍一下背斑眶锯雀鲷的生活习性。", zh, "zh")
+    assert d.fallback and "岩礁区" in d.text
