@@ -3,6 +3,8 @@ follow-up is typed by its own words, not by the question it was joined to."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ragchat.answer_type import quotes_what_is_asked, states_what_is_asked
 from ragchat.decide import decide
 from ragchat.rewrite import asked_part, rewrite_followup
@@ -77,6 +79,25 @@ def test_a_percentage_is_quoted_from_a_sentence_holding_one():
     assert not quotes_what_is_asked("Prices rose.", "What percentage did prices rise?", "en")
     # a percentage the question gives does not make it ask for one
     assert quotes_what_is_asked("In the 1990s.", "In what decade was 90% made so?", "en")
+
+
+def test_what_was_an_amount_is_quoted_from_a_sentence_holding_a_figure_not_only_dates():
+    letter = ev(
+        "We are aware that our report dated April 25, 2023, on Microsoft's Quarterly Report on "
+        "Form 10-Q for the quarter ended March 31, 2023, is incorporated by reference.",
+        "Total revenue; Three Months Ended March 31, 2023: $52,857",
+    )
+    letter = [replace(e, heading_path=("Microsoft Corporation",)) for e in letter]
+    q = "What was Microsoft's revenue for the quarter ended March 31, 2023?"
+    d = decide("", q, letter, "en")
+    assert d.cited == (2,) and "52,857" in d.text
+    assert decide("", q, letter[:1], "en").refused
+    # a figure or a number in words counts; a reason, a trend or a name is no amount
+    assert quotes_what_is_asked(
+        "Its population was six thousand.", "What was its population?", "en"
+    )
+    trend = "What was the trend of the female student population?"
+    assert quotes_what_is_asked("The share of women steadily increased.", trend, "en")
 
 
 def test_a_follow_up_is_typed_by_its_own_question():
