@@ -25,9 +25,11 @@ from ragchat.kb import KBStore
 log = logging.getLogger("ragchat.app")
 EVIDENCE = {"en": "Evidence", "zh": "依据"}
 FALLBACK = {
-    "en": "The model's own answer did not hold up against the sources; this is the passage that"
-    " best answers the question.",
-    "zh": "模型自己的回答没有得到来源的支持；以下是最能回答这个问题的原文。",
+    # not "did not hold up": a draft can hold up and still be the wrong part of its sentence,
+    # or too bare for what was asked (ragchat.decide)
+    "en": "The model's own answer could not be shown as it stood; this is the passage that best"
+    " answers the question.",
+    "zh": "模型自己的回答无法按原样显示；以下是最能回答这个问题的原文。",
 }
 HIGHLIGHTED = {"en": "highlighted", "zh": "高亮"}
 HIGHLIGHT_ALT = {

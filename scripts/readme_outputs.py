@@ -49,6 +49,8 @@ QUESTIONS = (
     "广茂铁路全长多少公里？",
     "《战国无双3》是由哪两个公司合作开发的？",
     "中国的首都是哪里？",
+    "What is this document about?",
+    "What does the Apple 10-Q say about share repurchases?",
     "What is the capital of Australia?",
 )
 APP_QUESTION = QUESTIONS[0]
@@ -128,8 +130,10 @@ def note(result: dict) -> str:
     places = sorted({(c["file"], c["page"]) for c in result["citations"]})
     cited = "; ".join(f"{f}, page {p}" for f, p in places) or "nothing"
     said, drafted = _words(result["answer"]), _words(result.get("draft") or "")
-    if result["fallback"]:
-        kind = "fallback (the model's draft did not hold up; the best evidence sentence is quoted)"
+    if not result["fallback"] and not drafted and not result.get("evidence"):
+        kind = "the documents listed from the knowledge base's records, no model asked"
+    elif result["fallback"]:
+        kind = "fallback (the model's draft could not be shown as it stood; the best evidence sentence is quoted)"
     elif drafted and drafted not in said:  # an answer rule replaced it (README: How it works)
         kind = f"the model drafted “{result['draft'].strip()}”; the answer checks replaced it"
     else:

@@ -209,7 +209,9 @@ def test_evidence_and_passages_searched(app_env):
     assert "[1] manual.pdf, page 1 — Safety" in captions
     assert "[2] manual.pdf, page 2" in captions
     assert "manual.pdf, page 4 — Safety" in captions
-    assert any(c.startswith("The model's own answer did not hold up") for c in captions)
+    assert any(
+        c.startswith("The model's own answer could not be shown as it stood") for c in captions
+    )
     shown = [t.value for t in at.text]
     assert "Goggles are required." in shown and "Always wear gloves." in shown
 
