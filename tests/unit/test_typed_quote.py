@@ -123,3 +123,16 @@ def test_who_is_a_named_subject_asks_for_a_description_not_another_name():
     about = ev("Rollo's contingents included Danes, Norwegians and Swedes.")
     d = decide("Danes [1]", "Who was Rollo?", about, "en")
     assert d.fallback and d.text.startswith("The document says")
+
+
+def test_a_heading_is_not_quoted_as_an_answer():
+    # the bundled 10-Q, asked "List the products Apple sells.": "sells" matched a heading
+    lines = ev(
+        "Selling, General and Administrative",
+        "The Company designs, manufactures and markets smartphones, personal computers, tablets "
+        "and wearables.",
+    )
+    lines = [replace(e, heading_path=("Apple Inc.",)) for e in lines]
+    d = decide("", "List the products Apple sells.", lines, "en")
+    assert d.fallback and d.cited == (2,)
+    assert decide("", "List the products Apple sells.", lines[:1], "en").refused
