@@ -32,7 +32,9 @@ from ragchat.verify import MARKER
 
 _NUMBER_WORDS = NUMBER_WORDS + "|half|several|few|many|single|double|twice|once|none|no"
 # "one of the general principles" picks an item, it counts nothing ("hundreds of" does count)
-_HAS_NUMBER = re.compile(rf"\d|\b(?!one of\b)(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_IN_WORDS = rf"\b(?!one of\b)(?:{_NUMBER_WORDS})\b"
+_HAS_NUMBER = re.compile(rf"\d|{_IN_WORDS}", re.IGNORECASE)
+_NUMBER_IN_WORDS = re.compile(_IN_WORDS, re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATED = (
     rf"\d|\b(?:{_MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"
@@ -214,7 +216,7 @@ def _states_an_amount(sentence: str, question: str) -> bool:
     undated = _DATE.sub(" ", sentence)
     if any(m.rstrip(",.") not in given for m in _FIGURE.findall(undated)):
         return True
-    return bool(re.search(rf"\b(?!one of\b)(?:{_NUMBER_WORDS})\b", undated, re.IGNORECASE))
+    return bool(_NUMBER_IN_WORDS.search(undated))
 
 
 _ZH_CHARS = re.compile(r"[\u4e00-\u9fff]")

@@ -12,7 +12,7 @@ text says it lists the documents rather than answering from them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ragchat.kb.base import FileRecord
 from ragchat.sentences import split_sentences
@@ -78,9 +78,10 @@ def opening(chunks: Sequence[Chunk]) -> str:
 
 
 def overview(
-    files: Sequence[FileRecord], chunks_of: dict[str, Sequence[Chunk]], lang: str
+    files: Sequence[FileRecord], chunks_of: Callable[[str], Sequence[Chunk]], lang: str
 ) -> tuple[str, tuple[Citation, ...]]:
-    """The answer text listing the files and the citation of each (its first page)."""
+    """The answer text listing the files and the citation of each (its first page); only the
+    files shown (MAX_FILES) have their chunks read (`chunks_of(path)`)."""
     shown = sorted(files, key=lambda f: f.name.lower())[:MAX_FILES]
     zh = lang == "zh"
     lines = [
@@ -90,7 +91,7 @@ def overview(
     ]
     citations = []
     for n, record in enumerate(shown, start=1):
-        chunks = chunks_of.get(record.path, ())
+        chunks = chunks_of(record.path)
         title = record.title.strip() or record.name
         parts = sections(title, chunks)
         begins = opening(chunks)

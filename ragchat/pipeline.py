@@ -29,7 +29,7 @@ from ragchat.confidence import answer_confidence
 from ragchat.decide import decide, points_only, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import finished_part, refusal_gate, refuse, settle_draft, stop_drafting
-from ragchat.kb import KBStore, open_kb
+from ragchat.kb import FileRecord, KBStore, open_kb
 from ragchat.overview import asks_about_the_documents, overview
 from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
@@ -160,8 +160,8 @@ class RagChat:
     def _answer(self, question: str, history: History) -> Answer:
         """Retrieve, gate, select evidence, draft, verify and decide: the finished answer."""
         t0 = time.perf_counter()
-        if asks_about_the_documents(question) and self.kb.files():
-            return self._overview(question, t0)
+        if asks_about_the_documents(question) and (files := self.kb.files()):
+            return self._overview(question, files, t0)
         standalone = (
             rewrite_followup(question, history) if self.settings.rewrite_followups else question
         )
@@ -205,19 +205,17 @@ class RagChat:
             confidence=confidence,
         )
 
-    def _overview(self, question: str, t0: float) -> Answer:
+    def _overview(self, question: str, files: Sequence[FileRecord], t0: float) -> Answer:
         """The documents listed (`ragchat.overview`) for a question about them, not their text."""
-        files = self.kb.files()
-        text, citations = overview(
-            files, {f.path: self.kb.chunks_of(f.path) for f in files}, detect_lang(question)
-        )
+        lang = detect_lang(question)
+        text, citations = overview(files, self.kb.chunks_of, lang)
         return Answer(
             question=question,
             text=text,
             refused=False,
             citations=citations,
             timings={"total": time.perf_counter() - t0},
-            lang=detect_lang(question),
+            lang=lang,
         )
 
     def _evidence(

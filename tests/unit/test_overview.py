@@ -70,19 +70,21 @@ def test_each_file_is_listed_with_its_sections_or_its_opening_and_cited_to_it():
             chunk("baike.pdf", ("百科选编", "California 94-2404110"), "封面。", 2),
         ],
     }
-    text, cites = overview(files, chunks, "en")
+    text, cites = overview(files, lambda path: chunks[path], "en")
     assert text.startswith("This knowledge base holds 2 documents:")
     assert "[1] baike.pdf (“百科选编”, 5 pages); sections include: 战国无双3; 锣鼓经" in text
     assert "94-2404110" not in text  # a cover-page line is no section
     assert "[2] wiki.pdf (“Normans”, 6 pages); it begins: “The Normans were the people" in text
     assert [(c.n, c.file, c.page) for c in cites] == [(1, "baike.pdf", 1), (2, "wiki.pdf", 1)]
-    zh, _ = overview(files, chunks, "zh")
+    zh, _ = overview(files, lambda path: chunks[path], "zh")
     assert zh.startswith("知识库中有 2 份文档") and "包括：战国无双3、锣鼓经" in zh
 
 
 def test_a_long_list_says_how_many_more_there_are():
     files = [record(f"f{i:02}.pdf", f"T{i}", 1) for i in range(13)]
-    text, cites = overview(files, {}, "en")
+    read: list[str] = []
+    text, cites = overview(files, lambda path: read.append(path) or [], "en")
+    assert len(read) == 10  # only the files shown are read
     assert len(cites) == 10 and "… and 3 more" in text and "(“T0”, 1 page)" in text
 
 
