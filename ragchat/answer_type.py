@@ -34,36 +34,15 @@ _NUMBER_WORDS = NUMBER_WORDS + "|half|several|few|many|single|double|twice|once|
 # "one of the general principles" picks an item, it counts nothing ("hundreds of" does count)
 _IN_WORDS = rf"\b(?!one of\b)(?:{_NUMBER_WORDS})\b"
 _HAS_NUMBER = re.compile(rf"\d|{_IN_WORDS}", re.IGNORECASE)
-_NUMBER_IN_WORDS = re.compile(_IN_WORDS, re.IGNORECASE)
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DATED = (
-    rf"\d|\b(?:{_MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"
+NUMBER_IN_WORDS = re.compile(_IN_WORDS, re.IGNORECASE)
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATED = (
+    rf"\d|\b(?:{MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"
     r"summer|autumn|winter|today|yesterday|ago|modern|ancient|medieval"
 )
 _HAS_TIME = re.compile(
-    _DATED + r"|before|after|during|until|since|when|early|late|mid)\b", re.IGNORECASE
+    DATED + r"|before|after|during|until|since|when|early|late|mid)\b", re.IGNORECASE
 )
-# A quote must say when by itself: "Before Rollo's arrival, its populations did not differ …"
-# holds no time that could answer "When did Rollo die?" (over the squad-en set, of the when-
-# questions whose quote has no time but such a word, 6 are unanswerable and none answerable)
-_STATES_TIME = re.compile(_DATED + r")\b", re.IGNORECASE)
-# "What was Microsoft's revenue for the quarter ended March 31, 2023?" asks an amount as surely as
-# "how much" — but not "What was the trend of the female student population?"
-_WHAT_WAS = re.compile(r"^\s*what\s+(?:was|were|is|are)\b", re.IGNORECASE)
-_NOT_AN_AMOUNT = re.compile(
-    r"\b(?:reasons?|trends?|factors?|causes?|influences?|consequences?|process|term|effects?|"
-    r"impacts?|changes?|drivers?|kind|type|form|example|name)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}"
-    r"|\b(?:1[5-9]|20)\d\d\b",
-    re.IGNORECASE,
-)
-_FIGURE = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-]*[A-Za-z])")  # not "10-Q", "S-8", "2nd"
-# "What was the gross margin percentage?" is answered by a share, not by the margin in dollars
-_ASKS_SHARE = re.compile(r"\bpercent(?:age)?s?\b|\bper cent\b", re.IGNORECASE)
-_HAS_SHARE = re.compile(r"%|\bper ?cent\b|\bpercent(?:age)?\b", re.IGNORECASE)
 _HAS_REASON = re.compile(
     r"\b(?:because|due|since|as|so|to|for|order|response|result|owing|thanks|reason|caused|"
     r"led|after|lack|fear|need|avoid|prevent|allow|help)\b",
@@ -177,46 +156,6 @@ def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     if qk.OPENS_TIME.search(question):
         return bool(_HAS_TIME.search(sentence))
     return True
-
-
-def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
-    """Can a sentence, quoted whole, answer the question? As `states_what_is_asked`, and more
-    strictly, since no model has picked a part of it: for "when" it names a time itself (a year,
-    a month, a century, a reign — not only "before" or "after" something), and for a percentage
-    it holds one; for "What was … revenue?" it holds a figure outside its dates. Over the
-    squad-en set (quotes only, evidence as retrieved) the three refuse the quotes of 8
-    unanswerable questions, move one more and change no answerable question's."""
-    if not states_what_is_asked(sentence, question, lang):
-        return False
-    if lang == "zh":
-        return True
-    if qk.OPENS_TIME.search(question) and not _STATES_TIME.search(sentence):
-        return False
-    if _asks_an_amount(question) and not _states_an_amount(sentence, question):
-        return False
-    return not _ASKS_SHARE.search(question) or bool(_HAS_SHARE.search(sentence))
-
-
-def _asks_an_amount(question: str) -> bool:
-    """ "What was/were/is/are … revenue | income | sales | population …?" (`qk.ASKS_AMOUNT`),
-    not asking who, or for a reason, a trend, a kind or a name."""
-    return bool(
-        _WHAT_WAS.match(question)
-        and qk.ASKS_AMOUNT.search(question)
-        and not qk.ASKS_WHO.search(question)
-        and not _NOT_AN_AMOUNT.search(question)
-    )
-
-
-def _states_an_amount(sentence: str, question: str) -> bool:
-    """Does the sentence hold a figure outside its dates that the question does not give, or a
-    number in words? "… our report dated April 25, 2023, … for the quarter ended March 31, 2023"
-    holds none."""
-    given = {m.rstrip(",.") for m in _FIGURE.findall(question)}
-    undated = _DATE.sub(" ", sentence)
-    if any(m.rstrip(",.") not in given for m in _FIGURE.findall(undated)):
-        return True
-    return bool(_NUMBER_IN_WORDS.search(undated))
 
 
 _ZH_CHARS = re.compile(r"[\u4e00-\u9fff]")

@@ -29,10 +29,11 @@ from dataclasses import dataclass, replace
 
 from ragchat import near_miss
 from ragchat import question_kind as qk
-from ragchat.answer_type import fits_question, quotes_what_is_asked
+from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
 from ragchat.prompt import is_refusal
+from ragchat.quotable import quotes_what_is_asked
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
@@ -190,11 +191,7 @@ def _quotable(
     many names, so the check rarely bites there)."""
 
     def fits(e: Evidence) -> bool:
-        return (
-            quotes_what_is_asked(e.text, asked, lang)
-            and _on_point(asked, (e.n,), evidence)
-            and not (lang == "en" and _HEADING.fullmatch(e.text))
-        )
+        return quotes_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
 
     if fits(chosen):
         return chosen
@@ -213,15 +210,6 @@ def _bare_for_an_account(answer: str, asked: str, lang: str) -> bool:
     if lang == "zh":
         return len(body) < 15
     return len(body.split()) < 6
-
-
-# "Selling, General and Administrative": a heading of up to six capitalised words (no number) is
-# a title, not an answer (over the squad-en, cmrc-zh and sec10q dev sets no quote holding the
-# gold is one; the bundled 10-Q gave it for "List the products Apple sells.")
-_HEADING = re.compile(
-    r"\s*(?:[A-Z][\w'’&-]*|and|or|of|the|for|to|in|on|a|an)(?:[\s,;:]+(?:[A-Z][\w'’&-]*|and|or|of"
-    r"|the|for|to|in|on|a|an)){0,5}[.:]?\s*"
-)
 
 
 def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ragchat.answer_type import quotes_what_is_asked, states_what_is_asked
+from ragchat.answer_type import states_what_is_asked
 from ragchat.decide import decide
+from ragchat.quotable import quotes_what_is_asked
 from ragchat.rewrite import asked_part, rewrite_followup
 from ragchat.types import Evidence
 
