@@ -126,3 +126,16 @@ def test_a_chinese_question_worded_unlike_the_book_is_still_answered(samples_kb:
     assert out["citations"][0]["file"] == "baike-zh-00.pdf" and out["citations"][0]["page"] == 1
     off_topic = ask("中国的首都是哪里？")
     assert off_topic["refused"] and off_topic["answer"] == REFUSAL_MESSAGES["zh"], off_topic
+
+
+def test_what_users_ask_first_and_how_they_ask(samples_kb: str) -> None:
+    """About the documents themselves: listed, not a quote of some line; asked for an account:
+    the whole sentence, not a bare phrase; asked when with no date in the samples: a refusal,
+    not "Before Rollo's arrival, …" (ragchat.overview, decide._bare_for_an_account, quotable)."""
+    out = ask("What is this document about?")
+    assert out["answer"].startswith("This knowledge base holds 3 documents:"), out
+    assert {c["file"] for c in out["citations"]} == {p.name for p in SAMPLES.glob("*.pdf")}
+    out = ask("What does the Apple 10-Q say about share repurchases?")
+    assert not out["refused"] and "repurchase" in out["answer"].lower(), out
+    assert len(out["answer"].split()) > 8, out  # a sentence, not "Rule 10b5-1 [1]"
+    assert ask("When did Rollo die?")["refused"]
