@@ -13,7 +13,7 @@ import numpy as np
 from ragchat.gate import DEFAULT_GATE, gate_features, gate_score, idf, stored_threshold
 from ragchat.kb import KBStore
 from ragchat.settings import Settings
-from ragchat.text import detect_lang, lexical_tokens
+from ragchat.text import detect_lang, question_tokens
 from ragchat.types import Chunk, Hit
 
 RRF_K = 60
@@ -62,7 +62,7 @@ class Retriever:
         n = max(self.settings.candidates, k)
         lang = detect_lang(question)
         qvec = self.embedder.embed_query(question)
-        qtokens = lexical_tokens(question)
+        qtokens = question_tokens(question)
         with self.kb.snapshot():
             total = max(1, self.kb.size())
             df = self._doc_freq(qtokens)
@@ -141,7 +141,7 @@ class Retriever:
 
     def term_weights(self, question: str) -> dict[str, float]:
         """IDF weight of each of the question's terms in this KB."""
-        tokens = lexical_tokens(question)
+        tokens = question_tokens(question)
         with self.kb.snapshot():
             total = max(1, self.kb.size())
             df = self._doc_freq(tokens)

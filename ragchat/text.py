@@ -271,6 +271,30 @@ def lexical_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     return tokens
 
 
+# The words of a Chinese question that only ask ("哪一年", "几个", "什么时候", "多少"): no passage
+# holds them, so as query terms they count against every passage alike — the gate refused
+# "广三铁路是哪一年建成的？" for lacking "哪一年" and "一年" (English question words are stopwords).
+_ZH_ASKING = re.compile(
+    r"(?:第?几|哪一?|多少)[\u4e00-\u9fff]?|哪(?:些|几)[\u4e00-\u9fff]{0,2}|什么样?|何时|何地|何处"
+    r"|为何|啥|多(?:久|长|远|大|高|重|深|宽)"
+)
+
+
+def question_tokens(question: str) -> list[str]:
+    """`lexical_tokens` of a question without the Chinese words that only ask (`_ZH_ASKING`;
+    "时候" after "什么"): the terms a passage that answers it can hold."""
+    kept: list[str] = []
+    for part in _SPLIT.split(question):
+        if not _CJK_RUN.fullmatch(part or "-"):
+            kept.append(part)
+            continue
+        words = word_cut(part)
+        for i, w in enumerate(words):
+            asking = _ZH_ASKING.fullmatch(w) or (w == "时候" and i and words[i - 1] == "什么")
+            kept.append(" " if asking else w)
+    return lexical_tokens("".join(kept))
+
+
 _PLURAL = re.compile(r"(ies|es|s)$")
 
 
