@@ -11,7 +11,8 @@ something negative too when the question is negated (`keeps_the_negation`), and 
 opposite of a word the question asks with (`keeps_the_sense`), and names every proper name the
 question names — or its file or headings do (`names_the_names`: "What international data
 communications network was headquartered in San Juan, CA?" against "… headquartered in San Jose,
-CA"). English only: a Chinese sentence often leaves the year to the one before it, and cmrc-zh
+CA"), and the ruler it names with an ordinal, not a namesake (`names_the_ordinal`: "Richard
+I", not "Richard II"). English only: a Chinese sentence often leaves the year to the one before it, and cmrc-zh
 has no near-miss questions.
 
 Measured on every squad-en question of each kind, quotes only (`python -m bench.near_miss`).
@@ -222,10 +223,29 @@ def names_the_names(asked: str, text: str) -> bool:
     return True
 
 
+# a ruler's ordinal: "Richard I", "Henry VIII", "Louis XIV"
+_REGNAL = re.compile(r"\b([A-Z][a-z]+) ((?:X{0,2})(?:IX|IV|V?I{0,3}))\b(?![\w'’-])")
+
+
+def names_the_ordinal(asked: str, text: str) -> bool:
+    """Does `text` name the ruler the question names, not a namesake with another ordinal?
+    "Who was Richard I of Normandy?" is not answered by a sentence about "Duke Richard II of
+    Normandy" (the bundled Normans sample quoted one). A sentence naming the name with no
+    ordinal, or with the asked one, passes."""
+    for name, ordinal in _REGNAL.findall(asked):
+        if not ordinal:
+            continue
+        said = {o for n, o in _REGNAL.findall(text) if n == name and o}
+        if said and ordinal not in said:
+            return False
+    return True
+
+
 def on_point(asked: str, text: str) -> bool:
     """Is `text` (a sentence, its headings and its file's name) on point for the question?"""
     return (
-        names_the_years(asked, text)
+        names_the_ordinal(asked, text)
+        and names_the_years(asked, text)
         and keeps_the_negation(asked, text)
         and keeps_the_sense(asked, text)
         and names_the_names(asked, text)

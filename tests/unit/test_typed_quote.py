@@ -137,3 +137,25 @@ def test_a_heading_is_not_quoted_as_an_answer():
     d = decide("", "List the products Apple sells.", lines, "en")
     assert d.fallback and d.cited == (2,)
     assert decide("", "List the products Apple sells.", lines[:1], "en").refused
+
+
+def test_a_quote_for_the_x_of_y_names_the_x():
+    # the bundled samples: "What is the capital of France?" quoted a sentence about Normandy
+    fief = "The Duchy of Normandy was a great fief of medieval France."
+    assert decide("", "What is the capital of France?", ev(fief), "en").refused
+    assert not quotes_what_is_asked(fief, "What is the capital of France?", "en")
+    signed = ev(
+        "A signed original of this statement has been provided to Apple Inc.",
+        "By: /s/ Timothy D. Cook Timothy D. Cook Chief Executive Officer",
+    )
+    signed = [replace(e, heading_path=("Apple Inc.",)) for e in signed]
+    d = decide("", "Who is the CEO of Apple?", signed, "en")
+    assert d.cited == (2,) and "Timothy D. Cook" in d.text  # initials name the CEO
+    # a word starting as the thing asked names it; a measure or a name is said without naming
+    assert quotes_what_is_asked(
+        "Newcomen invented it in 1712.", "Who was the inventor of the engine?", "en"
+    )
+    assert quotes_what_is_asked(
+        "A bushel weighs 94 pounds.", "What is the weight of a bushel?", "en"
+    )
+    assert quotes_what_is_asked("It was called Neustria.", "What was the name of the region?", "en")
