@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ragchat.acronyms import spelled_out
 from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.confidence import answer_confidence
 from ragchat.decide import decide, points_only, refusal_overridden
@@ -139,7 +140,9 @@ class RagChat:
 
     # ------------------------------------------------------------------ answering
     def search(self, question: str, *, k: int | None = None) -> Retrieval:
-        return self.retriever.search(question, k=k)
+        """The question's passages and gate score; its acronyms are searched spelled out too
+        ("R&D (research and development)", `ragchat.acronyms`)."""
+        return self.retriever.search(spelled_out(question), k=k)
 
     def ask(self, question: str, *, history: History = ()) -> Answer:
         stream = self.stream(question, history=history)
@@ -223,11 +226,12 @@ class RagChat:
     ) -> list[Evidence]:
         """The numbered evidence sentences of the hits, of the tables they introduce, and of
         the tables further down the candidates that hold a row the question names."""
+        searched = spelled_out(question)  # "R&D" names the "Research and development" row
         return select_evidence(
-            question,
-            [*hits, *self._tables_introduced(hits), *rows_named(question, hits, candidates)],
+            searched,
+            [*hits, *self._tables_introduced(hits), *rows_named(searched, hits, candidates)],
             lang=lang,
-            weights=self.retriever.term_weights(question),
+            weights=self.retriever.term_weights(searched),
             embedder=self.embedder,
             k=self.settings.evidence_sentences,
         )

@@ -245,3 +245,34 @@ def test_a_question_about_the_documents_lists_them_without_the_model(kb, fake_ge
     assert "[1] manual.pdf" in answer.text and "[2] zh.pdf" in answer.text
     zh = chat.ask("这份文档讲了什么？")
     assert zh.lang == "zh" and zh.text.startswith("知识库中有 2 份文档")
+
+
+FILING = (
+    "Quarterly results. iPhone net sales were $40,665 million in the quarter. Research and "
+    "development expenses were $6,797 million in the quarter. Selling, general and "
+    "administrative expenses were $6,012 million in the quarter. Earnings per share were $1.20 "
+    "in the quarter, and the shares used in computing them numbered 16,262,203 thousand."
+)
+SIGNED = (
+    "Signatures. Timothy D. Cook, Chief Executive Officer. Luca Maestri, Chief Financial Officer."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("How much did the company spend on R&D in the quarter?", "6,797"),
+        ("What were SG&A expenses in the quarter?", "6,012"),
+        ("What was EPS in the quarter?", "$1.20"),
+        ("Who is the CEO?", "Timothy D. Cook"),
+    ],
+)
+def test_an_acronym_finds_the_words_it_stands_for(tmp_path, question, said):
+    settings = Settings.load().replace(answer_mode="extractive")
+    emb = load_embedder(settings)
+    kb = KnowledgeBase.open(settings.kb_root, "f", embedder=emb.name, dim=emb.dim, create=True)
+    filing = pdfgen.simple(tmp_path / "filing.pdf", FILING)
+    Ingestor(kb, settings, emb).ingest([filing, pdfgen.simple(tmp_path / "signed.pdf", SIGNED)])
+    kb.close()
+    answer = RagChat.open(settings, "f", embedder=emb).ask(question)
+    assert not answer.refused and said in answer.text
