@@ -34,7 +34,6 @@ _NUMBER_WORDS = NUMBER_WORDS + "|half|several|few|many|single|double|twice|once|
 # "one of the general principles" picks an item, it counts nothing ("hundreds of" does count)
 _IN_WORDS = rf"\b(?!one of\b)(?:{_NUMBER_WORDS})\b"
 _HAS_NUMBER = re.compile(rf"\d|{_IN_WORDS}", re.IGNORECASE)
-NUMBER_IN_WORDS = re.compile(_IN_WORDS, re.IGNORECASE)
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 DATED = (
     rf"\d|\b(?:{MONTHS}|century|centuries|decade|era|age|period|war|reign|dynasty|spring|"

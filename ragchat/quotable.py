@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from ragchat import question_kind as qk
-from ragchat.answer_type import DATED, MONTHS, NUMBER_IN_WORDS, states_what_is_asked
+from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
+from ragchat.text import NUMBER_WORDS
 
 # A quote must say when by itself: "Before Rollo's arrival, its populations did not differ …"
 # holds no time that could answer "When did Rollo die?" (over the squad-en set, of the when-
@@ -31,6 +32,9 @@ _DATE = re.compile(
     r"|\b(?:1[5-9]|20)\d\d\b",
     re.IGNORECASE,
 )
+# an amount in words: "six thousand", "half" — not "no", "few" or "several", which count for
+# "how many" ("no foreign settlers") but say no population or revenue
+_AMOUNT_IN_WORDS = re.compile(rf"\b(?!one of\b)(?:{NUMBER_WORDS}|half)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-]*[A-Za-z])")  # not "10-Q", "S-8", "2nd"
 # "What was the gross margin percentage?" is answered by a share, not by the margin in dollars
 _ASKS_SHARE = re.compile(r"\bpercent(?:age)?s?\b|\bper cent\b", re.IGNORECASE)
@@ -107,7 +111,7 @@ def _states_an_amount(sentence: str, question: str) -> bool:
     undated = _DATE.sub(" ", sentence)
     if any(m.rstrip(",.") not in given for m in _FIGURE.findall(undated)):
         return True
-    return bool(NUMBER_IN_WORDS.search(undated))
+    return bool(_AMOUNT_IN_WORDS.search(undated))
 
 
 def _names_the_thing_asked(sentence: str, question: str) -> bool:

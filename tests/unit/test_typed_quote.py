@@ -159,3 +159,11 @@ def test_a_quote_for_the_x_of_y_names_the_x():
         "A bushel weighs 94 pounds.", "What is the weight of a bushel?", "en"
     )
     assert quotes_what_is_asked("It was called Neustria.", "What was the name of the region?", "en")
+
+
+def test_no_or_few_is_no_amount_for_what_was_the_population():
+    # the bundled Normans sample quoted this for "What is the population of Normandy?"
+    settlers = "Where the population remained about the same with almost no foreign settlers."
+    assert not quotes_what_is_asked(settlers, "What is the population of Normandy?", "en")
+    assert quotes_what_is_asked("It had six thousand people.", "What is its population?", "en")
+    assert quotes_what_is_asked("Half of them stayed.", "What was the population?", "en")
