@@ -12,8 +12,8 @@ opposite of a word the question asks with (`keeps_the_sense`), and names every p
 question names — or its file or headings do (`names_the_names`: "What international data
 communications network was headquartered in San Juan, CA?" against "… headquartered in San Jose,
 CA"), and the ruler it names with an ordinal, not a namesake (`names_the_ordinal`: "Richard
-I", not "Richard II"). English only: a Chinese sentence often leaves the year to the one before it, and cmrc-zh
-has no near-miss questions.
+I", not "Richard II"). English only: a Chinese sentence often leaves the year to the one before
+it, and cmrc-zh has no near-miss questions.
 
 Measured on every squad-en question of each kind, quotes only (`python -m bench.near_miss`).
 """

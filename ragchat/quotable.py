@@ -118,9 +118,9 @@ def _names_the_thing_asked(sentence: str, question: str) -> bool:
     """For "What/Who is the X of Y?", does the sentence name X — a word starting as X does
     ("inventor", "invented"), or X's initials ("CEO": "Chief Executive Officer")? Over the
     squad-en set (quotes only) this refuses the quotes of 5 unanswerable and 2 wrongly answered
-    questions and of one answered with the gold, and moves one; the bundled samples quoted a sentence about
-    Normandy for "What is the capital of France?" and one about a signed statement for "Who is
-    the CEO of Apple?"."""
+    questions and of one answered with the gold, and moves one; the bundled samples quoted a
+    sentence about Normandy for "What is the capital of France?" and one about a signed
+    statement for "Who is the CEO of Apple?"."""
     m = _THE_X_OF.match(question)
     if m is None or m[1].lower() in _SAID_WITHOUT_NAMING:
         return True
