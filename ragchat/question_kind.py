@@ -67,6 +67,7 @@ ASKS_ACCOUNT = re.compile(
     r"^\s*(?:what\s+(?:does|do|did)\s+.+\s+(?:say|state|mention|report|disclose)\s+"
     r"(?:about|on|regarding)\b|(?:tell\s+me|what\s+do\s+you\s+know)\s+about\b|describe\b"
     r"|explain\b|summari[sz]e\b|give\s+(?:me\s+)?an?\s+(?:overview|summary)\b)"
-    r"|^\s*请?(?:介绍|概述|总结|概括|说说|讲讲|描述)|(?:说了|讲了|提到了)(?:什么|哪些)",
+    r"|^\s*请?(?:介绍|概述|总结|概括|说说|讲讲|描述)|(?:说了|讲了|讲述了?|提到了)(?:什么|哪些)"
+    r"|内容(?:是|为|有)?(?:什么|哪些)",
     re.IGNORECASE,
 )

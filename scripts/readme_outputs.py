@@ -51,7 +51,9 @@ QUESTIONS = (
     "中国的首都是哪里？",
     "What is this document about?",
     "What does the Apple 10-Q say about share repurchases?",
-    "What is the capital of Australia?",
+    "How much did Apple spend on R&D in the three months ended June 25, 2022?",
+    "大莱龙铁路是哪一年全线铺通的？",
+    "What is the capital of France?",
 )
 APP_QUESTION = QUESTIONS[0]
 EXAMPLES = REPO / "docs" / "examples.md"

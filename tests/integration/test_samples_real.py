@@ -139,3 +139,16 @@ def test_what_users_ask_first_and_how_they_ask(samples_kb: str) -> None:
     assert not out["refused"] and "repurchase" in out["answer"].lower(), out
     assert len(out["answer"].split()) > 8, out  # a sentence, not "Rule 10b5-1 [1]"
     assert ask("When did Rollo die?")["refused"]
+
+
+def test_general_questions_acronyms_and_which_year(samples_kb: str) -> None:
+    """ "What is the capital of France?" shares "France" with the Normans sample and was answered
+    with a sentence about the Duchy; "R&D" drew the iPhone revenue row; "哪一年" kept a covered
+    question under the gate (ragchat.quotable, ragchat.acronyms, text.question_tokens)."""
+    assert ask("What is the capital of France?")["refused"]
+    out = ask("How much did Apple spend on R&D in the three months ended June 25, 2022?")
+    assert not out["refused"] and "6,797" in out["answer"], out
+    assert out["citations"][0]["file"] == "apple-10q-2022-q3.pdf"
+    out = ask("大莱龙铁路是哪一年全线铺通的？")
+    assert not out["refused"] and "2002" in out["answer"], out
+    assert not ask("广三铁路是哪一年建成的？")["refused"]  # covered: "广三铁路于1903年筑成"

@@ -277,3 +277,13 @@ def test_a_bare_phrase_asked_for_an_account_shows_its_whole_sentence():
     ]
     d = decide("藻类 [1]", "介绍一下背斑眶锯雀鲷的生活习性。", zh, "zh")
     assert d.fallback and "岩礁区" in d.text
+    # "…的内容是什么？" asks what a work tells: "叙述义大利学者伽利略的生平", not the bare topic
+    album = [
+        Evidence(
+            1, "第三张专辑《星空》，内容叙述义大利学者伽利略的生平。", "c:0", "z.pdf", 1, (), 0.8
+        )
+    ]
+    d = decide("义大利学者伽利略的生平 [1]", "第三张专辑《星空》的内容是什么？", album, "zh")
+    assert d.fallback and "叙述义大利学者伽利略的生平" in d.text
+    d = decide("伽利略 [1]", "第三张专辑《星空》叙述了谁的生平？", album, "zh")
+    assert not d.fallback and d.text == "伽利略 [1]"  # asked who, the name is the answer
