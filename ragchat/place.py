@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from ragchat.text import EN_STOP
+
 
 def place_answer(body: str, source: str) -> tuple[int, int] | None:
     """(start, end) of the answer in its sentence, or None when it cannot be placed."""
@@ -30,6 +32,15 @@ def _locate(body: str, source: str) -> tuple[int, int] | None:
     return (found.start(), found.end()) if found else None
 
 
+_EDGE_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _drops_a_word(left_out: str) -> bool:
+    """Does what a placing leaves out of the answer hold an English word that tells something
+    (not "the", "and")? Chinese is placed by its characters ("鸡蛋黄" finds "蛋黄")."""
+    return any(w.lower() not in EN_STOP for w in _EDGE_WORD.findall(left_out))
+
+
 def _snap(body: str, source: str) -> tuple[int, int] | None:
     """Where an answer the model copied not quite word for word stands in its sentence: "浙江杭州市
     余杭区" for "浙江省杭州市余杭区", "Article 106" for "Articles 106 and 107" (the reader is shown
@@ -43,15 +54,19 @@ def _snap(body: str, source: str) -> tuple[int, int] | None:
         if b.size
     ]
     limit = 1.25 * len(body) + 2
-    best: tuple[int, int, int] | None = None  # (matched, start, end) of the best-filled window
+    # (matched, start, end, the answer's words left out at its edges) of the best-filled window
+    best: tuple[int, int, int, str] | None = None
     for i, first in enumerate(blocks):  # a stray character matched far away ("£" of "£1") is
         run = [b for b in blocks[i:] if b.a + b.size - first.a <= limit]  # left out
         matched = sum(b.size for b in run)
         if best is None or matched > best[0]:
-            best = (matched, first.a, run[-1].a + run[-1].size)
+            edges = body[: first.b] + " " + body[run[-1].b + run[-1].size :]
+            best = (matched, first.a, run[-1].a + run[-1].size, edges)
     if best is None:
         return None
-    matched, start, end = best
+    matched, start, end, edges = best
+    if _drops_a_word(edges):  # "The Normans were the people who …" against "The Normans
+        return None  # (Norman: …) were the people who …": not a copy that lost its subject
     while start < end and source[start].isspace():  # " former" of "(currently former": a
         start += 1  # matched space is no part of the answer
     while end > start and source[end - 1].isspace():
@@ -103,6 +118,8 @@ def _find_item(item: str, source: str, after: int) -> tuple[int, int] | None:
             part = item[i : i + size]
             at = source.find(part, after)
             if at >= 0 and not (at and _in_word(source, at - 1, at)):
+                if _drops_a_word(item[:i] + " " + item[i + size :]):
+                    return None  # an English item is placed whole or not at all
                 return at, at + size
     return None
 

@@ -175,6 +175,23 @@ def test_a_first_list_item_is_widened_to_the_whole_list(answer, sentence, shown)
     assert whole_phrase(answer, _one(sentence), "en") == shown
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # the sentence holds all but the subject, which a parenthesis separates from its verb:
+        # placed, it would show "were the people who …" without saying who
+        "The Normans were the people who in the 10th and 11th centuries gave their name to"
+        " Normandy, a region in France. [1]",
+    ],
+)
+def test_an_answer_is_not_placed_without_a_word_of_its_own(answer):
+    sentence = (
+        "The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people"
+        " who in the 10th and 11th centuries gave their name to Normandy, a region in France."
+    )
+    assert whole_phrase(answer, _one(sentence), "en") == answer
+
+
 def test_the_shown_chinese_answer_holds_the_unit():
     d = decide("650 [1]", "波斯黇鹿现存多少头？", _one("现存650头，栖息在伊朗。"), "zh")
     assert not d.fallback and not d.refused
