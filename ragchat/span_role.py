@@ -17,6 +17,9 @@ those parts can be told from where the answer stands in its sentence:
   question asks who the subject is (`describes_the_subject`);
 - a Latin gloss alone ("MBE" of "被受勋员佐勋章（MBE）"): the bracket glosses the Chinese term
   before it, which is what a Chinese question asks for (`a_gloss_alone`);
+- a time in a bracketed aside, for a when-question whose sentence gives its own time outside
+  the brackets ("2011" of "2010年2月，白磊和弟弟白光（2011赛季后更名白岳轩）一起转会加盟天津泰达。"
+  for "白岳峰什么时候加盟天津泰达？": the aside dates another event, `a_time_aside`);
 - another name asked for ("又叫什么？", "简称什么？") where the sentence gives one after "又称",
   "简称"… and the answer is not it ("香港三级历史建筑" where the sentence says
   "又称鲤鱼门天后宫", `misses_the_other_name`).
@@ -28,8 +31,9 @@ from __future__ import annotations
 
 import re
 
+from ragchat import question_kind as qk
 from ragchat.answer_type import STEM
-from ragchat.text import word_cut
+from ragchat.text import question_tokens, word_cut
 from ragchat.verbs import verb_form
 from ragchat.verify import MARKER
 
@@ -179,8 +183,33 @@ def misses_the_other_name(body: str, question: str, sentence: str) -> bool:
     return bool(givers) and not any(at <= g.end() < at + len(said) or at == g.end() for g in givers)
 
 
+_ASIDE = re.compile(r"[（(][^（）()]*[）)]")
+_A_TIME = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)|\d{1,4}\s*年|\d{1,2}\s*月")
+
+
+def a_time_aside(body: str, question: str, sentence: str) -> bool:
+    """Is the answer to a when-question a time that stands only in a bracketed aside of its
+    sentence, while the sentence outside the brackets gives a time of its own? An aside that
+    names none of the question's words dates something else ("白光（2011赛季后更名白岳轩）")."""
+    said = _said(body)
+    if not said or not qk.ASKS_TIME.search(question):
+        return False
+    outside = _ASIDE.sub(" ", sentence)
+    terms = question_tokens(question)  # "When was Chopin born?" is dated by "(born 1810)"
+    asides = " ".join(
+        a
+        for m in _ASIDE.finditer(sentence)
+        if not any(t in (a := m.group(0)).lower() for t in terms)
+    )
+    parts = re.findall(r"\d+", said) or [said]  # "2011年" for the aside's "2011赛季"
+    inside = all(p in asides and p not in outside for p in parts)
+    return inside and bool(asides) and bool(_A_TIME.search(outside))
+
+
 def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
     """None of the checks above finds the answer in the wrong part of its sentence."""
+    if a_time_aside(body, question, sentence):
+        return False
     if lang == "zh":
         return not (
             cuts_a_word(body, sentence)

@@ -7,6 +7,7 @@ import pytest
 from ragchat.decide import decide
 from ragchat.span_role import (
     a_gloss_alone,
+    a_time_aside,
     cuts_a_word,
     describes_the_subject,
     misses_the_other_name,
@@ -197,3 +198,32 @@ def test_the_place_and_the_description_give_way_to_the_quote():
     assert d.fallback and "analysis of algorithms" in d.text
     d = decide("台湾民乐工作者、歌仔戏乐师 [1]", "李国治向谁学习过扬琴？", _one(_LI), "zh")
     assert d.fallback and "苏桐" in d.text
+
+
+_JOINED = "2010年2月，白磊和弟弟白光（2011赛季后更名白岳轩）一起转会加盟天津泰达。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "sentence", "aside"),
+    [
+        ("2011年 [1]", "白岳峰什么时候加盟天津泰达？", _JOINED, True),  # dates the brother's name
+        ("2010年2月 [1]", "白岳峰什么时候加盟天津泰达？", _JOINED, False),
+        ("1810 [1]", "When did Chopin move to Paris?", "Chopin (born 1810) moved in 1831.", True),
+        # the aside names what is asked: it is the answer
+        ("1810 [1]", "When was Chopin born?", "Chopin (born 1810) moved in 1831.", False),
+        (
+            "1810 [1]",
+            "When did Chopin move?",
+            "Chopin moved (in 1810) to Paris.",
+            False,
+        ),  # no other
+        ("2011年 [1]", "白岳峰是谁？", _JOINED, False),  # not a when-question
+    ],
+)
+def test_a_time_in_an_aside_does_not_answer_when(answer, question, sentence, aside):
+    assert a_time_aside(answer, question, sentence) is aside
+
+
+def test_a_time_from_an_aside_gives_way_to_the_quote():
+    d = decide("2011年", "白岳峰什么时候加盟天津泰达？", _one(_JOINED), "zh")
+    assert d.fallback and "2010年2月" in d.text
