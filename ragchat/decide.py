@@ -38,7 +38,7 @@ from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
-from ragchat.table_text import focus_row
+from ragchat.table_text import focus_row, other_parts
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 
@@ -78,6 +78,38 @@ def decide(
     lang: str,
     *,
     confidence: float | None = None,
+) -> Decision:
+    decided = _decide(draft, question, evidence, lang, confidence)
+    return decided if decided.refused else _with_other_parts(decided, question, evidence, lang)
+
+
+def _with_other_parts(
+    decided: Decision, question: str, evidence: Sequence[Evidence], lang: str
+) -> Decision:
+    """An answer from one class of a statement's line ("Current liabilities – Term debt") is
+    shown as the quote of that row and of the line's other classes among the evidence
+    ("Non-current liabilities – Term debt"), when the question names no class
+    (`ragchat.table_text.other_parts`): "How much term debt …?" was answered "14,009" of
+    $108.7 billion."""
+    row = next((e for e in evidence if decided.cited == (e.n,)), None)
+    if row is None:
+        return decided
+    rest = [e for e in evidence if e is not row]
+    parts = [rest[i] for i in other_parts(row.text, [e.text for e in rest], question)]
+    if not parts:
+        return decided
+    first = extractive_answer([replace(row, text=focus_row(row.text, question))], lang)
+    more = "".join(f" “{focus_row(p.text, question)}” [{p.n}]" for p in parts)
+    cited = (row.n, *(p.n for p in parts))
+    return Decision(first + more, False, True, cited, decided.checks)
+
+
+def _decide(
+    draft: str,
+    question: str,
+    evidence: Sequence[Evidence],
+    lang: str,
+    confidence: float | None,
 ) -> Decision:
     if not evidence:
         return Decision("", refused=True)

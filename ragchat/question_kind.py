@@ -38,6 +38,7 @@ OPENS_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 OPENS_TIME = re.compile(r"^\s*(?:when|(?:in |during )?what (?:year|century|decade|date))\b", re.I)
+OPENS_PLACE = re.compile(r"^\s*where\b", re.IGNORECASE)
 OPENS_PERSON = re.compile(r"^\s*(?:who|whom|by whom)\b", re.IGNORECASE)
 OPENS_REASON = re.compile(r"^\s*why\b", re.IGNORECASE)
 # "What entity ...?", "Which country ...?": kinds of thing known by a proper name (over the

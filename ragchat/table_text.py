@@ -9,6 +9,7 @@ the layout cut into cells is prose, not a table (`prose_grid`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ragchat.sentences import split_sentences
 from ragchat.text import lexical_tokens, term_present
@@ -155,6 +156,32 @@ def table_rows(text: str) -> list[str]:
     return out or ["; ".join(c for c in header if c)]
 
 
+# a balance sheet's classes: "Current liabilities – Term debt" and "Non-current liabilities – Term
+# debt" are two parts of one amount
+_CLASS = re.compile(r"(current|non-?current|long-term|short-term)\b", re.IGNORECASE)
+
+
+def other_parts(row: str, others: Sequence[str], question: str) -> list[int]:
+    """Indexes of the rows among `others` holding the same line under another class of the
+    statement ("Non-current liabilities – Term debt" for "Current liabilities – Term debt"),
+    when the question names no class: "How much term debt did Apple have?" is answered by
+    both, and one alone misleads."""
+    label = row.split("; ", 1)[0]
+    section, _, line = label.partition(SECTION_MARK)
+    if not line or not _CLASS.match(section) or _names_a_class(question):
+        return []
+    found = []
+    for i, other in enumerate(others):
+        o_section, _, o_line = other.split("; ", 1)[0].partition(SECTION_MARK)
+        if o_line.lower() == line.lower() and o_section != section and _CLASS.match(o_section):
+            found.append(i)
+    return found
+
+
+def _names_a_class(question: str) -> bool:
+    return bool(re.search(r"(?<![\w-])" + _CLASS.pattern, question, re.IGNORECASE))
+
+
 def row_cells(row: str) -> list[tuple[str, str]]:
     """The cells of a row as `table_rows` writes it, as (header, value) pairs; a cell without a
     header (the row's label) comes back with an empty header."""
@@ -172,8 +199,8 @@ def focus_row(row: str, question: str) -> str:
     headers the question does not name, and sentences, come back whole."""
     cells = row.split("; ")
     headed = [(i, h) for i, (h, _) in enumerate(row_cells(row)) if h]
-    if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 for c in cells):
-        return row  # a sentence with semicolons, not a row of cells
+    if len(cells) < 3 or len(headed) < 2 or any(len(c) > 120 or _unbalanced(c) for c in cells):
+        return row  # a sentence with semicolons ("The Normans (Norman: Nourmands; French: …)")
     asked = set(lexical_tokens(question))
     score = {i: len(asked & set(lexical_tokens(h))) for i, h in headed}
     best = max(score.values())
@@ -181,6 +208,10 @@ def focus_row(row: str, question: str) -> str:
     if best == 0 or len(keep) == len(headed):
         return row
     return "; ".join(c for i, c in enumerate(cells) if i in keep or (i == 0 and ": " not in c))
+
+
+def _unbalanced(cell: str) -> bool:
+    return cell.count("(") != cell.count(")") or cell.count("（") != cell.count("）")
 
 
 def prose_grid(rows: list[list[str]]) -> bool:

@@ -1,12 +1,14 @@
 """What the user is shown: of a quoted table row, the cells the question asks about; of a
 section, the sentence that itself names the subject; a short answer the best sentence states
-too, cited to it."""
+too, cited to it; one class of a statement's line with the others."""
 
 from __future__ import annotations
 
+import pytest
+
 from ragchat.decide import decide
 from ragchat.evidence import select_evidence
-from ragchat.table_text import focus_row
+from ragchat.table_text import focus_row, other_parts
 from ragchat.text import lexical_tokens
 from ragchat.types import Evidence
 from tests.fakes import make_hit
@@ -30,6 +32,12 @@ def test_rows_the_question_does_not_narrow_and_sentences_stay_whole():
     assert focus_row(ROW, "What were total net sales?") == ROW
     sentence = "Rollo was a Viking leader; his heirs ruled Normandy; the duchy grew."
     assert focus_row(sentence, "Who ruled Normandy?") == sentence
+    # semicolons inside a parenthesis of names: a sentence, not three cells
+    normans = (
+        "The Normans (Norman: Nourmands; French: Normands; Latin: Normanni) were the people who"
+        " gave their name to Normandy."
+    )
+    assert focus_row(normans, "Where did the Normans invade in the 11th century?") == normans
     zh = "营业收入; 2022年: 120亿元; 2021年: 98亿元"
     assert focus_row(zh, "2022年营业收入是多少？") == "营业收入; 2022年: 120亿元"
 
@@ -127,3 +135,39 @@ def test_a_cut_off_draft_keeps_only_its_finished_sentences():
     assert finished_part("He said “yes.” [1]") == "He said “yes.” [1]"
     # an abbreviation is no sentence end: nothing was finished
     assert finished_part("The worst was the St. Bartholomew's Day massacre when the") == ""
+
+
+_TERM_DEBT = [
+    "Current liabilities – Term debt; June 25, 2022: 14,009; September 25, 2021: 9,613",
+    "Non-current liabilities – Term debt; June 25, 2022: 94,700; September 25, 2021: 109,106",
+    "Financing activities – Repayments of term debt; Nine Months Ended June 25, 2022: (6,750)",
+]
+
+
+def test_one_class_of_a_line_is_shown_with_the_other():
+    ev = [
+        Evidence(i + 1, t, f"c{i}", "apple-10q.pdf", 6, (), 0.99 - 0.01 * i)
+        for i, t in enumerate(_TERM_DEBT)
+    ]
+    for draft in ("14,009 [1]", ""):  # the model's part of it, or no answer: both parts quoted
+        d = decide(draft, "How much term debt did Apple have?", ev, "en")
+        assert d.cited == (1, 2) and "14,009" in d.text and "94,700" in d.text
+        assert "6,750" not in d.text
+    # a question naming the class asks for that part only
+    d = decide("14,009 [1]", "How much current term debt did Apple have?", ev, "en")
+    assert d.cited == (1,) and "94,700" not in d.text
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("How much term debt did Apple have?", [0]),
+        ("What was Apple's non-current term debt?", []),
+        ("What was the current portion of term debt?", []),
+        ("What was the long-term debt?", []),  # names a class
+    ],
+)
+def test_other_parts_are_the_same_line_under_another_class(question, found):
+    assert other_parts(_TERM_DEBT[0], _TERM_DEBT[1:], question) == found
+    # a segment's line ("Japan – Net sales") is no class of one amount
+    assert other_parts("Japan – Net sales; Q3: 7", ["Europe – Net sales; Q3: 9"], question) == []

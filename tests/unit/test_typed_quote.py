@@ -167,3 +167,23 @@ def test_no_or_few_is_no_amount_for_what_was_the_population():
     assert not quotes_what_is_asked(settlers, "What is the population of Normandy?", "en")
     assert quotes_what_is_asked("It had six thousand people.", "What is its population?", "en")
     assert quotes_what_is_asked("Half of them stayed.", "What was the population?", "en")
+
+
+def test_a_quote_for_where_names_a_place():
+    signed = (
+        "A signed original of this written statement required by Section 906 has been provided"
+        " to Apple Inc. and will be retained by Apple Inc. and furnished to the Securities and"
+        " Exchange Commission or its staff upon request."
+    )
+    q = "Where is Apple headquartered?"
+    assert not quotes_what_is_asked(signed, q, "en")
+    assert decide("", q, ev(signed), "en").refused
+    for placed in (
+        "Apple's principal executive offices are in Cupertino, California.",  # in + a name
+        "Watt's partner Boulton saw one at a flour mill.",  # at + anything
+        "Huguenots concentrated mainly in the southern and central parts of France.",
+        "Harvard Stadium is located on a 358-acre campus.",  # a verb of being somewhere
+        "Dyrrachium was one of the most important naval bases of the Adriatic.",  # a place word
+    ):
+        assert quotes_what_is_asked(placed, "Where was it?", "en"), placed
+    assert quotes_what_is_asked(signed, "Who signed it?", "en")  # only "where" asks a place
