@@ -291,8 +291,20 @@ def question_tokens(question: str) -> list[str]:
         words = word_cut(part)
         for i, w in enumerate(words):
             asking = _ZH_ASKING.fullmatch(w) or (w == "时候" and i and words[i - 1] == "什么")
-            kept.append(" " if asking else w)
+            kept.append(" " if asking else _unglued(w))
     return lexical_tokens("".join(kept))
+
+
+# jieba guesses an unknown name together with the word after it: "楼曾瑞是谁？" is cut "楼",
+# "曾瑞是", "谁", and "曾瑞是" is in no passage (which says "楼曾瑞，祖籍上海")
+_GLUED = "是的在和与及有为被于将把从对向也都"
+
+
+def _unglued(word: str) -> str:
+    """A word the dictionary lacks, ending in a particle or "是", with that character apart."""
+    if len(word) < 3 or word[-1] not in _GLUED or word in _jieba().dt.FREQ:
+        return word
+    return f"{word[:-1]} {word[-1]}"
 
 
 _PLURAL = re.compile(r"(ies|es|s)$")
