@@ -34,7 +34,7 @@ from ragchat.kb import FileRecord, KBStore, open_kb
 from ragchat.overview import asks_about_the_documents, overview
 from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
-from ragchat.rewrite import rewrite_followup
+from ragchat.rewrite import rewrite_followup, weigh_followup
 from ragchat.settings import Settings
 from ragchat.table_text import is_table, names_a_row
 from ragchat.text import detect_lang
@@ -231,7 +231,7 @@ class RagChat:
             searched,
             [*hits, *self._tables_introduced(hits), *rows_named(searched, hits, candidates)],
             lang=lang,
-            weights=self.retriever.term_weights(searched),
+            weights=weigh_followup(self.retriever.term_weights(searched), searched),
             embedder=self.embedder,
             k=self.settings.evidence_sentences,
         )

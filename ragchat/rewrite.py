@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ragchat.text import question_tokens
+
 _EN_START = re.compile(
     r"^\s*(and|but|also|what about|how about|same for|what else)\b",
     re.IGNORECASE,
@@ -95,3 +97,17 @@ def asked_part(question: str) -> str:
     if not question.isascii():
         return _ZH_JOINED.sub("", question)
     return question
+
+
+FOLLOWUP_WEIGHT = 2.0  # a joined follow-up's own terms, against the previous question's
+
+
+def weigh_followup(weights: dict[str, float], question: str) -> dict[str, float]:
+    """Evidence term weights with a joined follow-up's own terms counted twice: "What about
+    Mac?" after "What were iPhone net sales …?" asks for the Mac row, which shares every other
+    word with the iPhone row. Other questions' weights come back as they are."""
+    own = asked_part(question)
+    if own == question:
+        return weights
+    mine = set(question_tokens(own))
+    return {t: w * FOLLOWUP_WEIGHT if t in mine else w for t, w in weights.items()}

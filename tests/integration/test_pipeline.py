@@ -276,3 +276,27 @@ def test_an_acronym_finds_the_words_it_stands_for(tmp_path, question, said):
     kb.close()
     answer = RagChat.open(settings, "f", embedder=emb).ask(question)
     assert not answer.refused and said in answer.text
+
+
+SALES = (
+    "Quarterly results. iPhone net sales were $40,665 million in the quarter. Mac net sales were"
+    " $7,382 million in the quarter. Services net sales were $19,604 million in the quarter."
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "said", "not_said"),
+    [("What about Mac?", "7,382", "40,665"), ("And Services?", "19,604", "40,665")],
+)
+def test_a_follow_up_s_own_words_pick_the_sentence(tmp_path, follow_up, said, not_said):
+    # joined to the previous question, "Mac" is one term against its many ("net sales",
+    # "quarter", "iPhone"): counted twice, it picks the Mac sentence over the iPhone one
+    settings = Settings.load().replace(answer_mode="extractive")
+    emb = load_embedder(settings)
+    kb = KnowledgeBase.open(settings.kb_root, "s", embedder=emb.name, dim=emb.dim, create=True)
+    Ingestor(kb, settings, emb).ingest([pdfgen.simple(tmp_path / "sales.pdf", SALES)])
+    kb.close()
+    chat = RagChat.open(settings, "s", embedder=emb)
+    first = "What were iPhone net sales in the quarter?"
+    answer = chat.ask(follow_up, history=[(first, chat.ask(first).text)])
+    assert not answer.refused and said in answer.text and not_said not in answer.text

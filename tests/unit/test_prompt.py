@@ -106,3 +106,17 @@ def test_answers_that_recite_the_rules_are_detected():
 
     assert echoes_rules("The rules are: 1. Use only facts stated in the sources. 2. Answer briefly")
     assert not echoes_rules("The operating pressure is 3 bar [1].")
+
+
+def test_a_joined_follow_up_s_own_terms_weigh_twice():
+    from ragchat.rewrite import FOLLOWUP_WEIGHT, weigh_followup
+
+    first = "What were iPhone net sales in the quarter?"
+    joined = rewrite_followup("What about Mac?", [(first, "$40,665 [1]")])
+    weights = {"iphone": 3.0, "mac": 3.0, "sales": 1.0}
+    assert weigh_followup(weights, joined) == {
+        "iphone": 3.0,
+        "mac": 3.0 * FOLLOWUP_WEIGHT,
+        "sales": 1.0,
+    }
+    assert weigh_followup(weights, first) == weights  # a question of its own: as it was
