@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ragchat.text import question_tokens
+from ragchat.text import _jieba, question_tokens
 
 _EN_START = re.compile(
     r"^\s*(and|but|also|what about|how about|same for|what else)\b",
@@ -105,9 +105,39 @@ FOLLOWUP_WEIGHT = 2.0  # a joined follow-up's own terms, against the previous qu
 def weigh_followup(weights: dict[str, float], question: str) -> dict[str, float]:
     """Evidence term weights with a joined follow-up's own terms counted twice: "What about
     Mac?" after "What were iPhone net sales …?" asks for the Mac row, which shares every other
-    word with the iPhone row. Other questions' weights come back as they are."""
+    word with the iPhone row. A follow-up naming a new name and no pronoun asks the same of
+    someone else ("那张世昌呢？" after "于乐司职什么位置？"): the previous question's names weigh
+    nothing. Other questions' weights come back as they are."""
     own = asked_part(question)
     if own == question:
         return weights
     mine = set(question_tokens(own))
-    return {t: w * FOLLOWUP_WEIGHT if t in mine else w for t, w in weights.items()}
+    replaced: set[str] = set()
+    if not (_EN_PRONOUN.search(own) or _ZH_PRONOUN.search(own)):
+        theirs = _names(question[: len(question) - len(own)])
+        replaced = theirs - mine if _names(own) - theirs else set()
+    return {
+        t: 0.0 if t in replaced else w * FOLLOWUP_WEIGHT if t in mine else w
+        for t, w in weights.items()
+    }
+
+
+_CALENDAR = re.compile(
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _names(text: str) -> set[str]:
+    """The terms of a question that are names: English words with a capital (not a question
+    word: "iPhone", "Mac"), Chinese words jieba's dictionary lacks ("张世昌", "于乐")."""
+    found = {
+        w.lower()
+        for w in re.findall(r"[A-Za-z][\w'-]*", text)
+        if any(c.isupper() for c in w)
+        and not (_WH_OR_AUX.match(w) or _EN_START.match(w) or _CALENDAR.match(w))
+    }
+    zh = [t for t in question_tokens(text) if not t.isascii() and len(t) >= 2]
+    return found | {t for t in zh if not _jieba().dt.FREQ.get(t)}

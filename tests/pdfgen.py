@@ -111,11 +111,11 @@ def encrypted(path: Path, password: str = "s3cret") -> Path:
     return path
 
 
-def simple(path: Path, text: str, pages: int = 1) -> Path:
+def simple(path: Path, text: str, pages: int = 1, fontname: str = "helv") -> Path:
     doc = pymupdf.open()
     for _ in range(pages):
         p = doc.new_page(width=W, height=H)
-        p.insert_textbox(pymupdf.Rect(72, 72, 523, 770), text, fontsize=10)
+        p.insert_textbox(pymupdf.Rect(72, 72, 523, 770), text, fontsize=10, fontname=fontname)
     doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path

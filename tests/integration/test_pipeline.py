@@ -300,3 +300,24 @@ def test_a_follow_up_s_own_words_pick_the_sentence(tmp_path, follow_up, said, no
     first = "What were iPhone net sales in the quarter?"
     answer = chat.ask(follow_up, history=[(first, chat.ask(first).text)])
     assert not answer.refused and said in answer.text and not_said not in answer.text
+
+
+PLAYERS = (
+    "于乐，中国足球运动员，司职前锋。2012年张世昌与河南建业的队友于乐一同加盟深圳红钻。"
+    "张世昌，中国足球运动员，司职守门员。"
+)
+
+
+def test_a_follow_up_about_someone_else_is_not_answered_about_both(tmp_path):
+    # "那张世昌呢？" joined to "于乐司职什么位置？": the sentence naming both players held both
+    # names; with 于乐 dropped, the one about 张世昌's position wins
+    settings = Settings.load().replace(answer_mode="extractive")
+    emb = load_embedder(settings)
+    kb = KnowledgeBase.open(settings.kb_root, "p", embedder=emb.name, dim=emb.dim, create=True)
+    doc = pdfgen.simple(tmp_path / "players.pdf", PLAYERS, fontname="china-s")
+    Ingestor(kb, settings, emb).ingest([doc])
+    kb.close()
+    chat = RagChat.open(settings, "p", embedder=emb)
+    first = "于乐司职什么位置？"
+    answer = chat.ask("那张世昌呢？", history=[(first, chat.ask(first).text)])
+    assert not answer.refused and "守门员" in answer.text and "深圳" not in answer.text

@@ -115,8 +115,28 @@ def test_a_joined_follow_up_s_own_terms_weigh_twice():
     joined = rewrite_followup("What about Mac?", [(first, "$40,665 [1]")])
     weights = {"iphone": 3.0, "mac": 3.0, "sales": 1.0}
     assert weigh_followup(weights, joined) == {
-        "iphone": 3.0,
+        "iphone": 0.0,  # the name it replaces (below)
         "mac": 3.0 * FOLLOWUP_WEIGHT,
         "sales": 1.0,
     }
     assert weigh_followup(weights, first) == weights  # a question of its own: as it was
+
+
+def test_a_follow_up_naming_someone_else_drops_the_previous_name():
+    from ragchat.rewrite import FOLLOWUP_WEIGHT, weigh_followup
+
+    zh = rewrite_followup("那张世昌呢？", [("于乐司职什么位置？", "前锋 [1]")])
+    weights = {"于乐": 5.0, "张世昌": 5.0, "司职": 2.0, "位置": 2.0}
+    assert weigh_followup(weights, zh) == {
+        "于乐": 0.0,  # asked of 张世昌 now
+        "张世昌": 5.0 * FOLLOWUP_WEIGHT,
+        "司职": 2.0,
+        "位置": 2.0,
+    }
+    first = "What were iPhone net sales in June 2022?"
+    en = rewrite_followup("What about Mac?", [(first, "$40,665 [1]")])
+    w = weigh_followup({"iphone": 3.0, "mac": 3.0, "june": 1.0}, en)
+    assert w["iphone"] == 0.0 and w["june"] == 1.0  # a month is no name
+    # a pronoun leans on the previous subject: "he" is still William
+    led = rewrite_followup("And what did he do in England?", [("Who was William?", "x")])
+    assert weigh_followup({"william": 3.0, "england": 3.0}, led)["william"] == 3.0
