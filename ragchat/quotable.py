@@ -92,6 +92,32 @@ _UNNAMED = """name names term terms type types kind kinds sort part parts number
 _SAID_WITHOUT_NAMING = frozenset(_UNNAMED.split())
 
 
+# "How many employees …?": the thing counted, named in the quote. Words before it that are no
+# noun ("total", "more") are passed over; a name ("How many Huguenots …?": "3,000 Protestants"),
+# a kind, a verb ("How many died?") or a function word is not looked for.
+_HOW_MANY = re.compile(
+    r"^\s*how\s+many\s+(?:(?:total|more|different|other|separate|new)\s+)?(\S+)", re.IGNORECASE
+)
+_NOT_COUNTED = re.compile(r"(?:[A-Z].*|.*ed|were|was|are|is|did|do|does|have|has|had|of|in|times)$")
+
+
+def _names_the_thing_counted(sentence: str, question: str) -> bool:
+    """For "How many <things> …?", does the sentence name the things (a word starting as the
+    thing does)? The bundled 10-Q quoted the iPhone revenue row for "How many employees does
+    Apple have?"."""
+    m = _HOW_MANY.match(question)
+    if m is None:
+        return True
+    thing = m[1].strip("?,.;:")
+    if not thing or _NOT_COUNTED.fullmatch(thing) or thing.lower() in _SAID_WITHOUT_NAMING:
+        return True
+    stem = re.sub(r"(?:ies|es|s)$", "", thing.lower())
+    return (
+        re.search(r"\b" + re.escape(stem[:5] if len(stem) >= 6 else stem), sentence.lower())
+        is not None
+    )
+
+
 def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     """Can a sentence, quoted whole, answer the question? As `states_what_is_asked`, and more
     strictly, since no model has picked a part of it: for "when" it names a time itself (a year,
@@ -111,7 +137,9 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if _asks_an_amount(question) and not _states_an_amount(sentence, question):
         return False
-    if not _names_the_thing_asked(sentence, question):
+    if not (
+        _names_the_thing_asked(sentence, question) and _names_the_thing_counted(sentence, question)
+    ):
         return False
     return not _ASKS_SHARE.search(question) or bool(_HAS_SHARE.search(sentence))
 

@@ -187,3 +187,20 @@ def test_a_quote_for_where_names_a_place():
     ):
         assert quotes_what_is_asked(placed, "Where was it?", "en"), placed
     assert quotes_what_is_asked(signed, "Who signed it?", "en")  # only "where" asks a place
+
+
+def test_a_quote_for_how_many_names_the_things_counted():
+    row = "iPhone (1); Three Months Ended June 25, 2022: $40,665; Nine Months Ended: $162,863"
+    q = "How many employees does Apple have?"
+    assert not quotes_what_is_asked(row, q, "en")
+    assert decide("1", q, ev(row), "en").refused
+    toulouse = "Nearly 3,000 Protestants were slaughtered in Toulouse alone."
+    assert not quotes_what_is_asked(toulouse, "How many people were slaughtered?", "en")
+    # the things named as the question names them, or not to be looked for
+    for question, sentence in (
+        ("How many total judges are there?", "There is one judge from each member state."),
+        ("How many Huguenots were killed in Toulouse?", toulouse),  # a name: said otherwise
+        ("How many types of networks were there?", "There were two kinds of X.25 networks."),
+        ("How many died at Hastings?", "Some 4,000 men fell at Hastings."),  # a verb
+    ):
+        assert quotes_what_is_asked(sentence, question, "en"), question
