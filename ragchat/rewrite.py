@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ragchat.text import _jieba, question_tokens
+from ragchat.text import in_dictionary, question_tokens
 
 _EN_START = re.compile(
     r"^\s*(and|but|also|what about|how about|same for|what else)\b",
@@ -140,4 +140,4 @@ def _names(text: str) -> set[str]:
         and not (_WH_OR_AUX.match(w) or _EN_START.match(w) or _CALENDAR.match(w))
     }
     zh = [t for t in question_tokens(text) if not t.isascii() and len(t) >= 2]
-    return found | {t for t in zh if not _jieba().dt.FREQ.get(t)}
+    return found | {t for t in zh if not in_dictionary(t)}

@@ -241,6 +241,12 @@ def general_rarity(word: str) -> float:
     return math.log(1 + dt.total / (count + 100))
 
 
+def in_dictionary(word: str) -> bool:
+    """Does jieba's dictionary count the word? Names mostly are not ("张世昌"; "于乐" is listed
+    with count 0, as a prefix of longer words)."""
+    return bool(_jieba().dt.FREQ.get(word))
+
+
 def word_cut(text: str) -> list[str]:
     """jieba's words of a Chinese text, in order, covering it ("西班牙语", "音译", "为")."""
     return _jieba().lcut(text)

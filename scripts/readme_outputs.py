@@ -54,6 +54,8 @@ QUESTIONS = (
     "How much did Apple spend on R&D in the three months ended June 25, 2022?",
     "大莱龙铁路是哪一年全线铺通的？",
     "What is the capital of France?",
+    "How much term debt did Apple have?",
+    "楼曾瑞是谁？",
 )
 APP_QUESTION = QUESTIONS[0]
 EXAMPLES = REPO / "docs" / "examples.md"
