@@ -111,11 +111,7 @@ def _names_the_thing_counted(sentence: str, question: str) -> bool:
     thing = m[1].strip("?,.;:")
     if not thing or _NOT_COUNTED.fullmatch(thing) or thing.lower() in _SAID_WITHOUT_NAMING:
         return True
-    stem = re.sub(r"(?:ies|es|s)$", "", thing.lower())
-    return (
-        re.search(r"\b" + re.escape(stem[:5] if len(stem) >= 6 else stem), sentence.lower())
-        is not None
-    )
+    return _names_word(thing, sentence.lower())
 
 
 def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
@@ -181,5 +177,11 @@ def _names_the_thing_asked(sentence: str, question: str) -> bool:
         initials = "".join(w[0] for w in re.findall(r"[a-z][\w'-]*", low))
         if thing.lower() in initials:
             return True
-    stem = re.sub(r"(?:ies|es|s)$", "", thing.lower())
+    return _names_word(thing, low)
+
+
+def _names_word(word: str, low: str) -> bool:
+    """Does the lower-cased text hold a word starting as `word` does (its first five letters,
+    a plural's stem: "inventor" in "invented", "judges" in "judge")?"""
+    stem = re.sub(r"(?:ies|es|s)$", "", word.lower())
     return re.search(r"\b" + re.escape(stem[:5] if len(stem) >= 6 else stem), low) is not None
