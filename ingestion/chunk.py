@@ -34,8 +34,10 @@ BLOCK_SEP = "\n\n"
 # tables of aligned text are read by column and take the headings stacked above them;
 # 6: a compound broken after a hyphen keeps it, "Saint-Clair-" + "sur-Epte", "NP-" + "complete";
 # 7: the words of a justified line of prose spread far apart are not a table's cells;
-# 8: a table piece repeats the section row its first rows stand under, "| Japan: |  |  |")
-CHUNKER_VERSION = 8
+# 8: a table piece repeats the section row its first rows stand under, "| Japan: |  |  |";
+# 9: a section title ending in ":" is a row label, never a column heading — "ASSETS:" under a
+# balance sheet's dates, and two labels in a row hold one statement together)
+CHUNKER_VERSION = 9
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

@@ -144,7 +144,12 @@ def header_above(
             break  # a gap or prose: what is above belongs to the page, not the table
         right = [c for c in cells_ if (c[0] + c[1]) / 2 >= first_x]
         amounts = sum(1 for c in right if _AMOUNT.match(c[2]) and not _YEAR.match(c[2]))
-        if not heads and (not right or amounts * 2 > len(right)):
+        if len(cells_) == 1 and cells_[0][2].rstrip().endswith(":"):
+            if heads:
+                break  # a section title above the headings: the page's, not the table's
+            # a section title, centred or not ("ASSETS:"), heads the rows below it
+            body.append((top, [(cols[0][0], cols[0][0], cells_[0][2])]))
+        elif not heads and (not right or amounts * 2 > len(right)):
             body.append((top, cells_))  # a data row or a section label the grid missed
         elif right and not amounts * 2 > len(right):
             heads.append(cells_)

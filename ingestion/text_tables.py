@@ -117,9 +117,8 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
             if _tabular(cells, page_width) or (
                 len(cells) == 1
                 and (len(cells[0][2]) <= 60 or _section_label(cells[0][2]))
-                and j + 1 < len(rows)
-                and _tabular(_row_cells(rows[j + 1]), page_width)
                 and run
+                and _labels_then_table(rows, j, page_width)
             ):
                 run.append(rows[j])
             else:
@@ -133,6 +132,23 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
             used |= heading_lines
         i = max(j, i + 1)
     return tables, used
+
+
+def _labels_then_table(rows: list[list[Line]], j: int, page_width: float) -> bool:
+    """Is the label row `j` followed by a tabular row, or by one more section label and then a
+    tabular row? A balance sheet puts "LIABILITIES AND SHAREHOLDERS' EQUITY:" right over
+    "Current liabilities:": two labels, one statement."""
+    if j + 1 < len(rows) and _tabular(_row_cells(rows[j + 1]), page_width):
+        return True
+    if j + 2 >= len(rows):
+        return False
+    this, below = _row_cells(rows[j]), _row_cells(rows[j + 1])
+    return (
+        _section_label(this[0][2])
+        and len(below) == 1
+        and _section_label(below[0][2])
+        and _tabular(_row_cells(rows[j + 2]), page_width)
+    )
 
 
 def _section_label(text: str) -> bool:
@@ -202,6 +218,9 @@ def _columned(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[float
     for r in rows:
         if len(r) == width:
             out.append([c[2] for c in r])
+            continue
+        if len(r) == 1 and _section_label(r[0][2]):  # "ASSETS:", centred on the page
+            out.append([r[0][2]] + [""] * (width - 1))
             continue
         placed = [""] * width
         for x0, x1, text in r:

@@ -226,12 +226,24 @@ def prose_grid(rows: list[list[str]]) -> bool:
 _NOTE_MARK = re.compile(r"\(\s*\d{1,2}\s*\)|\b\d{1,2}\b")
 
 
+# A cash-flow statement's "Changes in operating assets and liabilities – Deferred revenue" is how
+# much the balance moved: it names the line a question asks about ("How much deferred revenue did
+# Apple report?") only when the question asks for a change or names the row's own period.
+_CHANGES = re.compile(r"\b(?:changes?|increases?|decreases?)\s+(?:\(\w+\)\s+)?in\b", re.I)
+_ASKS_CHANGE = re.compile(
+    r"\b(?:chang\w*|increas\w*|decreas\w*|r[io]se|risen|f[ae]ll\w*|grow\w*|grew|declin\w*"
+    r"|mov\w*|cash flows?)\b",
+    re.IGNORECASE,
+)
+
+
 def label_named(row: str, question: str) -> bool:
     """Does the question name every word of the row's label (its first cell)? "What was
     Apple's net income for the three months ended …?" names the row "Net income", not "Total
     other income/(expense), net": every row of a statement shares the question's period words,
     so the label is what tells its rows apart. Rows with a header over their label, and
-    sentences, are not labelled rows."""
+    sentences, are not labelled rows; nor is a row under "Changes in …" for a question that asks
+    for no change and names none of its dates (`_CHANGES`)."""
     cells = row_cells(row)
     if len(cells) < 2 or cells[0][0] or not any(h for h, _ in cells[1:]):
         return False
@@ -239,6 +251,10 @@ def label_named(row: str, question: str) -> bool:
     words = set(lexical_tokens(_NOTE_MARK.sub(" ", label)))
     if names_a_part(section):  # "Japan – Operating income": Japan's, not the company's
         words |= set(lexical_tokens(section))
+    if _CHANGES.search(section) and not (
+        _ASKS_CHANGE.search(question) or period_named(row, question)
+    ):
+        return False  # the change in deferred revenue, not the deferred revenue asked for
     if not words:
         return False
     asked = set(lexical_tokens(question))

@@ -298,3 +298,46 @@ def text_statement(path: Path, note: str = "") -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def balance_sheet(path: Path) -> Path:
+    """A balance sheet drawn as aligned text, as the bundled 10-Q draws it: dates stacked over
+    two columns of amounts ("June 25," over "2022"), section titles centred on the page and
+    ending in ":" ("ASSETS:" right under the dates, "LIABILITIES AND SHAREHOLDERS' EQUITY:"
+    between the assets and the liabilities, with "Current liabilities:" right under it)."""
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    right = (470.0, 550.0)
+
+    def centred(y: float, text: str) -> None:
+        p.insert_text(((W - pymupdf.get_text_length(text, fontsize=9)) / 2, y), text, fontsize=9)
+
+    p.insert_text((40, 80), "CONDENSED CONSOLIDATED BALANCE SHEETS", fontsize=12)
+    for r, day, year in ((470, "June 25,", "2022"), (550, "September 25,", "2021")):
+        p.insert_text((r - pymupdf.get_text_length(day, fontsize=9), 110), day, fontsize=9)
+        p.insert_text((r - 22, 119), year, fontsize=9)
+    centred(131, "ASSETS:")
+    y = 143.0
+    rows: list[tuple[str, tuple[str, str] | None]] = [
+        ("Current assets:", None),
+        ("Cash and cash equivalents", ("27,502", "34,940")),
+        ("Inventories", ("5,433", "6,580")),
+        ("Total assets", ("336,309", "351,002")),
+        ("", None),
+        ("Current liabilities:", None),
+        ("Deferred revenue", ("7,728", "7,612")),
+        ("Term debt", ("14,009", "9,613")),
+        ("Total liabilities", ("278,202", "287,912")),
+    ]
+    for label, values in rows:
+        if not label:
+            centred(y + 4, "LIABILITIES AND SHAREHOLDERS' EQUITY:")
+            y += 16
+            continue
+        p.insert_text((40, y), label, fontsize=9)
+        for r, v in zip(right, values or (), strict=False):
+            p.insert_text((r - pymupdf.get_text_length(v, fontsize=9), y), v, fontsize=9)
+        y += 12
+    doc.save(path)
+    doc.close()
+    return path

@@ -91,3 +91,21 @@ def test_a_long_heading_the_run_holds_is_kept_when_the_headings_above_stop_below
     assert long in "\n".join(b.text for b in blocks), "no line of the page is lost"
     (table,) = [b.text for b in blocks if b.kind == "table"]
     assert "| Revenue | 100 | 90 |" in table
+
+
+def test_a_balance_sheet_s_centred_section_titles_are_labels_not_column_headings(tmp_path):
+    """The bundled 10-Q's balance sheet: "ASSETS:" right under the dates was read as a heading
+    ("June 25, 2022 ASSETS:"), and "LIABILITIES AND SHAREHOLDERS' EQUITY:" began a second
+    table headed by that title instead of the dates, so "Deferred revenue; LIABILITIES AND
+    SHAREHOLDERS' EQUITY: 7,728; 7,612" named no date."""
+    from ragchat.table_text import table_rows
+
+    tables = _tables(pdfgen.balance_sheet(tmp_path / "balance.pdf"))
+    assert len(tables) == 1, "one statement, one table"
+    rows = tables[0].split("\n")
+    assert rows[0] == "|  | June 25, 2022 | September 25, 2021 |"
+    assert rows[2] == "| ASSETS: |  |  |"
+    assert "| LIABILITIES AND SHAREHOLDERS' EQUITY: |  |  |" in rows
+    text = table_rows(tables[0])
+    deferred = next(r for r in text if "Deferred revenue" in r)
+    assert "June 25, 2022: 7,728" in deferred and "September 25, 2021: 7,612" in deferred

@@ -144,3 +144,21 @@ def test_the_label_the_question_quotes_word_for_word_wins_over_one_it_only_holds
     weights = {t: 1.0 for t in lexical_tokens(q)}
     evidence = select_evidence(q, [make_hit(table, kind="table")], lang="en", weights=weights)
     assert "23,066" in evidence[0].text
+
+
+def test_a_change_in_a_line_names_it_only_for_a_change_or_its_own_period():
+    """The bundled 10-Q quoted the cash-flow statement's "Deferred revenue" change (260) for "How
+    much deferred revenue did Apple report?" instead of the balance sheet's 7,728."""
+    change = (
+        "Changes in operating assets and liabilities – Deferred revenue; Nine Months Ended June"
+        " 25, 2022: 260; Nine Months Ended June 26, 2021: 1,738"
+    )
+    balance = (
+        "Current liabilities – Deferred revenue; June 25, 2022: 7,728; September 25, 2021: 7,612"
+    )
+    q = "How much deferred revenue did Apple report?"
+    assert label_named(balance, q)
+    assert not label_named(change, q)
+    assert label_named(change, "How much did deferred revenue change?")
+    assert label_named(change, "How much did deferred revenue increase in 2022?")
+    assert label_named(change, "What was deferred revenue for the nine months ended June 25, 2022?")
