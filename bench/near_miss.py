@@ -1,12 +1,13 @@
 """Do the near-miss checks refuse SQuAD 2.0's near misses without refusing answerable questions?
 
-    python -m bench.near_miss --kb squad-en --check years   # or negation, opposites, names, all
+    python -m bench.near_miss --kb squad-en --check years   # or negation, opposites, names,
+                                                            # acronyms, all
 
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
 (`asks_with_an_opposite`: "most", "increase"), or one naming a proper name past its first word
-(`question_names`: "San Juan"); with `--check all`, every question and all four checks —
+(`question_names`: "San Juan"), or one naming a short acronym ("QP", `ACRONYM`); with `--check all`, every question and all four checks —
 answerable and unanswerable, runs retrieval, the gate and evidence selection (no answering
 model) and decides the shown answer from the evidence alone (a quote or a refusal), once with
 the check and once without it — the baseline, measured in the same run on the same evidence.
@@ -30,6 +31,7 @@ CHECKS = {
     "negation": "keeps_the_negation",
     "opposites": "keeps_the_sense",
     "names": "names_the_names",
+    "acronyms": "names_the_acronyms",
 }
 
 
@@ -78,6 +80,8 @@ def _applies(near_miss: Any, check: str, question: str) -> bool:
         return bool(near_miss.NEGATED_QUESTION.search(question))
     if check == "names":
         return bool(near_miss.question_names(question))
+    if check == "acronyms":
+        return bool(near_miss.ACRONYM.search(question[1:]))
     return near_miss.asks_with_an_opposite(question)
 
 

@@ -253,6 +253,7 @@ def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) ->
     by_n = {e.n: e for e in evidence}
     text = " ".join(
         f"{by_n[n].text} {' '.join(by_n[n].heading_path)} {_file_words(by_n[n].file)}"
+        f" {' '.join(by_n[n].acronyms)}"
         for n in cited
         if n in by_n
     )

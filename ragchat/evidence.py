@@ -26,6 +26,7 @@ import numpy as np
 from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
+from ragchat.near_miss import acronyms_in
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
@@ -196,6 +197,7 @@ def select_evidence(
             heading_path=c.hit.chunk.heading_path,
             score=round(c.score, 4),
             bboxes=c.hit.chunk.bboxes,
+            acronyms=acronyms_in(c.hit.chunk.text),
         )
         for i, c in enumerate(chosen)
     ]

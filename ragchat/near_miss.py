@@ -147,10 +147,10 @@ _ASKED_KIND = re.compile(rf"\b(?:what|which)(?:\s+(?!{_AUX}\b)[a-z]+){{0,2}}\s+$
 _LEANS = re.compile(r"\b(?:it|he|she|they)\b", re.IGNORECASE)
 
 
-def _one_letter_off(word: str, words: set[str]) -> bool:
+def _one_letter_off(word: str, words: set[str], shortest: int = 5) -> bool:
     """Is a long word one letter off a word of `words` ("Telnet" for "Telenet")? A misspelt
     name is still the name."""
-    if len(word) < 5:
+    if len(word) < shortest:
         return False
     for cut in range(len(word) + 1):
         head, tail = word[:cut], word[cut:]
@@ -223,6 +223,59 @@ def names_the_names(asked: str, text: str) -> bool:
     return True
 
 
+ACRONYM = re.compile(r"(?<![\w.])[A-Z]{2,4}s?(?![\w.])")
+
+
+def names_the_acronyms(asked: str, text: str) -> bool:
+    """Does `text` name every short acronym the question names past its first word ("QP" is not
+    named by a sentence about "NP-hard problems")? `question_names` leaves acronyms of up to
+    four letters out, so this asks for them on their own terms: the acronym itself or a longer
+    one starting with it ("US": "USA", "U.S."), or words whose initials spell it ("NSF":
+    "National Science Foundation"). Not asked of a sentence that names its subject as "it",
+    "they"."""
+    asked_acronyms = {m.rstrip("s") for m in ACRONYM.findall(asked[1:])} - _COMMON_ACRONYMS
+    if not asked_acronyms or _LEANS.search(text):
+        return True
+    plain = re.sub(r"(?<=[A-Z])\.(?=[A-Z])", "", _fold(text))
+    caps = set(re.findall(r"[A-Z][A-Za-z]*", plain))
+    upper = {c.lower() for c in caps if c.isupper()}
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'-]*", plain) if w[0].isupper())
+    return all(
+        any(c.startswith(a) for c in caps)
+        or a in initials
+        or _one_letter_off(a.lower(), upper, shortest=4)
+        for a in asked_acronyms
+    )
+
+
+def acronyms_in(text: str) -> tuple[str, ...]:
+    """The acronyms of two to six capitals a text spells, once each, in order."""
+    return tuple(dict.fromkeys(re.findall(r"(?<![\w.])[A-Z]{2,6}(?![\w.])", text)))
+
+
+# countries and company forms a sentence names in other words ("the US": "American", "North
+# America"; "Energiprojekt AB": "Energiprojekt")
+_COMMON_ACRONYMS = frozenset(
+    [
+        "US",
+        "USA",
+        "UK",
+        "EU",
+        "UN",
+        "USSR",
+        "AB",
+        "AG",
+        "SA",
+        "NV",
+        "LLC",
+        "INC",
+        "PLC",
+        "LTD",
+        "GMBH",
+    ]
+)
+
+
 # a ruler's ordinal: "Richard I", "Henry VIII", "Louis XIV"
 _REGNAL = re.compile(r"\b([A-Z][a-z]+) ((?:X{0,2})(?:IX|IV|V?I{0,3}))\b(?![\w'’-])")
 
@@ -249,4 +302,5 @@ def on_point(asked: str, text: str) -> bool:
         and keeps_the_negation(asked, text)
         and keeps_the_sense(asked, text)
         and names_the_names(asked, text)
+        and names_the_acronyms(asked, text)
     )

@@ -99,6 +99,9 @@ class Evidence:
     score: float
     # where the sentence sits on its page (page, x0, y0, x1, y1); the chunk's blocks if unknown
     bboxes: tuple[tuple[int, float, float, float, float], ...] = ()
+    # the acronyms its chunk spells ("CJEU", "ENEL"): a sentence of a passage about the Court of
+    # Justice (CJEU) is about it without saying so again (`ragchat.near_miss.names_the_acronyms`)
+    acronyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,6 +167,47 @@ def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):
 @pytest.mark.parametrize(
     ("question", "text", "kept"),
     [
+        ("How is a problem hard for QP stated?", "Problems hard for NP are NP-hard.", False),
+        ("How is a problem hard for NP stated?", "Problems hard for NP are NP-hard.", True),
+        ("What did the NSF fund?", "The National Science Foundation funded CSNET.", True),
+        ("Who owned RAND?", "The RAND Corporation was founded in 1948.", True),  # a longer name
+        ("Why did OPEC cut oil?", "OAPEC proclaimed the embargo.", True),  # one letter off
+        ("What did the US import?", "American imports rose.", True),  # a country, said in words
+        ("What did Energiprojekt AB build?", "Energiprojekt built an engine.", True),
+        ("What did the ECSC ban?", "It banned cartels.", True),  # "it": named before
+        ("什么是NBA？", "NBA是一个篮球联赛。", True),
+        ("Who led the ECB?", "The Fed was led by Powell.", False),
+    ],
+)
+def test_a_sentence_lacking_the_question_s_acronym_is_not_on_point(question, text, kept):
+    from ragchat.near_miss import names_the_acronyms
+
+    assert names_the_acronyms(question, text) is kept
+
+
+def test_an_acronym_its_passage_spells_is_named_by_each_of_its_sentences():
+    # "How long is one term for an elected president of the CJEU?" — the passage says "Court of
+    # Justice of the European Union (CJEU)" once; its sentence "A president is elected by the
+    # judges for three years." answers
+    term = Evidence(1, "A president is elected by the judges for three years.", "c:0", "eu.pdf", 1,
+                    (), 0.6)  # fmt: skip
+    q = "How long is one term for a president of the CJEU?"
+    assert decide("", q, [term], "en").refused
+    assert not decide("", q, [replace(term, acronyms=("CJEU",))], "en").refused
+    from ragchat.evidence import select_evidence
+    from tests.fakes import make_hit
+
+    passage = (
+        "The Court of Justice of the European Union (CJEU) sits in Luxembourg. "
+        "A president is elected by the judges for three years."
+    )
+    evidence = select_evidence(q, [make_hit(passage, 0)], lang="en", weights={"term": 1.0})
+    assert all(e.acronyms == ("CJEU",) for e in evidence)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kept"),
+    [
         ("Who was Richard I of Normandy?", "Emma, sister of Duke Richard II of Normandy.", False),
         ("Who was Richard I of Normandy?", "Under Richard I of Normandy it was forged.", True),
         ("Who was Richard I of Normandy?", "Richard of Normandy conquered the isle.", True),
