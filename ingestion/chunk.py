@@ -36,7 +36,8 @@ BLOCK_SEP = "\n\n"
 # 7: the words of a justified line of prose spread far apart are not a table's cells;
 # 8: a table piece repeats the section row its first rows stand under, "| Japan: |  |  |";
 # 9: a section title ending in ":" is a row label, never a column heading — "ASSETS:" under a
-# balance sheet's dates, and two labels in a row hold one statement together)
+# balance sheet's dates, and two labels in a row hold one statement together; a row label
+# wrapped over two lines is one label, "Total operating" over "expenses | $2,576")
 CHUNKER_VERSION = 9
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")

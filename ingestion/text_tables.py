@@ -125,6 +125,8 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
                 break
             j += 1
         if sum(1 for r in run if len(_row_cells(r)) > 1) >= 3:
+            if _wrapped_above(rows, i, used):
+                run.insert(0, rows[i - 1])  # the first label's first line
             free = [ln for ln in lines if id(ln) not in used]
             region, heading_lines = _table_region(run, free)
             tables.append(region)
@@ -132,6 +134,42 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
             used |= heading_lines
         i = max(j, i + 1)
     return tables, used
+
+
+def _wrapped_above(rows: list[list[Line]], i: int, used: set[int]) -> bool:
+    """Does the table starting at row `i` begin with the second line of a label wrapped over
+    two ("and 16,426,786 shares issued and outstanding, respectively" under "Common stock …
+    shares authorized; 16,095,378"): its label starts in lower case right under a lone line?"""
+    first = _row_cells(rows[i])
+    if i == 0 or not first or not first[0][2][:1].islower():
+        return False
+    above = _row_cells(rows[i - 1])
+    if len(above) != 1 or any(id(ln) in used for ln in rows[i - 1]):
+        return False
+    text = above[0][2].rstrip()
+    gap = min(ln.bbox[1] for ln in rows[i]) - max(ln.bbox[3] for ln in rows[i - 1])
+    return not text.endswith((".", ":")) and abs(above[0][0] - first[0][0]) <= 12 and gap <= 6
+
+
+def _unwrapped(grid: list[list[str]]) -> list[list[str]]:
+    """A row holding only one cell, followed by a row whose cell in that column goes on in lower
+    case, is one cell wrapped over two lines ("Total operating" over "expenses | $2,576 | …"):
+    joined into the second row."""
+    out: list[list[str]] = []
+    for row in grid:
+        filled = [k for k, c in enumerate(out[-1]) if c] if out else []
+        if (
+            len(filled) == 1
+            and (k := filled[0]) < len(row)
+            and row[k][:1].islower()
+            and not out[-1][k].rstrip().endswith((".", ":"))
+        ):
+            row = list(row)
+            row[k] = f"{out[-1][k]} {row[k]}"
+            out[-1] = row
+        else:
+            out.append(list(row))
+    return out
 
 
 def _labels_then_table(rows: list[list[Line]], j: int, page_width: float) -> bool:
@@ -180,6 +218,7 @@ def _table_region(rows: list[list[Line]], lines: list[Line]) -> tuple[Region, se
         bbox, taken = (bbox[0], head.top, bbox[2], bbox[3]), head.line_ids
     elif k > 1:  # headings the run took in, stacked into one row
         grid = [[" ".join(r[j] for r in grid[:k] if r[j]) for j in range(len(cols))], *grid[k:]]
+    grid = _unwrapped(grid)
     width = max(len(r) for r in grid)
     md_rows = []
     for r in grid:

@@ -304,7 +304,9 @@ def balance_sheet(path: Path) -> Path:
     """A balance sheet drawn as aligned text, as the bundled 10-Q draws it: dates stacked over
     two columns of amounts ("June 25," over "2022"), section titles centred on the page and
     ending in ":" ("ASSETS:" right under the dates, "LIABILITIES AND SHAREHOLDERS' EQUITY:"
-    between the assets and the liabilities, with "Current liabilities:" right under it)."""
+    between the assets and the liabilities, with "Current liabilities:" right under it), then
+    the shareholders' equity with row labels wrapped over two lines ("Common stock … 16,095,378"
+    over "and 16,426,786 shares issued and outstanding, respectively | 62,115 | 57,365")."""
     doc = pymupdf.open()
     p = doc.new_page(width=W, height=H)
     right = (470.0, 550.0)
@@ -328,6 +330,14 @@ def balance_sheet(path: Path) -> Path:
         ("Deferred revenue", ("7,728", "7,612")),
         ("Term debt", ("14,009", "9,613")),
         ("Total liabilities", ("278,202", "287,912")),
+        ("Commitments and contingencies", None),
+        ("Shareholders' equity:", None),
+        ("Common stock, $0.00001 par value: 50,400,000 shares authorized; 16,095,378", None),
+        ("and 16,426,786 shares issued and outstanding, respectively", ("62,115", "57,365")),
+        ("Retained earnings", ("5,289", "5,562")),
+        ("Total operating", None),
+        ("expenses", ("2,576", "1,960")),
+        ("Total shareholders' equity", ("58,107", "63,090")),
     ]
     for label, values in rows:
         if not label:

@@ -101,7 +101,7 @@ def test_a_balance_sheet_s_centred_section_titles_are_labels_not_column_headings
     from ragchat.table_text import table_rows
 
     tables = _tables(pdfgen.balance_sheet(tmp_path / "balance.pdf"))
-    assert len(tables) == 1, "one statement, one table"
+    assert len(tables) == 2, "assets and liabilities in one table, then the equity"
     rows = tables[0].split("\n")
     assert rows[0] == "|  | June 25, 2022 | September 25, 2021 |"
     assert rows[2] == "| ASSETS: |  |  |"
@@ -109,3 +109,16 @@ def test_a_balance_sheet_s_centred_section_titles_are_labels_not_column_headings
     text = table_rows(tables[0])
     deferred = next(r for r in text if "Deferred revenue" in r)
     assert "June 25, 2022: 7,728" in deferred and "September 25, 2021: 7,612" in deferred
+
+
+def test_a_row_label_wrapped_over_two_lines_is_one_label(tmp_path):
+    """The bundled 10-Q's "Common stock … shares authorized; 16,095,378" / "and 16,426,786 shares
+    issued and outstanding, respectively" lost its first line (answering "How many shares were
+    outstanding?" with the older count), and "Total operating" / "expenses" stood as two rows."""
+    equity = _tables(pdfgen.balance_sheet(tmp_path / "balance.pdf"))[1].split("\n")
+    assert equity[0] == (
+        "| Common stock, $0.00001 par value: 50,400,000 shares authorized; 16,095,378 and"
+        " 16,426,786 shares issued and outstanding, respectively | 62,115 | 57,365 |"
+    )
+    assert "| Total operating expenses | 2,576 | 1,960 |" in equity
+    assert not any(r.startswith("| expenses") for r in equity)
