@@ -58,9 +58,14 @@ _DATE = re.compile(
 # "how many" ("no foreign settlers") but say no population or revenue
 _AMOUNT_IN_WORDS = re.compile(rf"\b(?!one of\b)(?:{NUMBER_WORDS}|half)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-]*[A-Za-z])")  # not "10-Q", "S-8", "2nd"
-# "What was the gross margin percentage?" is answered by a share, not by the margin in dollars
+# "What was the gross margin percentage?" is answered by a share, not by the margin in dollars,
+# nor by a sentence that only says "percentage" ("Products gross margin percentage increased …")
 _ASKS_SHARE = re.compile(r"\bpercent(?:age)?s?\b|\bper cent\b", re.IGNORECASE)
-_HAS_SHARE = re.compile(r"%|\bper ?cent\b|\bpercent(?:age)?\b", re.IGNORECASE)
+_HAS_SHARE = re.compile(
+    rf"(?:\d|\b(?:{NUMBER_WORDS}))\s*(?:%|per ?cent\b)|\bhalf\b"
+    r"|\b(?:one|two|three)[- ](?:thirds?|quarters?|fifths?)\b",
+    re.IGNORECASE,
+)
 # "Selling, General and Administrative": a heading of up to six capitalised words (no number) is
 # a title, not an answer (over the squad-en, cmrc-zh and sec10q dev sets no quote holding the
 # gold is one; the bundled 10-Q gave it for "List the products Apple sells.")

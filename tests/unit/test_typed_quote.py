@@ -78,6 +78,11 @@ def test_a_percentage_is_quoted_from_a_sentence_holding_one():
         "Prices rose two per cent.", "By what percent did prices rise?", "en"
     )
     assert not quotes_what_is_asked("Prices rose.", "What percentage did prices rise?", "en")
+    # the bundled 10-Q quoted "Products gross margin percentage increased …" for "What was
+    # Apple's gross margin percentage in the third quarter of 2022?": the word is no share
+    said = "Products gross margin percentage decreased during the third quarter of 2022."
+    assert not quotes_what_is_asked(said, "What was the gross margin percentage?", "en")
+    assert quotes_what_is_asked("About half of it was sold.", "What percent was sold?", "en")
     # a percentage the question gives does not make it ask for one
     assert quotes_what_is_asked("In the 1990s.", "In what decade was 90% made so?", "en")
 
