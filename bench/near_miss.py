@@ -1,13 +1,14 @@
 """Do the near-miss checks refuse SQuAD 2.0's near misses without refusing answerable questions?
 
     python -m bench.near_miss --kb squad-en --check years   # or negation, opposites, names,
-                                                            # acronyms, all
+                                                            # acronyms, order, all
 
 For every question of ../shared/eval/<kb> the check applies to — one naming a year the way
 `ragchat.near_miss.QUESTION_YEAR` reads one ("in 1781", "December 2008"), a negated one
 (`NEGATED_QUESTION`: "not", "never", "fail to"), or one asking with a word that has an opposite
 (`asks_with_an_opposite`: "most", "increase"), or one naming a proper name past its first word
-(`question_names`: "San Juan"), or one naming a short acronym ("QP", `ACRONYM`); with `--check all`, every question and all four checks —
+(`question_names`: "San Juan"), or one naming a short acronym ("QP", `ACRONYM`), or asking for "the first" or "the last" one
+(`THE_FIRST`); with `--check all`, every question and all four checks —
 answerable and unanswerable, runs retrieval, the gate and evidence selection (no answering
 model) and decides the shown answer from the evidence alone (a quote or a refusal), once with
 the check and once without it — the baseline, measured in the same run on the same evidence.
@@ -32,6 +33,7 @@ CHECKS = {
     "opposites": "keeps_the_sense",
     "names": "names_the_names",
     "acronyms": "names_the_acronyms",
+    "order": "keeps_the_order",
 }
 
 
@@ -82,6 +84,8 @@ def _applies(near_miss: Any, check: str, question: str) -> bool:
         return bool(near_miss.question_names(question))
     if check == "acronyms":
         return bool(near_miss.ACRONYM.search(question[1:]))
+    if check == "order":
+        return bool(near_miss.THE_FIRST.search(question))
     return near_miss.asks_with_an_opposite(question)
 
 

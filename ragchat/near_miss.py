@@ -91,6 +91,25 @@ def asks_with_an_opposite(asked: str) -> bool:
     return any(_FORMS[stem].search(asked) for pair in _OPPOSITES for stem in pair)
 
 
+THE_FIRST = re.compile(r"\b(?:the|its|their|his|her)\s+(first|last)\b", re.IGNORECASE)
+_SAYS = {
+    "first": re.compile(
+        r"\b(?:first|earliest|initial(?:ly)?|1st|found(?:ed|er|ing)|began|begun"
+        r"|pioneer\w*|establish\w*|introduc\w*)\b",
+        re.IGNORECASE,
+    ),
+    "last": re.compile(r"\b(?:last|final(?:ly)?|latest|ended|end)\b", re.IGNORECASE),
+}
+
+
+def keeps_the_order(asked: str, text: str) -> bool:
+    """For "Who was the first Duke of Normandy?", does the sentence say first (or earliest,
+    founded …)? "In 1066, Duke William II of Normandy conquered England" names a duke, not the
+    first."""
+    m = THE_FIRST.search(asked)
+    return m is None or bool(_SAYS[m[1].lower()].search(text))
+
+
 def keeps_the_sense(asked: str, text: str) -> bool:
     """Does the sentence avoid the opposite of a word the question asks with — "the least"
     where the question says "the most", "decreasing" for "increasing" — when it lacks the
@@ -303,4 +322,5 @@ def on_point(asked: str, text: str) -> bool:
         and keeps_the_sense(asked, text)
         and names_the_names(asked, text)
         and names_the_acronyms(asked, text)
+        and keeps_the_order(asked, text)
     )
