@@ -57,6 +57,8 @@ _ZH_DEFINES = (
     r"(?:（[^）]{0,40}）|\([^)]{0,40}\))?[，,]?"
     r"(?:是(?!通过|由|在|从|因|为了|用|被|否|不|如何|怎样)|为|指|乃|即|又称|亦称|简称)"
 )
+# "…称为「X」", "…被叫做X": the sentence names what X is
+_ZH_NAMED = r"(?:称为|称作|叫做|叫作|名为|统称|合称|简称为?)[「『“\"《]?"
 _ZH_STATES_USE = re.compile(r"用于|用作|用来|用途|用处|可用|原料|原材料|应用于|作为.{0,8}使用")
 
 
@@ -91,6 +93,8 @@ def definition_bonus(question: str, sentence: str) -> float:
             return 0.0
         if kind == "use":
             return BONUS if _ZH_STATES_USE.search(sentence) else 0.0
+        if re.search(_ZH_NAMED + re.escape(x), sentence):
+            return BONUS  # "常用的节奏型称为「锣鼓点」": what is so called is what X is
         return BONUS if re.match(re.escape(x) + _ZH_DEFINES, sentence.strip()) else 0.0
     spots = [m for m in re.finditer(rf"(?<![\w-]){re.escape(x)}(?![\w-])", sentence, re.I)]
     if not spots:
@@ -99,6 +103,12 @@ def definition_bonus(question: str, sentence: str) -> float:
         return BONUS if _USE_EN.search(sentence) else 0.0
     if all(sentence[m.end() : m.end() + 2] in ("'s", "’s") for m in spots):
         return -BONUS
+    if re.search(
+        rf"\b(?:called|termed|named|known\s+as)\s+(?:the\s+|an?\s+)?[\"“']?{re.escape(x)}",
+        sentence,
+        re.I,
+    ):
+        return BONUS  # "the rhythm patterns used most are called X"
     opening = _ARTICLE.sub("", sentence.lstrip())
     if opening.lower().startswith(x.lower()) and _COPULA.match(opening[len(x) :]):
         return BONUS

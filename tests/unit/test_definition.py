@@ -108,3 +108,11 @@ def test_evidence_puts_the_defining_sentence_first():
         "环氧氯丙烷有什么用途？", hits, lang="zh", weights={"环氧氯丙烷": 1.0}
     )
     assert "用于制造甘油" in evidence[0].text
+
+
+def test_a_sentence_naming_what_is_so_called_defines_it():
+    # the bundled 百科 sample quoted "…配合相应的锣鼓点。" for "锣鼓点是什么？" over "常用的节奏型称为「锣鼓点」。"
+    assert definition_bonus("锣鼓点是什么？", "常用的节奏型称为「锣鼓点」。") > 0
+    assert definition_bonus("锣鼓点是什么？", "锣鼓的运用有约定俗成的程式，配合相应的锣鼓点。") == 0
+    assert definition_bonus("What is a rondo?", "Such a piece is called a rondo.") > 0
+    assert definition_bonus("What is a rondo?", "He wrote a rondo in 1780.") == 0
