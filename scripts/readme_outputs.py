@@ -56,6 +56,9 @@ QUESTIONS = (
     "What is the capital of France?",
     "How much term debt did Apple have?",
     "楼曾瑞是谁？",
+    "What were Apple's total liabilities as of June 25, 2022?",
+    "Who was the first Duke of Normandy?",
+    "锣鼓点是什么？",
 )
 APP_QUESTION = QUESTIONS[0]
 EXAMPLES = REPO / "docs" / "examples.md"
