@@ -275,23 +275,7 @@ def acronyms_in(text: str) -> tuple[str, ...]:
 # countries and company forms a sentence names in other words ("the US": "American", "North
 # America"; "Energiprojekt AB": "Energiprojekt")
 _COMMON_ACRONYMS = frozenset(
-    [
-        "US",
-        "USA",
-        "UK",
-        "EU",
-        "UN",
-        "USSR",
-        "AB",
-        "AG",
-        "SA",
-        "NV",
-        "LLC",
-        "INC",
-        "PLC",
-        "LTD",
-        "GMBH",
-    ]
+    ("US", "USA", "UK", "EU", "UN", "USSR", "AB", "AG", "SA", "NV", "LLC", "INC", "PLC", "LTD")
 )
 
 
