@@ -37,7 +37,8 @@ BLOCK_SEP = "\n\n"
 # 8: a table piece repeats the section row its first rows stand under, "| Japan: |  |  |";
 # 9: a section title ending in ":" is a row label, never a column heading — "ASSETS:" under a
 # balance sheet's dates, and two labels in a row hold one statement together; a row label
-# wrapped over two lines is one label, "Total operating" over "expenses | $2,576")
+# wrapped over two lines is one label, "Total operating" over "expenses | $2,576"; a text
+# statement going on below a label or two keeps the dates of the part above)
 CHUNKER_VERSION = 9
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")

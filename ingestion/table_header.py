@@ -23,6 +23,7 @@ _DIGIT = re.compile(r"\d")
 MAX_REACH = 80.0  # points above the grid searched for header lines
 MAX_CELL_CHARS = 40  # a longer line is prose (a caption, "(In millions, except ...)")
 MAX_GAP = 30.0  # points between a table and a grid below it that continues it
+LABEL_STEP = 12.0  # ... and this much more for each section label line between them
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,19 @@ def continued_header(
     continues it: at most MAX_GAP below it, with only short section labels between (they become
     the grid's first rows), and each of its columns of data under a different column of that
     table (the one it overlaps most). None otherwise."""
-    if above is None or not needs_header(cells) or not -2 <= bbox[1] - above.bottom <= MAX_GAP:
+    if above is None or not needs_header(cells):
         return None
+    left = min(bbox[0], above.cols[0][0]) - 20  # labels may stand out left of the grid
     between = [
         ln
         for ln in lines
         if above.bottom - 1 <= (ln.bbox[1] + ln.bbox[3]) / 2 <= bbox[1] + 1
-        and bbox[0] - 5 <= ln.bbox[0] <= bbox[2]
+        and left <= ln.bbox[0] <= bbox[2]
     ]
     if any(len(ln.text) > MAX_CELL_CHARS or _DIGIT.search(ln.text) for ln in between):
         return None
+    if not -2 <= bbox[1] - above.bottom <= MAX_GAP + LABEL_STEP * min(len(between), 3):
+        return None  # each label line between may take a line's height more
     data_cols = [j for j in range(1, len(cols)) if any(j < len(r) and r[j] for r in cells)]
     under = [most_under(cols[j], above.cols) for j in data_cols]
     if not data_cols or 0 in under or None in under or len(set(under)) < len(under):

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 
 from ingestion.layout import Line, Region
-from ingestion.table_header import _YEAR, header_above, most_under
+from ingestion.table_header import (
+    _YEAR,
+    Above,
+    continued_header,
+    header_above,
+    heads_its_columns,
+    most_under,
+)
 from ingestion.tables import _AMOUNT, _CURRENCY
 
 _NUMERIC = re.compile(r"\d")
@@ -104,6 +111,7 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
     rows = _rows(lines)
     tables: list[Region] = []
     used: set[int] = set()
+    above: Above | None = None  # the table just read, which the next may continue
     i = 0
     while i < len(rows):
         if not _tabular(_row_cells(rows[i]), page_width):
@@ -128,7 +136,7 @@ def find_text_tables(lines: list[Line], page_width: float) -> tuple[list[Region]
             if _wrapped_above(rows, i, used):
                 run.insert(0, rows[i - 1])  # the first label's first line
             free = [ln for ln in lines if id(ln) not in used]
-            region, heading_lines = _table_region(run, free)
+            region, heading_lines, above = _table_region(run, free, above)
             tables.append(region)
             used.update(id(ln) for r in run for ln in r)
             used |= heading_lines
@@ -197,9 +205,13 @@ def _section_label(text: str) -> bool:
     return len(text) <= 90 and text.endswith(":") and not re.search(r"\b(?:follows|below):$", text)
 
 
-def _table_region(rows: list[list[Line]], lines: list[Line]) -> tuple[Region, set[int]]:
+def _table_region(
+    rows: list[list[Line]], lines: list[Line], above: Above | None = None
+) -> tuple[Region, set[int], Above | None]:
     """The table of these rows, with the headings stacked as loose lines just above it (among
-    `lines`) when its first row is data; and the ids of those heading lines."""
+    `lines`) when its first row is data, else the headings of the table just `above` when it
+    goes on below a label or two ("Shareholders' equity:" under a balance sheet's liabilities);
+    the ids of those heading lines; and the table as one that the next may continue."""
     grid, cols = _columned([_joined(_row_cells(r)) for r in rows])
     k = _heading_rows(grid) if len(rows) > 1 else 0  # headings the run took in
     boxes = [ln.bbox for r in rows[k:] for ln in r]
@@ -213,6 +225,8 @@ def _table_region(rows: list[list[Line]], lines: list[Line]) -> tuple[Region, se
     head = header_above(lines, bbox, cols, grid[k:]) if len(cols) > 1 else None
     if head is not None and not {id(ln) for r in rows[:k] for ln in r} <= head.line_ids:
         head = None  # it stopped below headings the run holds: keep those as they are
+    if head is None and k == 0 and len(cols) > 1:  # a statement going on below a label or two
+        head = continued_header(above, lines, bbox, cols, grid)
     if head is not None:  # stacked headings, spans and all ("Nine Months Ended" over two)
         grid = [r + [""] * (len(cols) - len(r)) for r in head.rows] + grid[k:]
         bbox, taken = (bbox[0], head.top, bbox[2], bbox[3]), head.line_ids
@@ -225,7 +239,10 @@ def _table_region(rows: list[list[Line]], lines: list[Line]) -> tuple[Region, se
         cells = [c.replace("|", "\\|") for c in r] + [""] * (width - len(r))
         md_rows.append("| " + " | ".join(cells) + " |")
     md = "\n".join([md_rows[0], "|" + "---|" * width, *md_rows[1:]])
-    return Region("table", md, bbox, n_lines=len(grid)), taken
+    # a row of money ("Corporate debt | $— | $ 1,395") is no header to pass on, spaces or not
+    money = any(re.match(r"[$€£¥(]|\d[\d,.]*$", c.replace(" ", "")) for c in grid[0][1:] if c)
+    headed = Above(grid[0], cols, bbox[3]) if heads_its_columns(grid) and not money else None
+    return Region("table", md, bbox, n_lines=len(grid)), taken, headed
 
 
 def _joined(cells: list[Cell]) -> list[Cell]:

@@ -116,9 +116,25 @@ def test_a_row_label_wrapped_over_two_lines_is_one_label(tmp_path):
     issued and outstanding, respectively" lost its first line (answering "How many shares were
     outstanding?" with the older count), and "Total operating" / "expenses" stood as two rows."""
     equity = _tables(pdfgen.balance_sheet(tmp_path / "balance.pdf"))[1].split("\n")
-    assert equity[0] == (
+    assert (
         "| Common stock, $0.00001 par value: 50,400,000 shares authorized; 16,095,378 and"
         " 16,426,786 shares issued and outstanding, respectively | 62,115 | 57,365 |"
-    )
+    ) in equity
     assert "| Total operating expenses | 2,576 | 1,960 |" in equity
     assert not any(r.startswith("| expenses") for r in equity)
+
+
+def test_a_text_statement_going_on_below_its_section_labels_keeps_the_dates(tmp_path):
+    """The bundled 10-Q's shareholders' equity rows, below "Commitments and contingencies" and
+    "Shareholders' equity:", named no date ("Retained earnings; 5,289; 5,562")."""
+    from ragchat.table_text import table_rows
+
+    equity = _tables(pdfgen.balance_sheet(tmp_path / "balance.pdf"))[1]
+    rows = equity.split("\n")
+    assert rows[0] == "|  | June 25, 2022 | September 25, 2021 |"
+    assert rows[2:4] == [
+        "| Commitments and contingencies |  |  |",
+        "| Shareholders' equity: |  |  |",
+    ]
+    retained = next(r for r in table_rows(equity) if "Retained earnings" in r)
+    assert "June 25, 2022: 5,289" in retained and "September 25, 2021: 5,562" in retained
