@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ragchat.acronyms import SPELLED_OUT
+
 # a year an English question names: "in 1169", "December 2008"; not a decade ("the 1700s") or
 # an amount ("from 100 Gbit/s to 1000 Gbit/s", "$2000")
 _YEAR_BEFORE = (
@@ -242,16 +244,16 @@ def names_the_names(asked: str, text: str) -> bool:
     return True
 
 
-ACRONYM = re.compile(r"(?<![\w.])[A-Z]{2,4}s?(?![\w.])")
+ACRONYM = re.compile(r"(?<![\w.&])[A-Z]{2,4}s?(?![\w.&])")  # not "SG&A", "R&D"
 
 
 def names_the_acronyms(asked: str, text: str) -> bool:
     """Does `text` name every short acronym the question names past its first word ("QP" is not
     named by a sentence about "NP-hard problems")? `question_names` leaves acronyms of up to
     four letters out, so this asks for them on their own terms: the acronym itself or a longer
-    one starting with it ("US": "USA", "U.S."), or words whose initials spell it ("NSF":
-    "National Science Foundation"). Not asked of a sentence that names its subject as "it",
-    "they"."""
+    one starting with it ("US": "USA", "U.S."), words whose initials spell it ("NSF":
+    "National Science Foundation"), or the words of a known acronym ("EPS": "earnings per share",
+    `ragchat.acronyms`). Not asked of a sentence that names its subject as "it", "they"."""
     asked_acronyms = {m.rstrip("s") for m in ACRONYM.findall(asked[1:])} - _COMMON_ACRONYMS
     if not asked_acronyms or _LEANS.search(text):
         return True
@@ -259,9 +261,11 @@ def names_the_acronyms(asked: str, text: str) -> bool:
     caps = set(re.findall(r"[A-Z][A-Za-z]*", plain))
     upper = {c.lower() for c in caps if c.isupper()}
     initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'-]*", plain) if w[0].isupper())
+    low = re.sub(r"[^a-z]+", " ", plain.lower())
     return all(
         any(c.startswith(a) for c in caps)
         or a in initials
+        or (a in SPELLED_OUT and re.sub(r"[^a-z]+", " ", SPELLED_OUT[a]) in low)  # "EPS"
         or _one_letter_off(a.lower(), upper, shortest=4)
         for a in asked_acronyms
     )

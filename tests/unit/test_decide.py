@@ -177,6 +177,8 @@ def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):
         ("What did the ECSC ban?", "It banned cartels.", True),  # "it": named before
         ("什么是NBA？", "NBA是一个篮球联赛。", True),
         ("Who led the ECB?", "The Fed was led by Powell.", False),
+        ("What was EPS?", "Earnings per share were $1.20.", True),  # a known acronym's words
+        ("What were SG&A expenses?", "Selling, general and administrative: 6,012.", True),
     ],
 )
 def test_a_sentence_lacking_the_question_s_acronym_is_not_on_point(question, text, kept):
