@@ -38,7 +38,7 @@ from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
-from ragchat.table_text import focus_row, other_parts
+from ragchat.table_text import focus_row, label_named, other_parts
 from ragchat.types import Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 
@@ -218,8 +218,10 @@ def _quotable(
 ) -> Evidence | None:
     """The sentence to quote: `chosen` if it holds the kind of thing the question asks for (a
     time for "when", a number for "how many"), else the best-scored one that does, scored within
-    TYPED_MARGIN of it; None if none does — a sentence with no time in it cannot say when, and
-    the user is better told so. No cmrc-zh question's quote changes (Chinese numerals stand in
+    TYPED_MARGIN of it, or a table row the question names by its label at any score ("What
+    were iPad net sales in the third quarter?": "iPad net sales decreased …" scores above the
+    row "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224"); None if
+    none does — a sentence with no time in it cannot say when, and the user is better told so. No cmrc-zh question's quote changes (Chinese numerals stand in
     many names, so the check rarely bites there)."""
 
     def fits(e: Evidence) -> bool:
@@ -228,7 +230,10 @@ def _quotable(
     if fits(chosen):
         return chosen
     floor = max(needed, chosen.score - TYPED_MARGIN)
-    return next((e for e in evidence if e.score >= floor and fits(e)), None)
+    return next(
+        (e for e in evidence if (e.score >= floor or label_named(e.text, asked)) and fits(e)),
+        None,
+    )
 
 
 def _bare_for_an_account(answer: str, asked: str, lang: str) -> bool:

@@ -27,6 +27,7 @@ from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.near_miss import acronyms_in
+from ragchat.neighbours import PRONOUN_START
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
 from ragchat.text import lexical_tokens, plain, term_present
@@ -41,10 +42,6 @@ DENSE_WEIGHT = {"en": 0.45, "zh": 0.0}
 # net income for …?"): a statement's rows share the question's period words and read alike to
 # the embedder, so without it "Total other income/(expense), net" scored as well
 ROW_LABEL_BONUS = 0.1
-_PRONOUN_START = re.compile(
-    r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|such)\b|^(?:他|她|它|其|该|此|这)",
-    re.IGNORECASE,
-)
 _NUMBER = re.compile(
     r"\d[\d,.]*|[一二三四五六七八九十百千万亿两]+|\b(?:one|two|three|four|five|six|seven|eight|nine"
     r"|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half"
@@ -62,27 +59,27 @@ class Candidate:
     score: float
 
 
-def sentences_of(hit: Hit, lang: str) -> list[str]:
+def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     """The chunk's sentences; table rows as "header: value; ..." lines; a sentence that leans
-    on a pronoun carries the sentence before it; a sentence a page break split is one again;
-    an encyclopedia's "[citation needed]" is not read."""
+    on a pronoun carries the sentence before it (for the chunk's first sentence: `before`, the
+    last one of the chunk before); a sentence a page break split is one again; an
+    encyclopedia's "[citation needed]" is not read."""
     chunk = hit.chunk
     if is_table(hit.chunk):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
-        previous = ""
+        previous = "" if out else before
         for a, b in split_sentences(line):
             s = " ".join(line[a:b].split())
             if len(s) < 4:
                 continue
             joined = f"{previous}{s}" if lang == "zh" else f"{previous} {s}"
-            text = joined if previous and _PRONOUN_START.match(s) else s
-            if len(text) > limit * 1.5:
-                text = s
+            leans = bool(previous and PRONOUN_START.match(s))
+            text = joined if leans and len(joined) <= limit * 1.5 else s
             out.append(text[: limit * 2])
-            previous = s
+            previous = text  # "They spread …" after "Norman architecture …" carries both on
     return out
 
 
@@ -134,13 +131,17 @@ def select_evidence(
     weights: Mapping[str, float],
     embedder: Any = None,
     k: int = MAX_EVIDENCE,
+    before: Mapping[str, str] | None = None,
 ) -> list[Evidence]:
-    """The best k sentences of the hits for this question, numbered from 1, best first."""
+    """The best k sentences of the hits for this question, numbered from 1, best first.
+    `before` gives the sentence before a chunk whose first sentence leans on it
+    (`ragchat.neighbours.sentences_before`)."""
+    before = before or {}
     pool: list[tuple[str, Hit]] = []
     seen: set[str] = set()
     asked = _letters(question)
     for hit in hits:
-        for s in sentences_of(hit, lang):
+        for s in sentences_of(hit, lang, before.get(hit.chunk.chunk_id, "")):
             key = plain(s)
             if key in seen or addresses_assistant(s) or _letters(s) in asked:
                 continue  # (a title the question names, "伊维卡·奥利奇", tells nothing new)

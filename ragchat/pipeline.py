@@ -31,6 +31,7 @@ from ragchat.decide import decide, points_only, refusal_overridden
 from ragchat.evidence import select_evidence
 from ragchat.guard import finished_part, refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import FileRecord, KBStore, open_kb
+from ragchat.neighbours import sentences_before, tables_introduced
 from ragchat.overview import asks_about_the_documents, overview
 from ragchat.prompt import EXAMPLE_ANSWER, build_evidence_messages
 from ragchat.retrieval import Retrieval, Retriever
@@ -229,11 +230,12 @@ class RagChat:
         searched = spelled_out(question)  # "R&D" names the "Research and development" row
         return select_evidence(
             searched,
-            [*hits, *self._tables_introduced(hits), *rows_named(searched, hits, candidates)],
+            [*hits, *tables_introduced(self.kb, hits), *rows_named(searched, hits, candidates)],
             lang=lang,
             weights=weigh_followup(self.retriever.term_weights(searched), searched),
             embedder=self.embedder,
             k=self.settings.evidence_sentences,
+            before=sentences_before(self.kb, hits, lang),
         )
 
     def _draft(
@@ -299,24 +301,6 @@ class RagChat:
                 text = finished_part(text)  # the token limit cut it off
         return text, first, confidence
 
-    def _tables_introduced(self, hits: Sequence[Hit]) -> list[Hit]:
-        """The table that follows a hit ending in "...as follows (in millions):" or a header
-        line: the figures a question asks for are often in the next chunk."""
-        wanted = {
-            f"{h.chunk.doc_id[:16]}:{h.chunk.ordinal + 1}": h
-            for h in hits
-            if h.chunk.kind != "table" and _INTRODUCES_TABLE.search(h.chunk.text[-200:])
-        }
-        have = {h.chunk.chunk_id for h in hits}
-        finder = getattr(self.kb, "chunks_by_id", None)
-        if not wanted or finder is None:
-            return []
-        return [
-            Hit(c, wanted[c.chunk_id].score, wanted[c.chunk_id].rank)
-            for c in finder([i for i in wanted if i not in have])
-            if is_table(c)
-        ]
-
 
 def rows_named(question: str, hits: Sequence[Hit], candidates: Sequence[Hit]) -> list[Hit]:
     """Table chunks ranked below the hits that hold a row whose label the question names in
@@ -376,13 +360,6 @@ def _unanswered(question: str, standalone: str, retrieval: Retrieval) -> Answer:
         standalone_question=standalone if standalone != question else None,
         lang=detect_lang(question) if question.strip() else retrieval.lang,
     )
-
-
-_INTRODUCES_TABLE = re.compile(
-    r":\s*$|\b(?:as follows|following table|table below)\b|\b(?:Three|Six|Nine|Twelve) Months Ended"
-    r"|如下[:：]?\s*$|见下表",
-    re.IGNORECASE,
-)
 
 
 def _load_reranker(spec: str) -> Any:

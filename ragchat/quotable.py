@@ -51,7 +51,8 @@ _NOT_AN_AMOUNT = re.compile(
 )
 _DATE = re.compile(
     rf"\b(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}"
-    r"|\b(?:1[5-9]|20)\d\d\b",
+    r"|\b(?:1[5-9]|20)\d\d\b"
+    r"|\b(?:\d{1,2}|three|six|nine|twelve)[- ]months?\b",  # a period: "the first nine months"
     re.IGNORECASE,
 )
 # an amount in words: "six thousand", "half" — not "no", "few" or "several", which count for

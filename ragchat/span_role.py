@@ -68,6 +68,37 @@ def names_the_doer(body: str, question: str, sentence: str) -> bool:
     return form[0] in asked and form[0] not in _LIGHT_VERBS
 
 
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_RELATIVE = re.compile(r"[\s,]*(?:which|that|whom)\b", re.IGNORECASE)  # "Antioch, which he founded"
+
+
+def stands_before_the_doer(body: str, question: str, sentence: str) -> bool:
+    """Is a short answer to "What did X <verb>?" standing before X in a sentence that says
+    "X <verb-ed> …", and not right before "which"/"that" ("Antioch, which Bohemond founded")? The object of that verb comes
+    after it ("their prince Bohemond I founded the Principality of Antioch"); "Norman" of "Norman
+    cultural and military influence spread …, where their prince Bohemond I founded …" was the
+    answer of a follow-up "What did he found?"."""
+    m = _ASKS_OBJECT.match(question)
+    said = _said(body)
+    if m is None or not said:
+        return False
+    rest = _WORD.findall(m["rest"])
+    asked = {w.lower() for w in rest}
+    named = {w for w in rest[:-1] if w[:1].isupper()}  # the doer the question names
+    words = list(_WORD.finditer(sentence))
+    at = sentence.lower().find(said.lower())
+    if at < 0 or not named:
+        return False
+    for i, w in enumerate(words):
+        form = verb_form(w[0])
+        if form is None or form[1] != "VBD" or form[0] not in asked or form[0] in _LIGHT_VERBS:
+            continue
+        doer = [v for v in words[max(0, i - 3) : i] if v[0] in named]
+        if doer and at + len(said) <= doer[0].start():
+            return not _RELATIVE.match(sentence, at + len(said))
+    return False
+
+
 # "What field …?", "Which river …?": the noun the wh-word asks for
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?P<noun>[a-z]{3,})\b", re.IGNORECASE)
 
@@ -219,6 +250,7 @@ def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
         )
     return not (
         names_the_doer(body, question, sentence)
+        or stands_before_the_doer(body, question, sentence)
         or misses_the_since(body, question, sentence)
         or names_where_they_are(body, question, sentence)
     )

@@ -259,7 +259,21 @@ def label_named(row: str, question: str) -> bool:
         return False
     asked = set(lexical_tokens(question))
     low = question.lower()
-    return all(w in asked or term_present(w, asked, low) for w in words)
+    if all(w in asked or term_present(w, asked, low) for w in words):
+        return True
+    return _first_of_a_list_named(_NOTE_MARK.sub(" ", label), question)
+
+
+def _first_of_a_list_named(label: str, question: str) -> bool:
+    """Does the question name a row labelled by a list ("Wearables, Home and Accessories") by
+    the list's first item, written as a name ("What were Apple Wearables net sales …?")? A
+    lower-case word does not count: "cash" names no "Cash, cash equivalents and restricted
+    cash" row."""
+    first, comma, _ = label.partition(",")
+    names = first.split()
+    if not comma or not names or not all(n[:1].isupper() for n in names):
+        return False
+    return re.search(rf"(?<!^)(?<![.?!]\s)\b{re.escape(first.strip())}\b", question) is not None
 
 
 def _plain_words(text: str) -> str:

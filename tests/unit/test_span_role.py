@@ -14,6 +14,7 @@ from ragchat.span_role import (
     misses_the_since,
     names_the_doer,
     names_where_they_are,
+    stands_before_the_doer,
 )
 from ragchat.types import Evidence
 
@@ -67,6 +68,30 @@ def test_the_doer_gives_way_to_the_quote():
         "The regional network [1]", "What did the operator build in 1999?", _one(sentence), "en"
     )
     assert d.fallback and "fibre backbone" in d.text
+
+
+_FOUNDED = (
+    "Norman influence spread to the Near East, where their prince Bohemond I founded the "
+    "Principality of Antioch in the Levant."
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "before"),
+    [
+        ("Norman [1]", _FOUNDED, True),  # stands before the doer: not what he founded
+        ("the Principality of Antioch [1]", _FOUNDED, False),
+        ("Antioch", "Antioch, which Bohemond founded in 1098, fell in 1268.", False),
+        ("Antioch", "Antioch was founded by Bohemond.", False),  # no "Bohemond founded"
+    ],
+)
+def test_what_someone_did_stands_after_their_doing(answer, sentence, before):
+    assert stands_before_the_doer(answer, "What did Bohemond found?", sentence) is before
+
+
+def test_an_answer_before_the_doer_gives_way_to_the_quote():
+    d = decide("Norman [1]", "What did Bohemond found?", _one(_FOUNDED), "en")
+    assert d.fallback and "Principality of Antioch" in d.text
 
 
 _SINCE = "The tax was raised in 2007, but the levy itself has existed since the reform of 1957."

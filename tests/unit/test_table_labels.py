@@ -162,3 +162,14 @@ def test_a_change_in_a_line_names_it_only_for_a_change_or_its_own_period():
     assert label_named(change, "How much did deferred revenue change?")
     assert label_named(change, "How much did deferred revenue increase in 2022?")
     assert label_named(change, "What was deferred revenue for the nine months ended June 25, 2022?")
+
+
+def test_a_list_label_is_named_by_its_first_item_written_as_a_name():
+    row = (
+        "Net sales by category – Wearables, Home and Accessories (1)(2); "
+        "Three Months Ended June 25, 2022: 8,084; Three Months Ended June 26, 2021: 8,785"
+    )
+    assert label_named(row, "What were Apple Wearables net sales in the third quarter of 2022?")
+    assert not label_named(row, "What were wearables sales?")  # a word, not the category's name
+    cash = "Cash, cash equivalents and restricted cash, end of period; June 25, 2022: 27,502"
+    assert not label_named(cash, "How much cash did Apple have?")

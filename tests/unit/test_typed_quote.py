@@ -209,3 +209,53 @@ def test_a_quote_for_how_many_names_the_things_counted():
         ("How many died at Hastings?", "Some 4,000 men fell at Hastings."),  # a verb
     ):
         assert quotes_what_is_asked(sentence, question, "en"), question
+
+
+def test_a_row_the_question_names_by_its_label_is_quoted_though_prose_scores_higher():
+    # the bundled 10-Q: two sentences about iPad net sales outscore the row that holds them
+    ipad = [
+        Evidence(
+            1,
+            "iPad net sales decreased during the third quarter of 2022.",
+            "c:0",
+            "apple-10q.pdf",
+            18,
+            (),
+            0.96,
+        ),
+        Evidence(
+            2,
+            "iPhone net sales increased during the third quarter of 2022.",
+            "c:0",
+            "apple-10q.pdf",
+            18,
+            (),
+            0.82,
+        ),
+        Evidence(
+            3,
+            "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224; "
+            "Three Months Ended June 26, 2021: 7,368",
+            "c:1",
+            "apple-10q.pdf",
+            18,
+            (),
+            0.81,
+        ),
+    ]
+    d = decide("", "What were Apple iPad net sales in the third quarter of 2022?", ipad, "en")
+    assert d.cited == (3,) and "7,224" in d.text
+    # a row that is not named by its label stays bound by the margin
+    other = [ipad[0], replace(ipad[2], text=ipad[2].text.replace("iPad (1)", "Mac (1)"))]
+    assert decide(
+        "", "What were Apple iPad net sales in the third quarter of 2022?", other, "en"
+    ).refused
+
+
+def test_a_period_is_no_amount():
+    asked = "What were Wearables net sales in the third quarter of 2022?"
+    nine = "Wearables net sales increased during the first nine months of 2022 due to AirPods."
+    assert not quotes_what_is_asked(nine, asked, "en")
+    assert quotes_what_is_asked(
+        "Wearables net sales were $8.1 billion in the quarter.", asked, "en"
+    )
