@@ -48,6 +48,8 @@ _NUMBER = re.compile(
     r"|fifth)\b",
     re.IGNORECASE,
 )
+# a form's caption under the value it names: "(Address of principal executive offices) (Zip Code)"
+_CAPTION = re.compile(r"(?:\([^()]{3,80}\)\s*)+")
 _YEAR = re.compile(r"\b1\d{3}\b|\b20\d{2}\b|\d{2,4}年|世纪")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
@@ -62,18 +64,24 @@ class Candidate:
 def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     """The chunk's sentences; table rows as "header: value; ..." lines; a sentence that leans
     on a pronoun carries the sentence before it (for the chunk's first sentence: `before`, the
-    last one of the chunk before); a sentence a page break split is one again; an
-    encyclopedia's "[citation needed]" is not read."""
+    last one of the chunk before); a form's caption in brackets carries the line above it (for
+    the chunk's first line: its last heading, "One Apple Park Way Cupertino, California 95014"
+    over "(Address of principal executive offices) (Zip Code)"); a sentence a page break split
+    is one again; an encyclopedia's "[citation needed]" is not read."""
     chunk = hit.chunk
     if is_table(hit.chunk):
         return table_rows(chunk.text)
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
+    above = chunk.heading_path[-1] if chunk.heading_path else ""
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = "" if out else before
         for a, b in split_sentences(line):
             s = " ".join(line[a:b].split())
             if len(s) < 4:
+                continue
+            if _CAPTION.fullmatch(s) and (value := out[-1] if out else above):
+                out.append(f"{value} {s}"[: limit * 2])  # what the caption names stands above it
                 continue
             joined = f"{previous}{s}" if lang == "zh" else f"{previous} {s}"
             leans = bool(previous and PRONOUN_START.match(s))

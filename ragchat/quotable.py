@@ -58,6 +58,7 @@ _DATE = re.compile(
 # an amount in words: "six thousand", "half" — not "no", "few" or "several", which count for
 # "how many" ("no foreign settlers") but say no population or revenue
 _AMOUNT_IN_WORDS = re.compile(rf"\b(?!one of\b)(?:{NUMBER_WORDS}|half)\b", re.IGNORECASE)
+_OUTSIDE_BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
 _FIGURE = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-]*[A-Za-z])")  # not "10-Q", "S-8", "2nd"
 # "What was the gross margin percentage?" is answered by a share, not by the margin in dollars,
 # nor by a sentence that only says "percentage" ("Products gross margin percentage increased …")
@@ -129,6 +130,8 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     of 8 unanswerable questions, move one more and change no answerable question's."""
     if not states_what_is_asked(sentence, question, lang):
         return False
+    if not _OUTSIDE_BRACKETS.sub("", sentence).strip(" .,;:。，；："):
+        return False  # a form's captions: "(Address of principal executive offices) (Zip Code)"
     if lang == "zh":
         return True
     if _HEADING.fullmatch(sentence):

@@ -119,3 +119,36 @@ def test_the_gate_shift_moves_each_languages_own_threshold(tmp_path):
         assert fixed.threshold("zh") == 0.3  # an absolute threshold wins
     finally:
         kb.close()
+
+
+NORMANS = [
+    "In the 1060s, Robert Crispin led the Normans of Edessa against the Turks. Roussel de "
+    "Bailleul even tried to carve out an independent state in Asia Minor.",
+    "The Normans adopted the Gallo-Romance language of the Frankish land they settled.",
+    "Norman architecture typically stands out as a new stage in the regions they subdued.",
+    "The capital cities of the region were fortified by the Normans.",
+    "The capital of the duchy moved to Rouen.",
+    "Net sales in Australia rose; capital spending in Australia fell.",
+    "Australia and Japan are reported with the rest of Asia Pacific.",
+    "Sales in Australia grew. Capital expenditures were $2 billion.",
+    "Australia's retail stores reopened.",
+    "Stores in Australia reopened.",
+]
+
+
+def _score_en(question: str, cosine: float) -> float:
+    """The English gate score over NORMANS with the best cosine the embedder gave."""
+    qtokens = question_tokens(question)
+    df = Counter(t for text in NORMANS for t in set(lexical_tokens(text)))
+    ranked = sorted(NORMANS, key=lambda x: -sum(t in x.lower() for t in qtokens))
+    features = gate_features(qtokens, _hits(ranked), [(0, cosine)], dict(df), len(NORMANS), "en")
+    return gate_score(features, "en")
+
+
+def test_a_passage_holding_every_term_and_a_rare_one_lifts_the_dense_floor() -> None:
+    # the embedder does not know the name: cosine 0.22, under the floor
+    assert _score_en("Who was Roussel de Bailleul?", 0.22) >= DEFAULT_GATE["en"]
+    # words all found together but in more than RARE_DF passages each do not
+    assert _score_en("What is the capital of Australia?", 0.22) == pytest.approx(0.22)
+    # nor a rare word without the rest of the question
+    assert _score_en("Who did Roussel de Bailleul marry in Sicily?", 0.22) == pytest.approx(0.22)

@@ -53,3 +53,18 @@ def test_a_title_the_question_names_is_no_evidence():
     hit = make_hit("iPhone\n\niPhone net sales increased due to higher sales.")
     evidence = select_evidence("What about iPhone?", [hit], lang="en", weights={"iphone": 1.0})
     assert [e.text for e in evidence] == ["iPhone net sales increased due to higher sales."]
+
+
+def test_a_forms_caption_carries_the_value_above_it():
+    # the bundled 10-Q's cover page: the address was read as the chunk's heading
+    text = (
+        "(Address of principal executive offices) (Zip Code)\n\n(408) 996-1010\n\n"
+        "(Registrant’s telephone number, including area code)"
+    )
+    hit = make_hit(text, heading=("Apple Inc.", "One Apple Park Way Cupertino, California 95014"))
+    assert sentences_of(hit, "en") == [
+        "One Apple Park Way Cupertino, California 95014 "
+        "(Address of principal executive offices) (Zip Code)",
+        "(408) 996-1010",
+        "(408) 996-1010 (Registrant’s telephone number, including area code)",
+    ]

@@ -259,3 +259,14 @@ def test_a_period_is_no_amount():
     assert quotes_what_is_asked(
         "Wearables net sales were $8.1 billion in the quarter.", asked, "en"
     )
+
+
+def test_a_forms_captions_are_no_quote():
+    # the bundled 10-Q's cover page, asked "Where is Apple's principal executive office?"
+    captions = "(Address of principal executive offices) (Zip Code)"
+    assert not quotes_what_is_asked(captions, "Where is Apple's principal executive office?", "en")
+    assert quotes_what_is_asked(
+        "One Apple Park Way, Cupertino, California (Address of principal executive offices)",
+        "Where is Apple's principal executive office?",
+        "en",
+    )
