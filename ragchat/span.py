@@ -63,6 +63,8 @@ _ITEM = r"(?:(?!\b(?:and|or)\b)[^,])+"  # a list item holds no "and" of its own
 _LIST_TAIL = re.compile(rf"(?:, {_ITEM})*,? (?:and|or) {_ITEM}")
 _CLAUSE_END = re.compile(
     r"[.;:(]| (?:which|who|that|whose|where)\b|, (?!and |or )[^,]+ (?:is|are|was|were)\b"
+    # ", as governors of Cyprus": a list ends where a phrase about all its items starts
+    r"|, (?:as|in|at|on|for|to|from|by|with|during|after|before|since|until)\b"
 )
 _VERBISH = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|did|does|do|will|would|can|could|may|might)\b"

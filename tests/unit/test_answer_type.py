@@ -103,6 +103,12 @@ def _one(text: str) -> list[Evidence]:
 @pytest.mark.parametrize(
     ("answer", "sentence", "shown"),
     [
+        (  # a list ends where a phrase about all its items starts (the bundled Normans sample)
+            "Richard de Camville [1]",
+            "Before his departure, he named two of his Norman generals, Richard de Camville and"
+            " Robert de Thornham, as governors of Cyprus.",
+            "Richard de Camville and Robert de Thornham [1]",
+        ),
         (  # the first item of a list: the whole list
             "the courts of member states [1]",
             "European Union law is applied by the courts of member states and the Court of"
