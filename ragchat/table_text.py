@@ -139,6 +139,9 @@ def table_rows(text: str) -> list[str]:
     out = []
     section = ""  # the section row the rows stand under: "Japan:" → "Japan – Net sales; …"
     for row in body:
+        # a cell's own "; " ("50,400,000 shares authorized; 16,095,378 … outstanding") would
+        # read as the end of the cell
+        row = [c.replace("; ", ", ") for c in row]
         if named := section_name(row):
             section = named
         elif row and closes_section(row[0]):

@@ -152,3 +152,16 @@ def test_an_amount_question_credits_a_number_it_does_not_give_itself():
     )
     assert answer_type_bonus("广茂铁路共有多少个车站？", "共有47个车站。") == 0.1
     assert answer_type_bonus("How many stations are there?", "The line has stations.") == 0.0
+
+
+def test_a_cells_own_semicolon_does_not_end_the_cell():
+    from ragchat.table_text import table_rows
+
+    text = (
+        "| | June 25, 2022 | September 25, 2021 |\n|---|---|---|\n"
+        "| Common stock, $0.00001 par value: 50,400,000 shares authorized; 16,095,378 and "
+        "16,426,786 shares issued and outstanding, respectively | 62,115 | 57,365 |"
+    )
+    (row,) = table_rows(text)
+    assert row.split("; ")[0].endswith("shares issued and outstanding, respectively")
+    assert row.endswith("June 25, 2022: 62,115; September 25, 2021: 57,365")
