@@ -135,7 +135,9 @@ def _decide(
                 shown = whole_phrase(verified.text, evidence, lang, question)
                 if named := _doer_instead(shown, asked, verified.cited, evidence):
                     return Decision(named[0], False, False, named[1], verified.checks)
-                if plays_its_part(shown, asked, _cited_text(verified.cited, evidence), lang):
+                if plays_its_part(
+                    shown, asked, _cited_text(verified.cited, evidence), lang, question
+                ):
                     return Decision(
                         tidy(shown, lang), False, False, verified.cited, verified.checks
                     )
@@ -143,7 +145,7 @@ def _decide(
                 recited := _stated_by_the_best(verified.text, evidence)
             ):
                 shown = whole_phrase(recited, evidence, lang, question)
-                if plays_its_part(shown, asked, evidence[0].text, lang):
+                if plays_its_part(shown, asked, evidence[0].text, lang, question):
                     return Decision(
                         tidy(shown, lang), False, False, (evidence[0].n,), verified.checks
                     )

@@ -69,15 +69,17 @@ def names_the_doer(body: str, question: str, sentence: str) -> bool:
 
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_PRONOUNS = frozenset({"he", "she", "they", "it", "we"})
 _RELATIVE = re.compile(r"[\s,]*(?:which|that|whom)\b", re.IGNORECASE)  # "Antioch, which he founded"
 
 
-def stands_before_the_doer(body: str, question: str, sentence: str) -> bool:
+def stands_before_the_doer(body: str, question: str, sentence: str, whole: str = "") -> bool:
     """Is a short answer to "What did X <verb>?" standing before X in a sentence that says
     "X <verb-ed> …", and not right before "which"/"that" ("Antioch, which Bohemond founded")? The object of that verb comes
     after it ("their prince Bohemond I founded the Principality of Antioch"); "Norman" of "Norman
     cultural and military influence spread …, where their prince Bohemond I founded …" was the
-    answer of a follow-up "What did he found?"."""
+    answer of a follow-up "What did he found?" — the pronoun stands for the names of the
+    question it was joined to (`whole`)."""
     m = _ASKS_OBJECT.match(question)
     said = _said(body)
     if m is None or not said:
@@ -85,6 +87,8 @@ def stands_before_the_doer(body: str, question: str, sentence: str) -> bool:
     rest = _WORD.findall(m["rest"])
     asked = {w.lower() for w in rest}
     named = {w for w in rest[:-1] if w[:1].isupper()}  # the doer the question names
+    if not named and rest and rest[0].lower() in _PRONOUNS:  # "What did he found?" after
+        named = {w for w in _WORD.findall(whole)[1:] if w[:1].isupper()}  # "Who was Bohemond?"
     words = list(_WORD.finditer(sentence))
     at = sentence.lower().find(said.lower())
     if at < 0 or not named:
@@ -237,8 +241,9 @@ def a_time_aside(body: str, question: str, sentence: str) -> bool:
     return inside and bool(asides) and bool(_A_TIME.search(outside))
 
 
-def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
-    """None of the checks above finds the answer in the wrong part of its sentence."""
+def plays_its_part(body: str, question: str, sentence: str, lang: str, whole: str = "") -> bool:
+    """None of the checks above finds the answer in the wrong part of its sentence (`whole`: the
+    follow-up joined to the question before, whose names a pronoun stands for)."""
     if a_time_aside(body, question, sentence):
         return False
     if lang == "zh":
@@ -250,7 +255,7 @@ def plays_its_part(body: str, question: str, sentence: str, lang: str) -> bool:
         )
     return not (
         names_the_doer(body, question, sentence)
-        or stands_before_the_doer(body, question, sentence)
+        or stands_before_the_doer(body, question, sentence, whole)
         or misses_the_since(body, question, sentence)
         or names_where_they_are(body, question, sentence)
     )

@@ -92,6 +92,9 @@ def test_what_someone_did_stands_after_their_doing(answer, sentence, before):
 def test_an_answer_before_the_doer_gives_way_to_the_quote():
     d = decide("Norman [1]", "What did Bohemond found?", _one(_FOUNDED), "en")
     assert d.fallback and "Principality of Antioch" in d.text
+    # the follow-up "What did he found?" after "Who was Bohemond?", as the chat joins it
+    d = decide("Norman [1]", "Who was Bohemond — What did he found?", _one(_FOUNDED), "en")
+    assert d.fallback and "Principality of Antioch" in d.text
 
 
 _SINCE = "The tax was raised in 2007, but the levy itself has existed since the reform of 1957."
