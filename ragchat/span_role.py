@@ -103,6 +103,22 @@ def stands_before_the_doer(body: str, question: str, sentence: str, whole: str =
     return False
 
 
+_HOW_MANY = re.compile(r"^\s*how many\b(?!\s+of\b)", re.IGNORECASE)
+_OF_A_TOTAL = re.compile(r"\s*(?:of|out of)\s+(?:the|its|their|his|her|all)?\s*\d", re.IGNORECASE)
+
+
+def a_part_of_a_total(body: str, question: str, sentence: str) -> bool:
+    """Is a number answering "How many …?" the part of "8,000 of the 20,000 troops"? "How many
+    troops did Philaretus Brachamius have?" was answered "8,000" (the Normans among them). None
+    of the 318 squad-en sentences holding a gold answer to a how-many question has the gold
+    there; "How many of …?" asks for the part and is not checked."""
+    said = _said(body)
+    if not _HOW_MANY.match(question) or not said:
+        return False
+    at = sentence.find(said)
+    return at >= 0 and bool(_OF_A_TOTAL.match(sentence, at + len(said)))
+
+
 # "What field …?", "Which river …?": the noun the wh-word asks for
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?P<noun>[a-z]{3,})\b", re.IGNORECASE)
 
@@ -256,6 +272,7 @@ def plays_its_part(body: str, question: str, sentence: str, lang: str, whole: st
     return not (
         names_the_doer(body, question, sentence)
         or stands_before_the_doer(body, question, sentence, whole)
+        or a_part_of_a_total(body, question, sentence)
         or misses_the_since(body, question, sentence)
         or names_where_they_are(body, question, sentence)
     )

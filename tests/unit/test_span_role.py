@@ -7,6 +7,7 @@ import pytest
 from ragchat.decide import decide
 from ragchat.span_role import (
     a_gloss_alone,
+    a_part_of_a_total,
     a_time_aside,
     cuts_a_word,
     describes_the_subject,
@@ -255,3 +256,23 @@ def test_a_time_in_an_aside_does_not_answer_when(answer, question, sentence, asi
 def test_a_time_from_an_aside_gives_way_to_the_quote():
     d = decide("2011年", "白岳峰什么时候加盟天津泰达？", _one(_JOINED), "zh")
     assert d.fallback and "2010年2月" in d.text
+
+
+_TROOPS = "From 1073 to 1074, 8,000 of the 20,000 troops of the Armenian general were Normans."
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "part"),
+    [
+        ("8,000 [1]", "How many troops did the Armenian general have?", True),
+        ("20,000 [1]", "How many troops did the Armenian general have?", False),
+        ("8,000 [1]", "How many of the general's troops were Normans?", False),  # asks the part
+    ],
+)
+def test_the_part_of_a_total_does_not_answer_how_many(answer, question, part):
+    assert a_part_of_a_total(answer, question, _TROOPS) is part
+
+
+def test_the_part_of_a_total_gives_way_to_the_quote():
+    d = decide("8,000 [1]", "How many troops did the Armenian general have?", _one(_TROOPS), "en")
+    assert d.fallback and "20,000" in d.text
