@@ -59,6 +59,9 @@ QUESTIONS = (
     "What were Apple's total liabilities as of June 25, 2022?",
     "Who was the first Duke of Normandy?",
     "锣鼓点是什么？",
+    "What characterised Norman architecture?",
+    "Where is Apple's principal executive office?",
+    "What were Apple iPad net sales in the third quarter of 2022?",
 )
 APP_QUESTION = QUESTIONS[0]
 EXAMPLES = REPO / "docs" / "examples.md"
