@@ -18,7 +18,30 @@ def place_answer(body: str, source: str) -> tuple[int, int] | None:
         or _snap(body, source)
         or _list_place(body, source)
         or _unnamed(body, source)
+        or _zh_core(body, source)
     )
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NEGATION_OR_NUMBER = re.compile(r"[不没非无未否别勿\d一二三四五六七八九十百千万亿]")
+
+
+def _zh_core(body: str, source: str) -> tuple[int, int] | None:
+    """Where a Chinese answer stands whose edges the model made up: "国家光荣和ω-force" for the
+    sentence's "光荣和ω-force" — one run of at least two thirds of the answer (four characters or
+    more) that the sentence holds, with nothing but characters outside it that neither negate
+    nor count ("不是光荣" is not "光荣")."""
+    if not _CJK.search(body) or len(body) > 60:
+        return None
+    m = SequenceMatcher(None, source, body, autojunk=False).find_longest_match(
+        0, len(source), 0, len(body)
+    )
+    if m.size < max(4, 2 * len(body) / 3):
+        return None
+    edges = body[: m.b] + body[m.b + m.size :]
+    if _NEGATION_OR_NUMBER.search(edges) or _drops_a_word(edges):
+        return None
+    return m.a, m.a + m.size
 
 
 def _locate(body: str, source: str) -> tuple[int, int] | None:

@@ -107,3 +107,18 @@ def test_a_chinese_answer_is_widened_to_its_whole_phrase(answer, sentence, shown
 )
 def test_a_chinese_reason_runs_to_its_therefore(answer, sentence, shown):
     assert whole_phrase(answer, _one(sentence), "zh") == shown
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        ("国家光荣和ω-force [1]", "光荣和ω-force [1]"),  # made-up edge: the sentence's words
+        ("光荣和ω-force公司 [1]", "光荣和ω-force [1]"),
+        ("不是光荣 [1]", "不是光荣 [1]"),  # too short a core to place; shown as written
+    ],
+)
+def test_a_chinese_answer_with_made_up_edges_is_shown_in_the_sentences_words(answer, shown):
+    # the bundled 百科 sample, "《战国无双3》是由哪两个公司合作开发的？"
+    sentence = "《战国无双3》（）是由光荣和ω-force开发的战国无双系列的正统第三续作。"
+    ev = [Evidence(1, sentence, "c:0", "a.pdf", 1, (), 0.9)]
+    assert whole_phrase(answer, ev, "zh") == shown
