@@ -33,7 +33,7 @@ from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
 from ragchat.prompt import is_refusal
-from ragchat.quotable import quotes_what_is_asked
+from ragchat.quotable import gives_an_amount, quotes_what_is_asked
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
@@ -127,6 +127,7 @@ def _decide(
             and verified.text
             and sure
             and fits_question(verified.text, asked, lang)
+            and gives_an_amount(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
             if _from_the_best(verified.cited, evidence) and _on_point(

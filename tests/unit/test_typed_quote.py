@@ -270,3 +270,30 @@ def test_a_forms_captions_are_no_quote():
         "Where is Apple's principal executive office?",
         "en",
     )
+
+
+def test_a_drafted_answer_to_an_amount_question_holds_a_figure():
+    ipad = [
+        Evidence(
+            1,
+            "iPad net sales decreased during the third quarter of 2022.",
+            "c:0",
+            "apple-10q.pdf",
+            18,
+            (),
+            0.96,
+        ),
+        Evidence(
+            2,
+            "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224",
+            "c:1",
+            "apple-10q.pdf",
+            18,
+            (),
+            0.81,
+        ),
+    ]
+    q = "What were Apple iPad net sales in the third quarter of 2022?"
+    d = decide("iPad net sales decreased during the third quarter of 2022. [1]", q, ipad, "en")
+    assert d.fallback and "7,224" in d.text  # the copied prose gives way to the row
+    assert decide("7,224 [1]", q, [replace(ipad[1], n=1, score=0.96)], "en").text == "7,224 [1]"
