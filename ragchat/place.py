@@ -1,7 +1,8 @@
 """Where a short answer stands in the sentence it cites (`place_answer`): word for word
-whatever the spaces, else a close copy (`_snap`), else a list the model wrote in its own words
-(`_list_place`), else a phrase whose name the model left out (`_unnamed`). `ragchat.span`
-widens what is found to the whole phrase."""
+whatever the spaces, else a name the model swapped for another of the sentence's (`_renamed`),
+else a close copy (`_snap`), else a list the model wrote in its own words (`_list_place`), else
+a phrase whose name the model left out (`_unnamed`), else a Chinese answer with made-up edges
+(`_zh_core`). `ragchat.span` widens what is found to the whole phrase."""
 
 from __future__ import annotations
 
@@ -15,11 +16,36 @@ def place_answer(body: str, source: str) -> tuple[int, int] | None:
     """(start, end) of the answer in its sentence, or None when it cannot be placed."""
     return (
         _locate(body, source)
+        or _renamed(body, source)
         or _snap(body, source)
         or _list_place(body, source)
         or _unnamed(body, source)
         or _zh_core(body, source)
     )
+
+
+_NAMED = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3})((?:of|de|du|da|von|van|la|le|the)\s.*)")
+_NAME_BEFORE = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3})$")
+
+
+def _renamed(body: str, source: str) -> tuple[int, int] | None:
+    """Where an English answer stands whose name the model swapped for another of its
+    sentence's: "Ralph of Jumièges archbishop of Canterbury" for "He appointed Robert of Jumièges
+    archbishop of Canterbury and made Ralph the Timid earl of Hereford" (each word is in the
+    sentence, so verification passed) — shown as the sentence's "Robert of Jumièges …". The rest
+    of the answer ("of …", "de …", "the …": two words or more) must stand word for word right
+    after another name."""
+    m = _NAMED.fullmatch(body.strip())
+    if m is None or len(m[2].split()) < 2:
+        return None
+    rest = _locate(m[2], source)
+    if rest is None:
+        return None
+    name = _NAME_BEFORE.search(source[: rest[0]])
+    words = name[1].split() if name else []
+    if not words or words == m[1].split() or any(w.lower() in EN_STOP for w in words):
+        return None  # the same name, or "He" of "He appointed …"
+    return name.start(1), rest[1]
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -383,3 +383,15 @@ def test_a_chinese_answer_is_not_widened_with_what_the_question_says(
     answer, question, sentence, shown
 ):
     assert whole_phrase(answer, _one(sentence), "zh", question) == shown
+
+
+def test_a_name_swapped_for_another_of_the_sentence_is_shown_as_the_sentence_says():
+    # the bundled Normans sample: "Which archbishop of Canterbury did Edward appoint?"
+    sentence = (
+        "He appointed Robert of Jumièges archbishop of Canterbury and made Ralph the Timid earl"
+        " of Hereford."
+    )
+    q = "Which archbishop of Canterbury did Edward appoint?"
+    shown = whole_phrase("Ralph of Jumièges archbishop of Canterbury [1]", _one(sentence), "en", q)
+    assert shown == "Robert of Jumièges archbishop of Canterbury [1]"
+    assert whole_phrase("Ralph the Timid [1]", _one(sentence), "en", q) == "Ralph the Timid [1]"
