@@ -211,37 +211,21 @@ def test_a_quote_for_how_many_names_the_things_counted():
         assert quotes_what_is_asked(sentence, question, "en"), question
 
 
+def _tenq(n: int, text: str, score: float) -> Evidence:
+    """Evidence from the bundled 10-Q's page 18."""
+    return Evidence(n, text, f"c:{n}", "apple-10q.pdf", 18, (), score)
+
+
+IPAD_PROSE = "iPad net sales decreased during the third quarter of 2022."
+IPAD_ROW = "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224"
+
+
 def test_a_row_the_question_names_by_its_label_is_quoted_though_prose_scores_higher():
     # the bundled 10-Q: two sentences about iPad net sales outscore the row that holds them
     ipad = [
-        Evidence(
-            1,
-            "iPad net sales decreased during the third quarter of 2022.",
-            "c:0",
-            "apple-10q.pdf",
-            18,
-            (),
-            0.96,
-        ),
-        Evidence(
-            2,
-            "iPhone net sales increased during the third quarter of 2022.",
-            "c:0",
-            "apple-10q.pdf",
-            18,
-            (),
-            0.82,
-        ),
-        Evidence(
-            3,
-            "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224; "
-            "Three Months Ended June 26, 2021: 7,368",
-            "c:1",
-            "apple-10q.pdf",
-            18,
-            (),
-            0.81,
-        ),
+        _tenq(1, IPAD_PROSE, 0.96),
+        _tenq(2, "iPhone net sales increased during the third quarter of 2022.", 0.82),
+        _tenq(3, f"{IPAD_ROW}; Three Months Ended June 26, 2021: 7,368", 0.81),
     ]
     d = decide("", "What were Apple iPad net sales in the third quarter of 2022?", ipad, "en")
     assert d.cited == (3,) and "7,224" in d.text
@@ -273,26 +257,7 @@ def test_a_forms_captions_are_no_quote():
 
 
 def test_a_drafted_answer_to_an_amount_question_holds_a_figure():
-    ipad = [
-        Evidence(
-            1,
-            "iPad net sales decreased during the third quarter of 2022.",
-            "c:0",
-            "apple-10q.pdf",
-            18,
-            (),
-            0.96,
-        ),
-        Evidence(
-            2,
-            "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224",
-            "c:1",
-            "apple-10q.pdf",
-            18,
-            (),
-            0.81,
-        ),
-    ]
+    ipad = [_tenq(1, IPAD_PROSE, 0.96), _tenq(2, IPAD_ROW, 0.81)]
     q = "What were Apple iPad net sales in the third quarter of 2022?"
     d = decide("iPad net sales decreased during the third quarter of 2022. [1]", q, ipad, "en")
     assert d.fallback and "7,224" in d.text  # the copied prose gives way to the row
