@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ragchat.text import EN_STOP
+from ragchat.text import CJK_IDEOGRAPHS, EN_STOP
 
 
 def place_answer(body: str, source: str) -> tuple[int, int] | None:
@@ -48,7 +48,7 @@ def _renamed(body: str, source: str) -> tuple[int, int] | None:
     return name.start(1), rest[1]
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _NEGATION_OR_NUMBER = re.compile(r"[不没非无未否别勿\d一二三四五六七八九十百千万亿]")
 
 

@@ -15,6 +15,7 @@ import re
 from ragchat import question_kind as qk
 from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
 from ragchat.text import NUMBER_WORDS
+from ragchat.verify import MARKER
 
 # A quote must say when by itself: "Before Rollo's arrival, its populations did not differ …"
 # holds no time that could answer "When did Rollo die?" (over the squad-en set, of the when-
@@ -156,7 +157,7 @@ def gives_an_amount(answer: str, question: str, lang: str) -> bool:
     All 22 answerable squad-en and sec10q questions of that shape have gold answers holding one."""
     if lang == "zh" or not _asks_an_amount(question):
         return True
-    return _states_an_amount(re.sub(r"\[\d{1,2}\]", " ", answer), question)
+    return _states_an_amount(MARKER.sub(" ", answer), question)
 
 
 def _asks_an_amount(question: str) -> bool:
