@@ -33,7 +33,7 @@ from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
 from ragchat.prompt import is_refusal
-from ragchat.quotable import gives_an_amount, quotes_what_is_asked
+from ragchat.quotable import asks_an_amount, gives_an_amount, quotes_what_is_asked
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
@@ -230,6 +230,18 @@ def _quotable(
     def fits(e: Evidence) -> bool:
         return quotes_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
 
+    if asks_an_amount(asked) and not label_named(chosen.text, asked):
+        row = next(
+            (
+                e
+                for e in evidence
+                if label_named(e.text, asked) and e.score >= chosen.score - TYPED_MARGIN and fits(e)
+            ),
+            None,
+        )
+        if row is not None:
+            return row  # "Wearables …; Three Months Ended June 25, 2022: 8,084" over "Total net
+            # sales increased 2% or $1.5 billion …, partially offset by … Wearables …"
     if fits(chosen):
         return chosen
     floor = max(needed, chosen.score - TYPED_MARGIN)

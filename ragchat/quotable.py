@@ -14,6 +14,7 @@ import re
 
 from ragchat import question_kind as qk
 from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
+from ragchat.reason import ZH_ASKS_REASON
 from ragchat.text import NUMBER_WORDS
 from ragchat.verify import MARKER
 
@@ -69,6 +70,8 @@ _HAS_SHARE = re.compile(
     r"|\b(?:one|two|three)[- ](?:thirds?|quarters?|fifths?)\b",
     re.IGNORECASE,
 )
+# a table row as `ragchat.table_text.table_rows` writes it: "label; header: value; header: value"
+_TABLE_ROW = re.compile(r"[^;]+(?:; [^;]*: [^;]+)+")
 # "Selling, General and Administrative": a heading of up to six capitalised words (no number) is
 # a title, not an answer (over the squad-en, cmrc-zh and sec10q dev sets no quote holding the
 # gold is one; the bundled 10-Q gave it for "List the products Apple sells.")
@@ -133,6 +136,8 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if not _OUTSIDE_BRACKETS.sub("", sentence).strip(" .,;:。，；："):
         return False  # a form's captions: "(Address of principal executive offices) (Zip Code)"
+    if _asks_why(question) and _TABLE_ROW.fullmatch(sentence):
+        return False  # a row holds figures, no reason: "Effective tax rate; Three Months …: 15.7%"
     if lang == "zh":
         return True
     if _HEADING.fullmatch(sentence):
@@ -141,7 +146,7 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if qk.OPENS_PLACE.search(question) and not _STATES_PLACE.search(sentence):
         return False
-    if _asks_an_amount(question) and not _states_an_amount(sentence, question):
+    if asks_an_amount(question) and not _states_an_amount(sentence, question):
         return False
     if not (
         _names_the_thing_asked(sentence, question) and _names_the_thing_counted(sentence, question)
@@ -150,17 +155,21 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     return not _ASKS_SHARE.search(question) or bool(_HAS_SHARE.search(sentence))
 
 
+def _asks_why(question: str) -> bool:
+    return bool(qk.OPENS_REASON.search(question) or ZH_ASKS_REASON.search(question))
+
+
 def gives_an_amount(answer: str, question: str, lang: str) -> bool:
     """Does a short answer to "What was/were … revenue | sales …?" hold a figure (English)? The
     samples' "What were Apple iPad net sales in the third quarter of 2022?" was answered with
     "iPad net sales decreased during the third quarter …" — the row with 7,224 stood below it.
     All 22 answerable squad-en and sec10q questions of that shape have gold answers holding one."""
-    if lang == "zh" or not _asks_an_amount(question):
+    if lang == "zh" or not asks_an_amount(question):
         return True
     return _states_an_amount(MARKER.sub(" ", answer), question)
 
 
-def _asks_an_amount(question: str) -> bool:
+def asks_an_amount(question: str) -> bool:
     """ "What was/were/is/are … revenue | income | sales | population …?" (`qk.ASKS_AMOUNT`),
     not asking who, or for a reason, a trend, a kind or a name."""
     return bool(

@@ -166,20 +166,42 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|cannot|without)\b|n['’]t\b", re.I)
 
 
+# the length of a period a question or a column names: "the third quarter", "Q3" and "Three
+# Months Ended" are three months; "the first nine months" and "Nine Months Ended" nine
+_PERIOD = re.compile(
+    r"\b(?:(three|six|nine|twelve)[- ]months?|(?:first|second|third|fourth) (quarter)|q[1-4]"
+    r"(?![\w-])|(?:first|second) (half))\b",
+    re.IGNORECASE,
+)
+_MONTHS = {"quarter": "three", "half": "six"}
+
+
+def _periods(text: str) -> set[str]:
+    found = set()
+    for m in _PERIOD.finditer(text):
+        word = (m[1] or m[2] or m[3] or "quarter").lower()
+        found.add(_MONTHS.get(word, word))
+    return found
+
+
 def _under_another_year(body: str, question: str, evidence_text: str) -> str:
     """A number read off a table row under another year than the question asks for ("$3,844"
-    for 2023 from "Net income (loss); …, 2022: (3,844); …, 2023: 3,172"): the number is in the
-    source, so only its column can tell ("" when the question names no year, or no header does)."""
-    years = set(_YEAR.findall(question))
-    if not years:
-        return ""
+    for 2023 from "Net income (loss); …, 2022: (3,844); …, 2023: 3,172"), or under another
+    period ("$23,076", the three months' operating income, for "the nine months ended June 25,
+    2022"): the number is in the source, so only its column can tell ("" when the question
+    names no year or period, or no header does)."""
     cells = [(h, v) for h, v in row_cells(evidence_text) if h]
-    if not any(years & set(_YEAR.findall(header)) for header, _ in cells):
-        return ""
-    for n in sorted(_numbers(body) - _numbers(question)):
-        under = [header for header, value in cells if n in _numbers(value)]
-        if under and not any(years & set(_YEAR.findall(header)) for header in under):
-            return f"number {n} stands under {under[0]!r}, not {min(years)}"
+    asked = (
+        ("year", set(_YEAR.findall(question)), _YEAR.findall),
+        ("period", _periods(question), _periods),
+    )
+    for _, wanted, of in asked:
+        if not wanted or not any(wanted & set(of(header)) for header, _ in cells):
+            continue
+        for n in sorted(_numbers(body) - _numbers(question)):
+            under = [header for header, value in cells if n in _numbers(value)]
+            if under and not any(wanted & set(of(header)) for header in under):
+                return f"number {n} stands under {under[0]!r}, not {min(wanted)}"
     return ""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ragchat.calibrate import choose_threshold
 from ragchat.prompt import REFUSAL_MARKER, SYSTEM_PROMPT, build_messages, defuse, is_refusal
 from ragchat.rewrite import is_followup, rewrite_followup
@@ -48,13 +50,59 @@ def test_followup_rewriting():
     history = [("What was Apple's revenue in 2023?", "About $383 billion [1].")]
     assert is_followup("and in 2022?")
     assert not is_followup("What is the warranty period of the X200 dishwasher?")
+    assert rewrite_followup("and in 2022?", history) == "What was Apple's revenue in 2022?"
     assert (
-        rewrite_followup("and in 2022?", history)
-        == "What was Apple's revenue in 2023 — and in 2022?"
+        rewrite_followup("and for the year before?", history)
+        == "What was Apple's revenue in 2023 — and for the year before?"
     )
     assert rewrite_followup("and in 2022?", []) == "and in 2022?"
-    assert rewrite_followup("那2022年呢？", [("苹果2023年的收入是多少？", "…")]).startswith(
-        "苹果2023年"
+    assert rewrite_followup("那2022年呢？", [("苹果2023年的收入是多少？", "…")]) == (
+        "苹果2022年的收入是多少？"
+    )
+    between = "What was the revenue between 2020 and 2022?"  # which year it replaces: a guess
+    assert rewrite_followup("And in 2021?", [(between, "…")]) == f"{between[:-1]} — And in 2021?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "followup", "standalone"),
+    [
+        (
+            "What were Apple iPad net sales in the third quarter of 2022?",
+            "And Wearables?",
+            "What were Wearables net sales in the third quarter of 2022?",
+        ),
+        (
+            "What was Apple's net income?",
+            "What about Microsoft?",
+            "What was Microsoft's net income?",
+        ),
+        (
+            "How many troops did Philaretus Brachamius have?",
+            "And Bohemond?",
+            "How many troops did Bohemond have?",
+        ),
+        ("于乐司职什么位置？", "那张世昌呢？", "张世昌司职什么位置？"),
+        ("大莱龙铁路是哪一年全线铺通的？", "那龙烟铁路呢？", "龙烟铁路是哪一年全线铺通的？"),
+    ],
+)
+def test_a_follow_up_naming_another_thing_asks_the_previous_question_of_it(
+    previous, followup, standalone
+):
+    assert rewrite_followup(followup, [(previous, "…")]) == standalone
+
+
+@pytest.mark.parametrize(
+    ("previous", "followup"),
+    [
+        ("What did Bohemond found in Antioch?", "And Tancred?"),  # which name it replaces: a guess
+        ("What were iPhone net sales in the quarter?", "What about the Mac?"),  # no name
+        ("What were iPhone net sales in Q3?", "What about Q2?"),  # a quarter is no name
+        ("于乐和曾诚司职什么位置？", "那张世昌呢？"),
+    ],
+)
+def test_a_follow_up_is_joined_when_what_it_replaces_is_unclear(previous, followup):
+    assert rewrite_followup(followup, [(previous, "…")]) == (
+        f"{previous[:-1]} — {followup}" if previous.isascii() else f"{previous} {followup}"
     )
 
 
@@ -111,7 +159,7 @@ def test_answers_that_recite_the_rules_are_detected():
 def test_a_joined_follow_up_s_own_terms_weigh_twice():
     from ragchat.rewrite import FOLLOWUP_WEIGHT, weigh_followup
 
-    first = "What were iPhone net sales in the quarter?"
+    first = "What were iPhone net sales in the quarter for Apple?"  # two names: joined
     joined = rewrite_followup("What about Mac?", [(first, "$40,665 [1]")])
     weights = {"iphone": 3.0, "mac": 3.0, "sales": 1.0}
     assert weigh_followup(weights, joined) == {
@@ -125,15 +173,16 @@ def test_a_joined_follow_up_s_own_terms_weigh_twice():
 def test_a_follow_up_naming_someone_else_drops_the_previous_name():
     from ragchat.rewrite import FOLLOWUP_WEIGHT, weigh_followup
 
-    zh = rewrite_followup("那张世昌呢？", [("于乐司职什么位置？", "前锋 [1]")])
-    weights = {"于乐": 5.0, "张世昌": 5.0, "司职": 2.0, "位置": 2.0}
+    zh = rewrite_followup("那张世昌呢？", [("于乐和曾诚司职什么位置？", "前锋 [1]")])
+    weights = {"于乐": 5.0, "曾诚": 5.0, "张世昌": 5.0, "司职": 2.0, "位置": 2.0}
     assert weigh_followup(weights, zh) == {
         "于乐": 0.0,  # asked of 张世昌 now
+        "曾诚": 0.0,
         "张世昌": 5.0 * FOLLOWUP_WEIGHT,
         "司职": 2.0,
         "位置": 2.0,
     }
-    first = "What were iPhone net sales in June 2022?"
+    first = "What were Apple's iPhone and iPad net sales in June 2022?"
     en = rewrite_followup("What about Mac?", [(first, "$40,665 [1]")])
     w = weigh_followup({"iphone": 3.0, "mac": 3.0, "june": 1.0}, en)
     assert w["iphone"] == 0.0 and w["june"] == 1.0  # a month is no name

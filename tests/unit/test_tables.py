@@ -127,6 +127,22 @@ def test_a_number_read_under_another_year_of_the_table_is_removed():
     assert check_sentence("$3,844 [1]", "What was net income?", row, "en").supported
 
 
+def test_a_number_read_under_another_period_of_the_table_is_removed():
+    # the samples' 10-Q: "$23,076", the quarter's operating income, for the nine months
+    row = ev(
+        "Operating income; Three Months Ended June 25, 2022: 23,076;"
+        " Nine Months Ended June 25, 2022: 94,543"
+    )
+    nine = "What was operating income for the nine months ended June 25, 2022?"
+    wrong = check_sentence("Operating income was $23,076 [1]", nine, row, "en")
+    assert not wrong.supported and "Three Months" in wrong.reason
+    assert check_sentence("$94,543 [1]", nine, row, "en").supported
+    quarter = "What was operating income in the third quarter of 2022?"  # a quarter: three months
+    assert check_sentence("$23,076 [1]", quarter, row, "en").supported
+    assert not check_sentence("$94,543 [1]", quarter, row, "en").supported
+    assert check_sentence("$94,543 [1]", "What was operating income in 2022?", row, "en").supported
+
+
 def test_a_sentence_with_a_year_gets_the_when_question_s_credit_whatever_its_century():
     # reading tables must not change how sentences score: a first header of years is told by
     # its own pattern, not by the evidence score's (which a shadowed name once replaced)
