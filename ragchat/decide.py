@@ -25,21 +25,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ragchat import near_miss
 from ragchat import question_kind as qk
 from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
+from ragchat.more_quotes import with_more_of_the_account, with_other_parts
+from ragchat.near_miss import evidence_on_point as on_point
 from ragchat.prompt import is_refusal
 from ragchat.quotable import asks_an_amount, gives_an_amount, quotes_what_is_asked
 from ragchat.reason import gives_the_reason
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
-from ragchat.table_text import focus_row, label_named, other_parts
-from ragchat.types import Evidence, SentenceCheck
+from ragchat.table_text import focus_row, label_named
+from ragchat.types import Decision, Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 
 QUOTE_THRESHOLD = {"en": 0.3, "zh": 0.3}
@@ -62,15 +63,6 @@ TYPED_MARGIN = 0.1
 _POINTER = re.compile(r"\s*(\[)?(\d{1,2})(?(1)\]|)[.。]?\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    text: str
-    refused: bool
-    fallback: bool = False
-    cited: tuple[int, ...] = ()
-    checks: tuple[SentenceCheck, ...] = ()
-
-
 def decide(
     draft: str,
     question: str,
@@ -80,28 +72,11 @@ def decide(
     confidence: float | None = None,
 ) -> Decision:
     decided = _decide(draft, question, evidence, lang, confidence)
-    return decided if decided.refused else _with_other_parts(decided, question, evidence, lang)
-
-
-def _with_other_parts(
-    decided: Decision, question: str, evidence: Sequence[Evidence], lang: str
-) -> Decision:
-    """An answer from one class of a statement's line ("Current liabilities – Term debt") is
-    shown as the quote of that row and of the line's other classes among the evidence
-    ("Non-current liabilities – Term debt"), when the question names no class
-    (`ragchat.table_text.other_parts`): "How much term debt …?" was answered "14,009" of
-    $108.7 billion."""
-    row = next((e for e in evidence if decided.cited == (e.n,)), None)
-    if row is None:
+    if decided.refused:
         return decided
-    rest = [e for e in evidence if e is not row]
-    parts = [rest[i] for i in other_parts(row.text, [e.text for e in rest], question)]
-    if not parts:
-        return decided
-    first = extractive_answer([replace(row, text=focus_row(row.text, question))], lang)
-    more = "".join(f" “{focus_row(p.text, question)}” [{p.n}]" for p in parts)
-    cited = (row.n, *(p.n for p in parts))
-    return Decision(first + more, False, True, cited, decided.checks)
+    return with_more_of_the_account(
+        with_other_parts(decided, question, evidence, lang), question, evidence
+    )
 
 
 def _decide(
@@ -130,7 +105,7 @@ def _decide(
             and gives_an_amount(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
-            if _from_the_best(verified.cited, evidence) and _on_point(
+            if _from_the_best(verified.cited, evidence) and on_point(
                 asked, verified.cited, evidence
             ):
                 shown = whole_phrase(verified.text, evidence, lang, question)
@@ -142,7 +117,7 @@ def _decide(
                     return Decision(
                         tidy(shown, lang), False, False, verified.cited, verified.checks
                     )
-            elif _on_point(asked, (evidence[0].n,), evidence) and (
+            elif on_point(asked, (evidence[0].n,), evidence) and (
                 recited := _stated_by_the_best(verified.text, evidence)
             ):
                 shown = whole_phrase(recited, evidence, lang, question)
@@ -228,7 +203,7 @@ def _quotable(
     many names, so the check rarely bites there)."""
 
     def fits(e: Evidence) -> bool:
-        return quotes_what_is_asked(e.text, asked, lang) and _on_point(asked, (e.n,), evidence)
+        return quotes_what_is_asked(e.text, asked, lang) and on_point(asked, (e.n,), evidence)
 
     if asks_an_amount(asked) and not label_named(chosen.text, asked):
         row = next(
@@ -262,28 +237,6 @@ def _bare_for_an_account(answer: str, asked: str, lang: str) -> bool:
     if lang == "zh":
         return len(body) < 15
     return len(body.split()) < 6
-
-
-def _on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
-    """Is the cited evidence (its sentence, its headings or its file's name) on point for the
-    question — naming every year and every proper name it names, negative where it is negated,
-    not saying the opposite of its words (`ragchat.near_miss`)? "Who patented a steam engine in
-    1781?" is not answered by "In 1698 Thomas Savery patented a steam pump": a sentence about a
-    neighbouring fact is the likeliest near miss of a question the documents do not answer."""
-    by_n = {e.n: e for e in evidence}
-    text = " ".join(
-        f"{by_n[n].text} {' '.join(by_n[n].heading_path)} {_file_words(by_n[n].file)}"
-        f" {' '.join(by_n[n].acronyms)}"
-        for n in cited
-        if n in by_n
-    )
-    return near_miss.on_point(asked, text)
-
-
-def _file_words(file: str) -> str:
-    """A file's name as words ("apple-10q-2022.pdf": "apple 10q 2022"): a question naming the
-    company a report is about is on point for a sentence saying only "the Company"."""
-    return re.sub(r"[\W_]+", " ", file.rsplit(".", 1)[0])
 
 
 def refusal_overridden(evidence: Sequence[Evidence], lang: str) -> bool:

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from ragchat.acronyms import SPELLED_OUT
+from ragchat.types import Evidence
 
 # a year an English question names: "in 1169", "December 2008"; not a decade ("the 1700s") or
 # an amount ("from 100 Gbit/s to 1000 Gbit/s", "$2000")
@@ -224,19 +226,21 @@ def names_the_names(asked: str, text: str) -> bool:
     letters, a name of several words by its initials ("United States": "USA") or by its
     common noun after "the" ("the fort" for Fort Coligny); that noun alone need not be named
     ("Fécamp" names Fécamp Abbey); a word one letter off counts too ("Telnet": "Telenet"). A
-    sentence whose subject is "it", "he", "she" or "they" is not asked to: it names its subject
-    in the sentence before, which the evidence does not carry.
+    sentence whose subject is "it", "he", "she" or "they" need not name the question's first
+    name: it names its subject in the sentence before, which the evidence does not carry.
     """
     if _CJK.search(asked):
         return True  # a Chinese sentence names its subject once and then says 该/其
-    if _LEANS.match(text):
-        return True
+    # a pronoun subject stands for the question's first name, its subject most often: "in 1081
+    # he led an army" may be Robert's ("How many men were in Robert's army?"), but it does not
+    # say Scotland ("Did the Normans ever reach Scotland?": the Normans are in the headings)
+    leans = bool(_LEANS.match(text))
     folded = _fold(text)
     vocabulary = set(re.findall(r"[a-z0-9]+", folded.lower()))
     stems = {w[:STEM_LETTERS] for w in vocabulary}
     acronyms = set(re.findall(r"\b[A-Z]{2,}", folded))
     low = folded.lower()
-    for words in question_names(asked):
+    for i, words in enumerate(question_names(asked)):
         initials = "".join(w[0] for w in words)
         if len(words) > 1 and any(a.startswith(initials) for a in acronyms):
             continue
@@ -247,7 +251,7 @@ def names_the_names(asked: str, text: str) -> bool:
             w.lower()[:STEM_LETTERS] not in stems and not _one_letter_off(w.lower(), vocabulary)
             for w in words
             if w.lower() not in _KINDS
-        ):
+        ) and not (leans and i == 0):
             return False
     return True
 
@@ -320,3 +324,25 @@ def on_point(asked: str, text: str) -> bool:
         and names_the_acronyms(asked, text)
         and keeps_the_order(asked, text)
     )
+
+
+def evidence_on_point(asked: str, cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
+    """Is the cited evidence (its sentence, its headings or its file's name) on point for the
+    question — naming every year and every proper name it names, negative where it is negated,
+    not saying the opposite of its words (`ragchat.near_miss`)? "Who patented a steam engine in
+    1781?" is not answered by "In 1698 Thomas Savery patented a steam pump": a sentence about a
+    neighbouring fact is the likeliest near miss of a question the documents do not answer."""
+    by_n = {e.n: e for e in evidence}
+    text = " ".join(
+        f"{by_n[n].text} {' '.join(by_n[n].heading_path)} {_file_words(by_n[n].file)}"
+        f" {' '.join(by_n[n].acronyms)}"
+        for n in cited
+        if n in by_n
+    )
+    return on_point(asked, text)
+
+
+def _file_words(file: str) -> str:
+    """A file's name as words ("apple-10q-2022.pdf": "apple 10q 2022"): a question naming the
+    company a report is about is on point for a sentence saying only "the Company"."""
+    return re.sub(r"[\W_]+", " ", file.rsplit(".", 1)[0])

@@ -56,7 +56,7 @@ ZH_ASKS_TIME = re.compile(r"哪一?年|什么时候|何时|哪个(?:朝代|世�
 # A question that asks for a place, a person, a reason, a way or a thing, and not for a time.
 ZH_ASKS_OTHER = re.compile(
     r"哪里|哪儿|在哪|何处|何地|什么地方|谁|何人|为什么|为何|原因|什么样|怎么|如何|怎样"
-    r"|哪[个些家位部本所座条](?![年月日天]|时|朝|世纪)|什么(?!时|年|月|日|朝|世纪)"
+    r"|哪[个些家位部本所座条支只种项首国间件门张](?![年月日天]|时|朝|世纪)|什么(?!时|年|月|日|朝|世纪)"
 )
 ZH_ASKS_SOME_TIME = re.compile(
     r"何年|年份|日期|时间|年代|时期|朝代|世纪|哪天|哪一天|几月|几号|多久"

@@ -144,3 +144,14 @@ class Answer:
     fallback: bool = False  # the text is a quote of the best evidence, not the model's words
     draft: str = ""  # what the model wrote, before verification
     confidence: float | None = None  # the model's confidence in its draft (ragchat.confidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What `ragchat.decide` shows: the answer, or a refusal; a quote is a fallback."""
+
+    text: str
+    refused: bool
+    fallback: bool = False
+    cited: tuple[int, ...] = ()
+    checks: tuple[SentenceCheck, ...] = ()

@@ -231,6 +231,8 @@ def test_the_shown_answer_holds_the_whole_list():
         ("112.7公里 [1]", "龙烟铁路是哪条铁路的重要组成部分？", False),  # an amount for a thing
         ("170万平方公里 [1]", "华北陆块范围包含哪里？", False),
         ("3号线 [1]", "他坐哪条线？", True),
+        ("2013年1月1日 [1]", "赵鹏和曾诚一起加盟了哪支球队？", False),  # a date for a team
+        ("广州恒大 [1]", "赵鹏和曾诚一起加盟了哪支球队？", True),
         ("三茂铁路股份有限公司 [1]", "广茂铁路由哪家公司管理运营？", True),  # 三 in a name
         ("70.99平方公里 [1]", "涞滩镇的面积是多少平方公里？", True),  # an amount is asked
     ],

@@ -409,3 +409,19 @@ def test_an_amount_is_quoted_from_the_row_the_question_names_over_prose_with_oth
     far = [evidence[0], replace(evidence[1], score=0.8)]  # further down than TYPED_MARGIN
     far_q = "What were Wearables net sales in the third quarter of 2022?"
     assert decide("", far_q, far, "en").cited == (1,)
+
+
+def test_a_question_asking_for_an_account_is_quoted_more_than_one_sentence():
+    program = "Under the Program, shares may be repurchased in open market transactions."
+    bought = "The Company repurchased 408 million shares for $65.0 billion."
+    other = "The Company paid dividends of $3.7 billion."
+    evidence = [
+        Evidence(1, program, "c:0", "q.pdf", 14, (), 0.64),
+        Evidence(2, bought, "c:0", "q.pdf", 14, (), 0.62),
+        Evidence(3, program.replace("open", "open "), "c:3", "q.pdf", 22, (), 0.61),  # again
+        Evidence(4, other, "c:4", "q.pdf", 20, (), 0.40),  # too far below
+    ]
+    d = decide("", "What does the 10-Q say about share repurchases?", evidence, "en")
+    assert d.cited == (1, 2) and "408 million" in d.text and "dividends" not in d.text, d
+    # a question asking for one thing is quoted one sentence
+    assert decide("", "How are shares repurchased?", evidence, "en").cited == (1,)
