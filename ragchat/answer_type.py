@@ -50,6 +50,13 @@ _HAS_REASON = re.compile(
 _HAS_NAME = re.compile(r"[A-Z]")  # a person or body is named with a capital somewhere
 _ZH_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几多数半]")
 _ZH_TIME = re.compile(r"[\d零〇一二三四五六七八九十年月日世纪代朝时期前后初末]")
+_ZH_DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}日")
+_ZH_ASKS_MEASURE = re.compile(
+    r"多[长高远重深宽]|(?:长度|高度|面积|距离|重量|深度|宽度|海拔)是?多少"
+)
+_ZH_MEASURED = re.compile(
+    r"\d|[零〇一二两三四五六七八九十百千万]+多?(?:公里|千米|米|厘米|吨|公斤|千克|克|平方|亩|公顷|英里|英尺|里|丈|尺)"
+)
 _ZH_BARE_TIME = re.compile(
     r"(?=.*[年月日纪])[\d零〇一二三四五六七八九十百千年月日号初旬起至到前后间约末中上下半叶世纪代\s-]+"
 )
@@ -146,7 +153,11 @@ def states_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     (a sentence is not held to `fits_question`'s other short-answer rules, which use this one)."""
     if lang == "zh":
         if qk.ZH_ASKS_AMOUNT.search(question):
-            return bool(_ZH_NUMBER.search(sentence))
+            undated = _ZH_DATE.sub("", sentence)
+            if _ZH_ASKS_MEASURE.search(question):  # a date, or the 三 of "三茂铁路", measures
+                # nothing: "广茂铁路多长" was quoted "广茂铁路是在2004年2月29日起…三茂铁路…"
+                return bool(_ZH_MEASURED.search(undated))
+            return bool(_ZH_NUMBER.search(undated))
         if qk.ZH_ASKS_TIME.search(question):
             return bool(_ZH_TIME.search(sentence))
         return True

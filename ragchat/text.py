@@ -286,11 +286,25 @@ _ZH_ASKING = re.compile(
 )
 
 
+# A request's opening words ask, they name nothing a passage holds: "Tell me about Robert
+# Guiscard." was refused by the gate for "tell", which no passage holds ("Who was Robert
+# Guiscard?" passed); "介绍一下环氧氯丙烷" searched for "介绍".
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:tell\s+me(?:\s+more)?(?:\s+about)?"
+    r"|describe|explain|summari[sz]e|list|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary|list)"
+    r"(?:\s+of)?|what\s+do\s+you\s+know\s+about|i\s+(?:want|would\s+like)\s+to\s+know"
+    r"(?:\s+about)?)\b"
+    r"|^\s*请?(?:简单)?(?:介绍一下|介绍|说说|讲讲|简述|概述|总结一下|总结)",
+    re.IGNORECASE,
+)
+
+
 def question_tokens(question: str) -> list[str]:
     """`lexical_tokens` of a question without the Chinese words that only ask (`_ZH_ASKING`;
-    "时候" after "什么"): the terms a passage that answers it can hold."""
+    "时候" after "什么") and a request's opening words ("Tell me about", "介绍一下": `_REQUEST`):
+    the terms a passage that answers it can hold."""
     kept: list[str] = []
-    for part in _SPLIT.split(question):
+    for part in _SPLIT.split(_REQUEST.sub(" ", question, count=1)):
         if not _CJK_RUN.fullmatch(part or "-"):
             kept.append(part)
             continue
