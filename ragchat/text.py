@@ -342,7 +342,9 @@ def term_present(token: str, present: set[str], text: str) -> bool:
         return token in text
     if token.isascii() and len(token) > 3:
         stem = _PLURAL.sub("", token)
-        return any(p.startswith(stem) for p in present if p[:2] == token[:2])
+        # a final y turns to i before an ending: "marry" is said by "married" and "marriage"
+        turned = f"{stem[:-1]}i" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else stem
+        return any(p.startswith((stem, turned)) for p in present if p[:2] == token[:2])
     return False
 
 

@@ -421,3 +421,21 @@ def test_a_request_s_opening_words_are_no_search_terms():
     assert question_tokens("Please summarize the share repurchases") == ["share", "repurchases"]
     assert "介绍" not in question_tokens("介绍一下环氧氯丙烷")
     assert question_tokens("Who listed it?") == ["listed"]  # not at the start: a word of its own
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "present"),
+    [
+        ("marry", "the marriage of emma and ethelred", True),  # y turns to i before an ending
+        ("marry", "emma married ethelred", True),
+        ("study", "they studied law", True),
+        ("germany", "he fled to germany", True),  # the word itself still counts
+        ("play", "he played", True),  # a vowel before y keeps it
+        ("marry", "the marquis of exeter", False),
+        ("cities", "the city walls", True),  # a plural's stem
+    ],
+)
+def test_a_query_term_is_found_in_its_other_forms(term, text, present):
+    from ragchat.text import lexical_tokens, term_present
+
+    assert term_present(term, set(lexical_tokens(text, drop_stopwords=False)), text) is present
