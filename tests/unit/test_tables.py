@@ -1,5 +1,7 @@
 """Tables in the evidence: rows as "header: value" lines, financial statements' split cells,
-prose that a layout cut into cells, and numbers read under the wrong year."""
+prose that a layout cut into cells, and numbers read under the wrong year or period."""
+
+import pytest
 
 from ragchat.evidence import sentences_of
 from ragchat.table_text import row_cells, table_rows
@@ -114,33 +116,37 @@ def test_running_text_cut_into_table_cells_is_read_as_prose_not_rows():
     ]
 
 
-def test_a_number_read_under_another_year_of_the_table_is_removed():
-    row = ev(
-        "Net income (loss); Three Months Ended March 31, 2022: (3,844);"
-        " Three Months Ended March 31, 2023: 3,172"
-    )
-    q = "What was net income for the three months ended March 31, 2023?"
-    wrong = check_sentence("Net income was $3,844 [1]", q, row, "en")
-    assert not wrong.supported and "2022" in wrong.reason
-    assert check_sentence("$3,172 [1]", q, row, "en").supported
-    # no year asked: the column cannot be told, the number stands
-    assert check_sentence("$3,844 [1]", "What was net income?", row, "en").supported
+INCOME = (
+    "Net income (loss); Three Months Ended March 31, 2022: (3,844);"
+    " Three Months Ended March 31, 2023: 3,172"
+)
+# the samples' 10-Q: "$23,076", the quarter's operating income, was shown for the nine months
+OPERATING = (
+    "Operating income; Three Months Ended June 25, 2022: 23,076;"
+    " Nine Months Ended June 25, 2022: 94,543"
+)
 
 
-def test_a_number_read_under_another_period_of_the_table_is_removed():
-    # the samples' 10-Q: "$23,076", the quarter's operating income, for the nine months
-    row = ev(
-        "Operating income; Three Months Ended June 25, 2022: 23,076;"
-        " Nine Months Ended June 25, 2022: 94,543"
-    )
-    nine = "What was operating income for the nine months ended June 25, 2022?"
-    wrong = check_sentence("Operating income was $23,076 [1]", nine, row, "en")
-    assert not wrong.supported and "Three Months" in wrong.reason
-    assert check_sentence("$94,543 [1]", nine, row, "en").supported
-    quarter = "What was operating income in the third quarter of 2022?"  # a quarter: three months
-    assert check_sentence("$23,076 [1]", quarter, row, "en").supported
-    assert not check_sentence("$94,543 [1]", quarter, row, "en").supported
-    assert check_sentence("$94,543 [1]", "What was operating income in 2022?", row, "en").supported
+@pytest.mark.parametrize(
+    ("row", "question", "wrong", "why", "right"),
+    [
+        (INCOME, "What was net income for the three months ended March 31, 2023?", "$3,844",
+         "2022", "$3,172"),
+        (OPERATING, "What was operating income for the nine months ended June 25, 2022?",
+         "$23,076", "Three Months", "$94,543"),
+        (OPERATING, "What was operating income in the third quarter of 2022?",  # three months
+         "$94,543", "Nine Months", "$23,076"),
+    ],
+)  # fmt: skip
+def test_a_number_read_under_another_year_or_period_of_the_table_is_removed(
+    row, question, wrong, why, right
+):
+    row = ev(row)
+    checked = check_sentence(f"It was {wrong} [1]", question, row, "en")
+    assert not checked.supported and why in checked.reason
+    assert check_sentence(f"{right} [1]", question, row, "en").supported
+    # no year or period asked: the column cannot be told, the number stands
+    assert check_sentence(f"{wrong} [1]", "What was it?", row, "en").supported
 
 
 def test_a_sentence_with_a_year_gets_the_when_question_s_credit_whatever_its_century():
