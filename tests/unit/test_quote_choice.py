@@ -1,0 +1,80 @@
+"""Which evidence a quote takes: a why-question no table row, an amount the row the question
+names over prose with other figures, an account up to three sentences (`ragchat.decide`,
+`ragchat.more_quotes`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ragchat.decide import decide
+from ragchat.types import Evidence
+
+
+def test_a_why_question_is_not_answered_by_a_table_row():
+    # the 10-Q's "Effective tax rate; …: 15.7%" holds a figure, not the reason asked for
+    evidence = [
+        Evidence(
+            1,
+            "The tax rate was lower than the statutory federal rate due to credits.",
+            "c:0",
+            "q.pdf",
+            21,
+            (),
+            0.85,
+        ),
+        Evidence(
+            2,
+            "Effective tax rate; Three Months Ended June 25, 2022: 15.7%",
+            "c:1",
+            "q.pdf",
+            21,
+            (),
+            0.84,
+        ),
+        Evidence(
+            3,
+            "The tax rate was higher than a year before due to foreign earnings.",
+            "c:0",
+            "q.pdf",
+            21,
+            (),
+            0.83,
+        ),
+    ]
+    d = decide("", "Why was the effective tax rate higher in the quarter?", evidence, "en")
+    assert d.fallback and d.cited == (3,), d
+    d = decide("", "What was the effective tax rate in the quarter?", evidence, "en")
+    assert d.cited == (2,), d  # asked for the figure: the row
+
+
+def test_an_amount_is_quoted_from_the_row_the_question_names_over_prose_with_other_figures():
+    prose = (
+        "Total net sales increased 2% or $1.5 billion during the third quarter of 2022, partially"
+        " offset by lower Wearables sales."
+    )
+    row = "Net sales by category – Wearables, Home and Accessories; Three Months Ended June 25, 2022: 8,084"
+    evidence = [
+        Evidence(1, prose, "c:0", "q.pdf", 17, (), 0.95),
+        Evidence(2, row, "c:1", "q.pdf", 18, (), 0.86),
+    ]
+    d = decide("", "What were Wearables net sales in the third quarter of 2022?", evidence, "en")
+    assert d.cited == (2,) and "8,084" in d.text, d
+    far = [evidence[0], replace(evidence[1], score=0.8)]  # further down than TYPED_MARGIN
+    far_q = "What were Wearables net sales in the third quarter of 2022?"
+    assert decide("", far_q, far, "en").cited == (1,)
+
+
+def test_a_question_asking_for_an_account_is_quoted_more_than_one_sentence():
+    program = "Under the Program, shares may be repurchased in open market transactions."
+    bought = "The Company repurchased 408 million shares for $65.0 billion."
+    other = "The Company paid dividends of $3.7 billion."
+    evidence = [
+        Evidence(1, program, "c:0", "q.pdf", 14, (), 0.64),
+        Evidence(2, bought, "c:0", "q.pdf", 14, (), 0.62),
+        Evidence(3, program.replace("open", "open "), "c:3", "q.pdf", 22, (), 0.61),  # again
+        Evidence(4, other, "c:4", "q.pdf", 20, (), 0.40),  # too far below
+    ]
+    d = decide("", "What does the 10-Q say about share repurchases?", evidence, "en")
+    assert d.cited == (1, 2) and "408 million" in d.text and "dividends" not in d.text, d
+    # a question asking for one thing is quoted one sentence
+    assert decide("", "How are shares repurchased?", evidence, "en").cited == (1,)
