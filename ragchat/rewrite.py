@@ -122,7 +122,8 @@ def asked_of_another(followup: str, previous: str) -> str:
     mine = _names(m["name"]) if m else set()
     if len(mine) != 1:
         return ""
-    # the previous name with the follow-up's kind: "大莱龙铁路" for "龙烟铁路" ("铺通", also unknown to the dictionary, is not followed by it)
+    # the previous name with the follow-up's kind: "大莱龙铁路" for "龙烟铁路" ("铺通", also
+    # unknown to the dictionary, is not followed by it)
     new = next(iter(mine))
     olds = {o for t in _names(previous) if (o := m["name"].replace(new, t)) in previous}
     return previous.replace(olds.pop(), m["name"], 1) if len(olds) == 1 else ""

@@ -137,7 +137,7 @@ def support(body: str, question: str, evidence_text: str) -> tuple[float, str]:
     missing = sorted(_numbers(body) - ev_numbers - q_numbers)
     if missing:
         return 0.0, f"number {missing[0]} is in no cited source"
-    if misplaced := _under_another_year(body, question, evidence_text):
+    if misplaced := _under_another_column(body, question, evidence_text):
         return 0.0, misplaced
     if _NEGATION.search(body) and not _NEGATION.search(f"{question} {evidence_text}"):
         # "Robert Guiscard did not drive the Byzantines out" from "… ultimately drove the
@@ -184,7 +184,7 @@ def _periods(text: str) -> set[str]:
     return found
 
 
-def _under_another_year(body: str, question: str, evidence_text: str) -> str:
+def _under_another_column(body: str, question: str, evidence_text: str) -> str:
     """A number read off a table row under another year than the question asks for ("$3,844"
     for 2023 from "Net income (loss); …, 2022: (3,844); …, 2023: 3,172"), or under another
     period ("$23,076", the three months' operating income, for "the nine months ended June 25,
