@@ -24,7 +24,7 @@ Thresholds are on the evidence score of `ragchat.evidence`, calibrated on the de
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from ragchat import question_kind as qk
@@ -34,8 +34,13 @@ from ragchat.doer import doer, someone_else
 from ragchat.more_quotes import with_more_of_the_account, with_other_parts
 from ragchat.near_miss import evidence_on_point as on_point
 from ragchat.prompt import is_refusal
-from ragchat.quotable import asks_an_amount, gives_an_amount, quotes_what_is_asked
-from ragchat.reason import gives_the_reason
+from ragchat.quotable import (
+    asks_an_amount,
+    compares_an_amount,
+    gives_an_amount,
+    quotes_what_is_asked,
+)
+from ragchat.reason import ZH_ASKS_REASON, gives_the_reason, reason_parts
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
@@ -199,24 +204,18 @@ def _quotable(
     TYPED_MARGIN of it, or a table row the question names by its label at any score ("What
     were iPad net sales in the third quarter?": "iPad net sales decreased …" scores above the
     row "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224"); None if
-    none does — a sentence with no time in it cannot say when, and the user is better told so. No cmrc-zh question's quote changes (Chinese numerals stand in
-    many names, so the check rarely bites there)."""
+    none does — a sentence with no time in it cannot say when, and the user is better told so.
+    Before that, a sentence within TYPED_MARGIN that is what answers the question's shape
+    (`_what_answers_it`) is preferred to one that is not."""
 
     def fits(e: Evidence) -> bool:
         return quotes_what_is_asked(e.text, asked, lang) and on_point(asked, (e.n,), evidence)
 
-    if asks_an_amount(asked) and not label_named(chosen.text, asked):
-        row = next(
-            (
-                e
-                for e in evidence
-                if label_named(e.text, asked) and e.score >= chosen.score - TYPED_MARGIN and fits(e)
-            ),
-            None,
-        )
-        if row is not None:
-            return row  # "Wearables …; Three Months Ended June 25, 2022: 8,084" over "Total net
-            # sales increased 2% or $1.5 billion …, partially offset by … Wearables …"
+    better = _what_answers_it(asked)
+    if better is not None and not better(chosen):
+        near = (e for e in evidence if e.score >= chosen.score - TYPED_MARGIN)
+        if found := next((e for e in near if better(e) and fits(e)), None):
+            return found
     if fits(chosen):
         return chosen
     floor = max(needed, chosen.score - TYPED_MARGIN)
@@ -224,6 +223,19 @@ def _quotable(
         (e for e in evidence if (e.score >= floor or label_named(e.text, asked)) and fits(e)),
         None,
     )
+
+
+def _what_answers_it(asked: str) -> Callable[[Evidence], bool] | None:
+    """What a sentence to quote should be, where the question's shape says so: for an amount
+    ("What were Wearables net sales …?", "Is net income higher …?") the row the question names by
+    its label ("Wearables …; Three Months Ended June 25, 2022: 8,084" over "Total net sales
+    increased 2% …, partially offset by … Wearables …"); for a Chinese why-question a sentence
+    that marks its reason (`ragchat.reason`: "…返回中国后不久因身体原因而退役" over "…宣布退役")."""
+    if asks_an_amount(asked) or compares_an_amount(asked):
+        return lambda e: label_named(e.text, asked)
+    if ZH_ASKS_REASON.search(asked):
+        return lambda e: bool(reason_parts(e.text))
+    return None
 
 
 def _bare_for_an_account(answer: str, asked: str, lang: str) -> bool:

@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from ragchat.acronyms import SPELLED_OUT
+from ragchat.names_zh import names_the_kind_asked
+from ragchat.text import EN_STOP
 from ragchat.types import Evidence
 
 # a year an English question names: "in 1169", "December 2008"; not a decade ("the 1700s") or
@@ -201,14 +203,19 @@ def question_names(asked: str) -> list[list[str]]:
     letters (one has many spellings: "the US", "the USA") are left out."""
     names = []
     for m in _NAME_RUN.finditer(asked):
-        before = asked[: m.start()]
+        before, run = asked[: m.start()], m.group()
         if not before.strip():
-            continue  # the question's first word is capitalised anyway
-        if _ASKED_KIND.search(before):
+            # the question's first word is capitalised anyway; a name may follow a function word
+            # in the same run ("Did the Normans", "Is Apple's"), but not "What"/"Which" ("Which
+            # Norman king": the kind asked) and not a name ("Harold Wilson's …?", misspelt)
+            first, run = re.match(r"(\S+)\s*(?:(?:of|de|the)\s+)?(.*)", run).groups()
+            if not run or first.lower() in ("what", "which") or first.lower() not in EN_STOP:
+                continue
+        elif _ASKED_KIND.search(before):
             continue  # "what New York borough": the kind of thing asked for, not who or where
         words = [
             w
-            for w in re.findall(r"[A-Za-z0-9]+", _fold(m.group()))
+            for w in re.findall(r"[A-Za-z0-9]+", _fold(run))
             if w[0].isupper()
             and len(w) >= 3
             and w.lower() not in _NOT_NAMES
@@ -230,7 +237,9 @@ def names_the_names(asked: str, text: str) -> bool:
     name: it names its subject in the sentence before, which the evidence does not carry.
     """
     if _CJK.search(asked):
-        return True  # a Chinese sentence names its subject once and then says 该/其
+        # a Chinese sentence names its subject once and then says 该/其; but not another
+        # railway, station, school … than the one asked about
+        return names_the_kind_asked(asked, text)
     # a pronoun subject stands for the question's first name, its subject most often: "in 1081
     # he led an army" may be Robert's ("How many men were in Robert's army?"), but it does not
     # say Scotland ("Did the Normans ever reach Scotland?": the Normans are in the headings)

@@ -180,6 +180,24 @@ def asks_an_amount(question: str) -> bool:
     )
 
 
+# "Is Apple's net income higher than last year?", "Did revenue increase?": answered by the row of
+# the amount (both periods side by side), not by a sentence about another line's increase
+_COMPARES = re.compile(
+    r"^\s*(?:is|was|were|are|did|does|do|has|have|had)\b.*\b(?:higher|lower|more|less|greater|"
+    r"smaller|larger|up|down|increased?|decreased?|grow|grew|rise|rose|fall|fell|declined?)\b",
+    re.IGNORECASE,
+)
+
+
+def compares_an_amount(question: str) -> bool:
+    """A yes/no question whether an amount (`qk.ASKS_AMOUNT`) rose or fell."""
+    return bool(
+        _COMPARES.match(question)
+        and qk.ASKS_AMOUNT.search(question)
+        and not _NOT_AN_AMOUNT.search(question)
+    )
+
+
 def _states_an_amount(sentence: str, question: str) -> bool:
     """Does the sentence hold a figure outside its dates that the question does not give, or a
     number in words? "… our report dated April 25, 2023, … for the quarter ended March 31, 2023"

@@ -80,7 +80,7 @@ def rewrite_followup(question: str, history: Sequence[tuple[str, str]]) -> str:
         return question
     previous = rewrite_followup(history[-1][0], history[:-1]).strip()
     q = question.strip()
-    if asked_of := asked_of_another(q, previous):
+    if asked_of := asked_of_another(q, previous) or _pronoun_named(q, previous):
         return asked_of
     if not q.isascii():
         return f"{previous} {q}"
@@ -127,6 +127,45 @@ def asked_of_another(followup: str, previous: str) -> str:
     new = next(iter(mine))
     olds = {o for t in _names(previous) if (o := m["name"].replace(new, t)) in previous}
     return previous.replace(olds.pop(), m["name"], 1) if len(olds) == 1 else ""
+
+
+_EN_PERSON = re.compile(r"\b(?:he|she|him|his|her(?=\s*[?.]?\s*$))\b", re.IGNORECASE)
+_EN_AUX = r"(?:is|was|were|are|did|does|do|has|had|have|can|could|will|would)"
+_WHO_WAS = re.compile(r"^\s*who\s+(?:is|was)\s+(?P<name>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_ZH_PERSON = re.compile(r"^\s*(?:那|那么)?(?P<pronoun>[他她它])(?!们)")
+
+
+def _pronoun_named(followup: str, previous: str) -> str:
+    """The follow-up with "he"/"his" (他, 她, 它 opening it) replaced by the one name the previous
+    question asks about as its subject: "Who was Rollo?", "When did he die?" → "When did Rollo
+    die?"; "赵鹏是哪里人？", "他司职什么位置？" → "赵鹏司职什么位置？". Else "": after "Who founded
+    Antioch?" or "Who did Rollo marry?" the pronoun is more likely the answer's person."""
+    if JOIN in previous or _ZH_JOINED.match(previous):
+        return ""
+    if followup.isascii():
+        if not _EN_PERSON.search(followup):
+            return ""
+        runs = {r[0] for r in _EN_NAME_RUN.finditer(previous) if r.start() > 0 and _en_names(r[0])}
+        if len(runs) != 1:
+            return ""
+        name = runs.pop()
+        if re.match(r"\s*who(?:m|se)?\b", previous, re.IGNORECASE):
+            who = _WHO_WAS.match(previous)
+            if not (who and who["name"] == name):
+                return ""
+        elif not re.search(rf"\b{_EN_AUX}\s+{re.escape(name)}\b", previous, re.IGNORECASE):
+            return ""
+        owner = f"{name}'" if name.endswith("s") else f"{name}'s"
+        return _EN_PERSON.sub(lambda m: owner if m[0].lower() == "his" else name, followup)
+    m = _ZH_PERSON.match(followup)
+    start = previous.lstrip()
+    named = [n for n in _names(previous) if start.lower().startswith(n)]
+    if not m or len(named) != 1:
+        return ""
+    name = start[: len(named[0])]
+    if "谁" in previous and not re.fullmatch(rf"{re.escape(name)}是谁[？?]?", start.strip()):
+        return ""
+    return name + followup[m.end() :]
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")

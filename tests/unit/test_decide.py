@@ -162,6 +162,17 @@ def test_a_sentence_saying_the_opposite_is_not_on_point(question, text, kept):
         ("Who founded Telnet?", "Tymnet was founded by Larry Roberts.", False),
         ("The Huguenots lived in what New York borough?", "Huguenots lived on Long Island.", True),
         ("What were Google's sales?", "Apple's sales rose.", False),  # "were" is no kind
+        # a name right after the first word: "Did the Normans", and still "Scotland" must be said
+        ("Did the Normans ever reach Scotland?", "In 1081 he led an army to Albania.", False),
+        ("Did the Normans ever reach Scotland?", "Normans came into Scotland.", True),
+        ("Did the Normans reach Scotland?", "The Scots fought the English in Scotland.", False),
+        ("Which Norman king invaded Wales?", "Henry invaded Wales.", True),  # the kind asked
+        ("Harold Wilson's government backed whom?", "Wilson's cabinet backed Israel.", True),
+        # Chinese: not another railway than the one asked about; 该铁路 may be it
+        ("广三铁路是哪一年建成的？", "大莱龙铁路于2005年6月建成试运营。", False),
+        ("广三铁路是哪一年建成的？", "广三铁路于1903年筑成。", True),
+        ("广三铁路是哪一年建成的？", "该铁路于1903年筑成。", True),
+        ("鑫诺一号由什么公司制造？", "卫星是法国宇航公司制造。", True),  # the kind asked for
     ],
 )
 def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):

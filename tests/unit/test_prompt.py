@@ -106,6 +106,24 @@ def test_a_follow_up_is_joined_when_what_it_replaces_is_unclear(previous, follow
     )
 
 
+@pytest.mark.parametrize(
+    ("previous", "followup", "standalone"),
+    [
+        ("Who was Rollo?", "When did he die?", "When did Rollo die?"),
+        ("When did Rollo die?", "Where was he buried?", "Where was Rollo buried?"),
+        ("What did Bohemond found?", "What was his title?", "What was Bohemond's title?"),
+        ("Who was Rollo?", "Who succeeded him?", "Who succeeded Rollo?"),
+        ("赵鹏是哪里人？", "他司职什么位置？", "赵鹏司职什么位置？"),
+        # the pronoun is more likely the answer's person: joined as before
+        ("Who founded Antioch?", "When did he die?", "Who founded Antioch — When did he die?"),
+        ("Who did Rollo marry?", "When did she die?", "Who did Rollo marry — When did she die?"),
+        ("赵鹏和谁一起加盟恒大？", "他是哪里人？", "赵鹏和谁一起加盟恒大？ 他是哪里人？"),
+    ],
+)
+def test_he_or_his_is_the_one_name_the_previous_question_asks_about(previous, followup, standalone):
+    assert rewrite_followup(followup, [(previous, "…")]) == standalone
+
+
 def test_a_chain_of_follow_ups_keeps_the_topic_of_the_first_question():
     history = [
         ("Who conquered England in 1066?", "Duke William II of Normandy [1]"),

@@ -1,6 +1,7 @@
 """Which evidence a quote takes: a why-question no table row, an amount the row the question
-names over prose with other figures, an account up to three sentences (`ragchat.decide`,
-`ragchat.more_quotes`)."""
+names over prose with other figures (also when it asks whether the amount rose), a Chinese
+why-question the sentence that marks a reason, an account up to three sentences
+(`ragchat.decide`, `ragchat.more_quotes`)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,26 @@ def test_a_question_asking_for_an_account_is_quoted_more_than_one_sentence():
     assert d.cited == (1, 2) and "408 million" in d.text and "dividends" not in d.text, d
     # a question asking for one thing is quoted one sentence
     assert decide("", "How are shares repurchased?", evidence, "en").cited == (1,)
+
+
+def test_whether_an_amount_rose_is_quoted_from_its_row():
+    prose = "Mac net sales increased due to higher net sales of MacBook Pro."
+    row = "Net income; Three Months Ended June 25, 2022: $19,442; Three Months Ended June 26, 2021: $21,744"
+    evidence = [
+        Evidence(1, prose, "c:0", "apple-10q.pdf", 18, (), 0.73),
+        Evidence(2, row, "c:1", "apple-10q.pdf", 4, (), 0.65),
+    ]
+    d = decide("", "Is Apple's net income higher than last year?", evidence, "en")
+    assert d.cited == (2,) and "19,442" in d.text, d
+    # a question about the Mac's sales is not about the net income row
+    assert decide("", "Did Mac net sales go up?", evidence, "en").cited == (1,)
+
+
+def test_a_chinese_why_question_is_quoted_the_sentence_that_marks_a_reason():
+    evidence = [
+        Evidence(1, "12月16日，徐晓飞在博客发表文章宣布退役。", "c:0", "b.pdf", 3, (), 1.06),
+        Evidence(2, "徐晓飞返回中国后不久因身体原因而退役。", "c:0", "b.pdf", 3, (), 1.03),
+    ]
+    d = decide("", "徐晓飞为什么退役？", evidence, "zh")
+    assert d.cited == (2,) and "身体原因" in d.text, d
+    assert decide("", "徐晓飞什么时候宣布退役？", evidence, "zh").cited == (1,)

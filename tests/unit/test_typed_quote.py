@@ -107,11 +107,14 @@ def test_what_was_an_amount_is_quoted_from_a_sentence_holding_a_figure_not_only_
 
 
 def test_a_follow_up_is_typed_by_its_own_question():
-    joined = rewrite_followup("When did he die?", [("Who was Rollo?", "a Viking ruler")])
+    joined = rewrite_followup("When did he die?", [("Who did Rollo lead?", "Vikings")])
     assert joined != "When did he die?" and asked_part(joined) == "When did he die?"
     named = ev("Rollo was a Viking ruler who led the Norse raiders.")
-    # "Who was Rollo" alone would take this quote; the follow-up asks when, and it says no time
+    # "Who did Rollo lead" alone would take this quote; the follow-up asks when: no time in it
     assert decide("", joined, named, "en").refused
+    # after "Who was Rollo?" the follow-up is asked of him: a question of its own
+    own = rewrite_followup("When did he die?", [("Who was Rollo?", "a Viking ruler")])
+    assert own == "When did Rollo die?" and decide("", own, named, "en").refused
     assert asked_part("What is A — B?") == "What is A — B?"  # a dash in a standalone question
     assert asked_part("罗洛是谁？ 他哪一年去世？") == "他哪一年去世？"
 

@@ -1,0 +1,60 @@
+"""Does a Chinese sentence name the thing a Chinese question names by its kind?
+
+"广三铁路是哪一年建成的？" is not answered by "大莱龙铁路于…2005年6月建成试运营…": the sentence
+is about another railway. A Chinese sentence often names its subject once and then says 该 or
+其, so a sentence that names no railway at all may still be about it; but one that names
+another thing of the same kind ("大莱龙铁路", "龙烟铁路" for "德龙烟铁路"), and never the one
+asked about, is a near miss. The name is the word jieba cuts right before the kind word
+("广三" | "铁路"), which stands as a word of its own in both.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from ragchat.text import _jieba
+
+# kind words that follow a proper name: railways and roads, stations and ports, schools,
+# companies, clubs, places, buildings, wars and treaties, publications
+KINDS = frozenset(
+    (
+        "铁路", "公路", "高速公路", "站", "车站", "机场", "港", "大学", "学院", "中学", "小学",
+        "医院", "公司", "集团", "银行", "俱乐部", "乐队", "组合", "寺", "教堂", "公园",
+        "博物馆", "山", "河", "江", "湖", "岛", "桥", "镇", "村", "县", "街", "战役", "战争",
+        "条约", "王朝", "杂志", "电视台", "号",
+    )
+)  # fmt: skip
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
+_ASKING = re.compile(r"哪|什么|何|几|多少")  # "哪条铁路", "什么公司": the kind asked for
+# words before a kind word that are no name: "该铁路", "这条铁路", "全国铁路"
+_NOT_A_NAME = frozenset(
+    ("这个", "那个", "这条", "那条", "这座", "那座", "这家", "那家", "全国", "国家", "城市",
+     "地方", "主要", "重要", "新建", "原来", "一条", "一座", "一家", "多条", "各地", "沿线")
+)  # fmt: skip
+
+
+def named_by_kind(text: str) -> list[tuple[str, str]]:
+    """The (name, kind) pairs a Chinese text names: "广三铁路和三茂铁路" ->
+    [("广三", "铁路"), ("三茂", "铁路")]."""
+    words = _jieba().lcut(text)
+    return [
+        (before, word)
+        for before, word in itertools.pairwise(words)
+        if word in KINDS
+        and _NAME.fullmatch(before)
+        and before not in _NOT_A_NAME
+        and not _ASKING.search(before)
+    ]
+
+
+def names_the_kind_asked(asked: str, text: str) -> bool:
+    """False when the question names a thing by its kind ("广三铁路") and `text` (a sentence
+    with its headings) names only others of that kind ("大莱龙铁路"), never the asked name."""
+    said = named_by_kind(text)
+    for name, kind in named_by_kind(asked):
+        if name in text:
+            continue
+        if any(k == kind and other != name for other, k in said):
+            return False
+    return True
