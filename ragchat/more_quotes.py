@@ -4,6 +4,7 @@ debt"), and an account ("Summarize …", "What does … say about …?", "介绍
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -60,7 +61,7 @@ def with_more_of_the_account(
     for e in evidence:
         if len(more) + 1 >= ACCOUNT_SENTENCES:
             break
-        if e is first or e.score < floor or plain(e.text)[:80] in seen:
+        if e is first or e.score < floor or plain(e.text)[:80] in seen or _a_caption(e.text):
             continue
         if on_point(asked, (e.n,), evidence):
             seen.add(plain(e.text)[:80])
@@ -69,3 +70,11 @@ def with_more_of_the_account(
         return decided
     text = decided.text + "".join(f" “{focus_row(e.text, question)}” [{e.n}]" for e in more)
     return replace(decided, text=text, cited=(*decided.cited, *(e.n for e in more)))
+
+
+def _a_caption(text: str) -> bool:
+    """A short line that states nothing: a link's or a figure's caption ("大莱龙铁路官方网站",
+    "Investor relations website"), no sentence of an account."""
+    line = text.strip()
+    short = len(line.split()) < 4 if line.isascii() else len(line) < 16
+    return short and not re.search(r"[.!?。！？;；:：]$", line)

@@ -108,7 +108,7 @@ def asked_of_another(followup: str, previous: str) -> str:
     ("What did Bohemond found in Antioch?", "And Tancred?") which one is replaced is a guess."""
     if JOIN in previous:
         return ""
-    if year := _another_year(followup, previous):
+    if year := _another_year(followup, previous) or _another_period(followup, previous):
         return year
     if followup.isascii():
         m = _ONLY_A_NAME["en"].match(followup)
@@ -117,7 +117,10 @@ def asked_of_another(followup: str, previous: str) -> str:
         runs = [r for r in _EN_NAME_RUN.finditer(previous) if r.start() > 0 and _en_names(r[0])]
         if len({r[0] for r in runs}) != 1:
             return ""
-        return previous.replace(runs[0][0], name)
+        asked = previous.replace(runs[0][0], name)
+        # "Apple's total net sales" asked of Services: its net sales, a part of that total
+        asked = re.sub(rf"\b({re.escape(name)})['’]s\s+total\b", r"\1", asked)
+        return re.sub(rf"\b({re.escape(name)})['’]s\b", r"\1'", asked) if name[-1] == "s" else asked
     m = _ONLY_A_NAME["zh"].match(followup)
     mine = _names(m["name"]) if m else set()
     if len(mine) != 1:
@@ -181,6 +184,26 @@ def _another_year(followup: str, previous: str) -> str:
     if year is None or len(years) != 1:
         return ""
     return _YEAR.sub(year[1], previous)
+
+
+_PERIOD = (
+    r"(?:(?:first|second|third|fourth)\s+quarter|(?:first\s+)?(?:three|six|nine|twelve)\s+months"
+    r"|Q[1-4])"
+)
+_A_PERIOD = re.compile(rf"\b{_PERIOD}\b", re.IGNORECASE)
+_ONLY_A_PERIOD = re.compile(rf"(?:(?:in|for|over)\s+)?(?:the\s+)?({_PERIOD})", re.IGNORECASE)
+
+
+def _another_period(followup: str, previous: str) -> str:
+    """ "And in the nine months?" after "What were total net sales in the third quarter of
+    2022?": the previous question of the follow-up's period ("… in the nine months of 2022?"),
+    when the previous question names one period; else ""."""
+    m = _ONLY_A_NAME["en"].match(followup)
+    period = _ONLY_A_PERIOD.fullmatch(m["name"].strip()) if m else None
+    periods = {p.lower() for p in _A_PERIOD.findall(previous)}
+    if period is None or len(periods) != 1:
+        return ""
+    return _A_PERIOD.sub(period[1], previous)
 
 
 def _en_names(run: str) -> bool:

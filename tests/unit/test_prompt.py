@@ -83,6 +83,12 @@ def test_followup_rewriting():
         ),
         ("于乐司职什么位置？", "那张世昌呢？", "张世昌司职什么位置？"),
         ("大莱龙铁路是哪一年全线铺通的？", "那龙烟铁路呢？", "龙烟铁路是哪一年全线铺通的？"),
+        (
+            "What were Apple's total net sales in the third quarter of 2022?",
+            "And in the nine months?",
+            "What were Apple's total net sales in the nine months of 2022?",
+        ),
+        ("What was revenue in Q3 2022?", "And for Q2?", "What was revenue in Q2 2022?"),
     ],
 )
 def test_a_follow_up_naming_another_thing_asks_the_previous_question_of_it(
@@ -96,7 +102,7 @@ def test_a_follow_up_naming_another_thing_asks_the_previous_question_of_it(
     [
         ("What did Bohemond found in Antioch?", "And Tancred?"),  # which name it replaces: a guess
         ("What were iPhone net sales in the quarter?", "What about the Mac?"),  # no name
-        ("What were iPhone net sales in Q3?", "What about Q2?"),  # a quarter is no name
+        ("What were iPhone net sales in Q3 and Q4?", "What about Q2?"),  # which one: a guess
         ("于乐和曾诚司职什么位置？", "那张世昌呢？"),
     ],
 )
@@ -122,6 +128,20 @@ def test_a_follow_up_is_joined_when_what_it_replaces_is_unclear(previous, follow
 )
 def test_he_or_his_is_the_one_name_the_previous_question_asks_about(previous, followup, standalone):
     assert rewrite_followup(followup, [(previous, "…")]) == standalone
+
+
+def test_a_chain_of_follow_ups_asked_of_another_period_then_another_part():
+    history = [
+        ("What were Apple's total net sales in the third quarter of 2022?", "$82,959 [1]"),
+        ("And in the nine months?", "$304,182 [1]"),
+    ]
+    # a part of the total: not "Services's total net sales"
+    assert rewrite_followup("What about Services?", history) == (
+        "What were Services net sales in the nine months of 2022?"
+    )
+    assert rewrite_followup("And the nine months?", [("What was revenue?", "…")]) == (
+        "What was revenue — And the nine months?"  # no period to replace
+    )
 
 
 def test_a_chain_of_follow_ups_keeps_the_topic_of_the_first_question():

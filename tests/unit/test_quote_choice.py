@@ -79,6 +79,10 @@ def test_a_question_asking_for_an_account_is_quoted_more_than_one_sentence():
     assert d.cited == (1, 2) and "408 million" in d.text and "dividends" not in d.text, d
     # a question asking for one thing is quoted one sentence
     assert decide("", "How are shares repurchased?", evidence, "en").cited == (1,)
+    # a caption states nothing: no sentence of an account
+    captioned = [evidence[0], replace(evidence[1], text="Repurchases website"), *evidence[2:]]
+    d = decide("", "What does the 10-Q say about share repurchases?", captioned, "en")
+    assert "website" not in d.text and d.cited == (1,), d
 
 
 def test_whether_an_amount_rose_is_quoted_from_its_row():
