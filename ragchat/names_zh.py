@@ -13,48 +13,68 @@ from __future__ import annotations
 import itertools
 import re
 
-from ragchat.text import _jieba
+from ragchat.text import _jieba, in_dictionary
 
 # kind words that follow a proper name: railways and roads, stations and ports, schools,
-# companies, clubs, places, buildings, wars and treaties, publications
+# companies, clubs, associations, places, buildings, wars and treaties, publications
 KINDS = frozenset(
     (
         "铁路", "公路", "高速公路", "站", "车站", "机场", "港", "大学", "学院", "中学", "小学",
         "医院", "公司", "集团", "银行", "俱乐部", "乐队", "组合", "寺", "教堂", "公园",
         "博物馆", "山", "河", "江", "湖", "岛", "桥", "镇", "村", "县", "街", "战役", "战争",
-        "条约", "王朝", "杂志", "电视台", "号",
+        "条约", "王朝", "杂志", "电视台", "号", "协会", "联盟", "学会", "委员会", "球队",
+        "足球队", "教会", "出版社", "乐团",
     )
 )  # fmt: skip
 _NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 _ASKING = re.compile(r"哪|什么|何|几|多少")  # "哪条铁路", "什么公司": the kind asked for
-# words before a kind word that are no name: "该铁路", "这条铁路", "全国铁路"
+# words before a kind word that are no name: "这条铁路", "全国铁路"
 _NOT_A_NAME = frozenset(
     ("这个", "那个", "这条", "那条", "这座", "那座", "这家", "那家", "全国", "国家", "城市",
      "地方", "主要", "重要", "新建", "原来", "一条", "一座", "一家", "多条", "各地", "沿线")
 )  # fmt: skip
 
 
-def named_by_kind(text: str) -> list[tuple[str, str]]:
-    """The (name, kind) pairs a Chinese text names: "广三铁路和三茂铁路" ->
-    [("广三", "铁路"), ("三茂", "铁路")]."""
+def _names_word(word: str) -> bool:
+    return bool(_NAME.fullmatch(word)) and word not in _NOT_A_NAME and not _ASKING.search(word)
+
+
+def asked_by_kind(question: str) -> list[tuple[str, str, str]]:
+    """The things a Chinese question names by their kind word, as (the word right before the
+    kind word, the whole name before it, the kind): "香港体育记者协会成立于哪一年？" ->
+    [("记者", "香港体育记者", "协会")] (jieba cuts "香港" | "体育" | "记者" | "协会")."""
+    words = _jieba().lcut(question)
+    asked = []
+    for i, word in enumerate(words):
+        if word not in KINDS or i == 0 or not _names_word(words[i - 1]):
+            continue
+        start = i - 1
+        while start > 0 and i - start < 3 and _names_word(words[start - 1]):
+            start -= 1
+        asked.append((words[i - 1], "".join(words[start:i]), word))
+    return asked
+
+
+def others_of_kind(text: str) -> list[tuple[str, str]]:
+    """The (name, kind) pairs a Chinese text names with a proper name — a word jieba's
+    dictionary lacks, or one of three characters or more: "大莱龙铁路", "浸信会协会", not
+    "职业足球队"."""
     words = _jieba().lcut(text)
     return [
         (before, word)
         for before, word in itertools.pairwise(words)
-        if word in KINDS
-        and _NAME.fullmatch(before)
-        and before not in _NOT_A_NAME
-        and not _ASKING.search(before)
+        if word in KINDS and _names_word(before) and (len(before) >= 3 or not in_dictionary(before))
     ]
 
 
 def names_the_kind_asked(asked: str, text: str) -> bool:
-    """False when the question names a thing by its kind ("广三铁路") and `text` (a sentence
-    with its headings) names only others of that kind ("大莱龙铁路"), never the asked name."""
-    said = named_by_kind(text)
-    for name, kind in named_by_kind(asked):
-        if name in text:
+    """False when the question names a thing by its kind ("广三铁路", "香港体育记者协会") and
+    `text` (a sentence with its headings) names only others of that kind ("大莱龙铁路",
+    "北美华裔学人协会"), never the asked name."""
+    said = others_of_kind(text)
+    for word, name, kind in asked_by_kind(asked):
+        if word in text or name in text:
             continue
-        if any(k == kind and other != name for other, k in said):
+        if any(k == kind and other not in name for other, k in said):
             return False
     return True

@@ -173,6 +173,8 @@ def test_a_sentence_saying_the_opposite_is_not_on_point(question, text, kept):
         ("广三铁路是哪一年建成的？", "广三铁路于1903年筑成。", True),
         ("广三铁路是哪一年建成的？", "该铁路于1903年筑成。", True),
         ("鑫诺一号由什么公司制造？", "卫星是法国宇航公司制造。", True),  # the kind asked for
+        ("香港体育记者协会成立于哪一年？", "他协助成立浸信会协会。", False),
+        ("莱索托足球队代表哪个国家？", "它是一支职业足球队。", True),  # "职业" is no name
     ],
 )
 def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):
