@@ -108,7 +108,7 @@ def asked_of_another(followup: str, previous: str) -> str:
     ("What did Bohemond found in Antioch?", "And Tancred?") which one is replaced is a guess."""
     if JOIN in previous:
         return ""
-    if year := _another_year(followup, previous) or _another_period(followup, previous):
+    if year := _another_year(followup, previous):
         return year
     if followup.isascii():
         m = _ONLY_A_NAME["en"].match(followup)
@@ -175,17 +175,6 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _ONLY_A_YEAR = re.compile(r"(?:in\s+|for\s+)?((?:19|20)\d\d)(?:\s*年)?(?:\s*(?:年度|财年))?")
 
 
-def _another_year(followup: str, previous: str) -> str:
-    """ "And in 2021?" after "What was Apple's net income in 2022?": the previous question of the
-    follow-up's year, when the previous question names one year; else ""."""
-    m = _ONLY_A_NAME["en" if followup.isascii() else "zh"].match(followup)
-    year = _ONLY_A_YEAR.fullmatch(m["name"].strip()) if m else None
-    years = set(_YEAR.findall(previous))
-    if year is None or len(years) != 1:
-        return ""
-    return _YEAR.sub(year[1], previous)
-
-
 _PERIOD = (
     r"(?:(?:first|second|third|fourth)\s+quarter|(?:first\s+)?(?:three|six|nine|twelve)\s+months"
     r"|Q[1-4])"
@@ -194,16 +183,17 @@ _A_PERIOD = re.compile(rf"\b{_PERIOD}\b", re.IGNORECASE)
 _ONLY_A_PERIOD = re.compile(rf"(?:(?:in|for|over)\s+)?(?:the\s+)?({_PERIOD})", re.IGNORECASE)
 
 
-def _another_period(followup: str, previous: str) -> str:
-    """ "And in the nine months?" after "What were total net sales in the third quarter of
-    2022?": the previous question of the follow-up's period ("… in the nine months of 2022?"),
-    when the previous question names one period; else ""."""
-    m = _ONLY_A_NAME["en"].match(followup)
-    period = _ONLY_A_PERIOD.fullmatch(m["name"].strip()) if m else None
-    periods = {p.lower() for p in _A_PERIOD.findall(previous)}
-    if period is None or len(periods) != 1:
-        return ""
-    return _A_PERIOD.sub(period[1], previous)
+def _another_year(followup: str, previous: str) -> str:
+    """ "And in 2021?" after "What was Apple's net income in 2022?", "And in the nine months?"
+    after "What were total net sales in the third quarter of 2022?": the previous question of
+    the follow-up's year or period ("… in the nine months of 2022?"), when the previous question
+    names one; else ""."""
+    m = _ONLY_A_NAME["en" if followup.isascii() else "zh"].match(followup)
+    for only, every in ((_ONLY_A_YEAR, _YEAR), (_ONLY_A_PERIOD, _A_PERIOD)):
+        asked = only.fullmatch(m["name"].strip()) if m else None
+        if asked and len({p.lower() for p in every.findall(previous)}) == 1:
+            return every.sub(asked[1], previous)
+    return ""
 
 
 def _en_names(run: str) -> bool:
