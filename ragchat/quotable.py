@@ -15,6 +15,7 @@ import re
 from ragchat import question_kind as qk
 from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
 from ragchat.reason import ZH_ASKS_REASON
+from ragchat.table_text import row_of_another_part
 from ragchat.text import NUMBER_WORDS
 from ragchat.verify import MARKER
 
@@ -148,6 +149,8 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if asks_an_amount(question) and not _states_an_amount(sentence, question):
         return False
+    if asks_an_amount(question) and row_of_another_part(sentence, question):
+        return False  # the Mac row for "What were net sales …?"
     if not (
         _names_the_thing_asked(sentence, question) and _names_the_thing_counted(sentence, question)
     ):

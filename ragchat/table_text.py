@@ -304,6 +304,35 @@ def names_a_part(section: str) -> bool:
     return bool(words) and all(w[0].isupper() for w in words)
 
 
+_PART_WORD = re.compile(r"[^\W\d_][\w'’&.-]*")
+_CONNECTORS = frozenset(("and", "of", "the", "&", "rest"))
+_LINE_WORDS = re.compile(
+    r"^(?:total|net|sales|revenues?|income|other|products?|services?|cost|costs)$", re.IGNORECASE
+)
+
+
+def row_of_another_part(row: str, question: str) -> bool:
+    """Is the row a part's — a product, segment or region its label or section names in
+    capitalised words ("Net sales by category – Mac (1)", "Greater China – Net sales") — that
+    the question does not name? "What were Apple's net sales last quarter?" is not answered by
+    the Mac row (it was quoted: the total's row was not among the evidence)."""
+    cells = row_cells(row)
+    if len(cells) < 2 or cells[0][0]:
+        return False
+    section, _, label = cells[0][1].rpartition(SECTION_MARK)
+    asked = set(lexical_tokens(question))
+    low = question.lower()
+    for text in (section, _NOTE_MARK.sub(" ", label)):
+        words = [w for w in _PART_WORD.findall(text) if w.lower() not in _CONNECTORS]
+        if not words or not all(any(c.isupper() for c in w) for w in words):
+            continue  # "Operating expenses": a kind of line, not a part
+        if all(_LINE_WORDS.match(w) for w in words):
+            continue  # "Products", "Total": lines of every statement
+        if not any(t in asked or term_present(t, asked, low) for t in lexical_tokens(text)):
+            return True
+    return False
+
+
 def names_a_row(text: str, question: str) -> str:
     """Does a table chunk hold a row whose label the question names (`label_named`)? "period"
     when such a row's header also names the question's date (`period_named`), "label" when

@@ -1,12 +1,15 @@
 """A question about a line item finds that line: the row whose label the question names wins
 over rows that share its period words, and a table ranked below the hits that holds such a row
-is read too."""
+is read too; a part's row (Mac, Greater China) answers only a question naming the part."""
 
 from __future__ import annotations
 
+import pytest
+
 from ragchat.evidence import select_evidence
 from ragchat.pipeline import ROWS_NAMED, rows_named
-from ragchat.table_text import label_named, names_a_row, period_named
+from ragchat.quotable import quotes_what_is_asked
+from ragchat.table_text import label_named, names_a_row, period_named, row_of_another_part
 from ragchat.text import lexical_tokens
 from tests.fakes import make_hit
 
@@ -16,6 +19,7 @@ INCOME = (
     HEAD + "| Provision for income taxes | 3,624 | 2,625 |\n| Net income | $19,442 | $21,744 |\n"
 )
 Q = "What was Apple's net income for the three months ended June 25, 2022?"
+NET = "What were Apple's net sales last quarter?"
 
 
 def test_a_label_is_named_when_the_question_says_every_word_of_it():
@@ -173,3 +177,25 @@ def test_a_list_label_is_named_by_its_first_item_written_as_a_name():
     assert not label_named(row, "What were wearables sales?")  # a word, not the category's name
     cash = "Cash, cash equivalents and restricted cash, end of period; June 25, 2022: 27,502"
     assert not label_named(cash, "How much cash did Apple have?")
+
+
+@pytest.mark.parametrize(
+    ("row", "question", "another"),
+    [
+        ("Net sales by category – Mac (1); Three Months Ended June 25, 2022: 7,382", NET, True),
+        ("Greater China – Net sales; Three Months Ended June 25, 2022: 14,604", NET, True),
+        ("Total net sales; Three Months Ended June 25, 2022: $82,959", NET, False),
+        ("Net sales – Products; Three Months Ended June 25, 2022: 63,355", NET, False),
+        ("Operating expenses; Three Months Ended June 25, 2022: 12,809", NET, False),
+        ("Net sales by category – Mac (1); Three Months: 7,382", "What were Mac net sales?", False),
+        (
+            "Greater China – Net sales; Three: 14,604",
+            "What were net sales in Greater China?",
+            False,
+        ),
+    ],
+)
+def test_a_part_s_row_does_not_answer_a_question_that_names_no_part(row, question, another):
+    assert row_of_another_part(row, question) is another
+    # so it is no quote for the amount asked
+    assert quotes_what_is_asked(row, question, "en") is not another
