@@ -147,10 +147,11 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if qk.OPENS_PLACE.search(question) and not _STATES_PLACE.search(sentence):
         return False
-    if asks_an_amount(question) and not _states_an_amount(sentence, question):
+    if asks_an_amount(question) and (
+        not _states_an_amount(sentence, question)
+        or row_of_another_part(sentence, question)  # the Mac row for "What were net sales …?"
+    ):
         return False
-    if asks_an_amount(question) and row_of_another_part(sentence, question):
-        return False  # the Mac row for "What were net sales …?"
     if not (
         _names_the_thing_asked(sentence, question) and _names_the_thing_counted(sentence, question)
     ):
