@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ragchat.text import _jieba, in_dictionary
+from ragchat.text import in_dictionary, word_cut
 
 # kind words that follow a proper name: railways and roads, stations and ports, schools,
 # companies, clubs, associations, places, buildings, wars and treaties, publications
@@ -43,7 +43,7 @@ def asked_by_kind(question: str) -> list[tuple[str, str, str]]:
     """The things a Chinese question names by their kind word, as (the word right before the
     kind word, the whole name before it, the kind): "香港体育记者协会成立于哪一年？" ->
     [("记者", "香港体育记者", "协会")] (jieba cuts "香港" | "体育" | "记者" | "协会")."""
-    words = _jieba().lcut(question)
+    words = word_cut(question)
     asked = []
     for i, word in enumerate(words):
         if word not in KINDS or i == 0 or not _names_word(words[i - 1]):
@@ -59,7 +59,7 @@ def others_of_kind(text: str) -> list[tuple[str, str]]:
     """The (name, kind) pairs a Chinese text names with a proper name — a word jieba's
     dictionary lacks, or one of three characters or more: "大莱龙铁路", "浸信会协会", not
     "职业足球队"."""
-    words = _jieba().lcut(text)
+    words = word_cut(text)
     return [
         (before, word)
         for before, word in itertools.pairwise(words)
