@@ -44,7 +44,7 @@ from ragchat.reason import ZH_ASKS_REASON, gives_the_reason, reason_parts
 from ragchat.rewrite import asked_part
 from ragchat.span import whole_phrase
 from ragchat.span_role import plays_its_part
-from ragchat.table_text import focus_row, label_named
+from ragchat.table_text import focus_row, label_named, labelled_cell
 from ragchat.types import Decision, Evidence, SentenceCheck
 from ragchat.verify import MARKER, extractive_answer, verify
 
@@ -116,9 +116,9 @@ def _decide(
                 shown = whole_phrase(verified.text, evidence, lang, question)
                 if named := _doer_instead(shown, asked, verified.cited, evidence):
                     return Decision(named[0], False, False, named[1], verified.checks)
-                if plays_its_part(
-                    shown, asked, _cited_text(verified.cited, evidence), lang, question
-                ):
+                cited = _cited_text(verified.cited, evidence)
+                if plays_its_part(shown, asked, cited, lang, question):
+                    shown = labelled_cell(shown, cited)
                     return Decision(
                         tidy(shown, lang), False, False, verified.cited, verified.checks
                     )
@@ -127,6 +127,7 @@ def _decide(
             ):
                 shown = whole_phrase(recited, evidence, lang, question)
                 if plays_its_part(shown, asked, evidence[0].text, lang, question):
+                    shown = labelled_cell(shown, evidence[0].text)
                     return Decision(
                         tidy(shown, lang), False, False, (evidence[0].n,), verified.checks
                     )

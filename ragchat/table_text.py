@@ -195,6 +195,22 @@ def row_cells(row: str) -> list[tuple[str, str]]:
     return pairs
 
 
+_ANSWER_TAIL = re.compile(r"\s*(?:\[\d{1,2}\]\s*)*[.。]?\s*$")
+
+
+def labelled_cell(answer: str, row: str) -> str:
+    """A short answer that is one cell of `row` as the model copied it, header and value ("Nine
+    Months Ended June 25, 2022: 58,941 [1]"), with the row's label before it ("Net sales by
+    category – Services (3); Nine Months Ended June 25, 2022: 58,941 [1]"): a period and a
+    figure alone do not say what they count. Other answers come back as they are."""
+    cells = row_cells(row)
+    tail = _ANSWER_TAIL.search(answer)
+    body = answer[: tail.start()].strip() if tail else answer.strip()
+    if len(cells) < 2 or cells[0][0] or not any(h and body == f"{h}: {v}" for h, v in cells[1:]):
+        return answer
+    return f"{cells[0][1]}; {answer.strip()}"
+
+
 def focus_row(row: str, question: str) -> str:
     """A table row as `table_rows` writes it ("label; header: value; ..."), cut to its label and
     the cells whose headers the question names most: "Total net sales; Three Months Ended June
