@@ -171,3 +171,17 @@ def test_other_parts_are_the_same_line_under_another_class(question, found):
     assert other_parts(_TERM_DEBT[0], _TERM_DEBT[1:], question) == found
     # a segment's line ("Japan – Net sales") is no class of one amount
     assert other_parts("Japan – Net sales; Q3: 7", ["Europe – Net sales; Q3: 9"], question) == []
+
+
+def test_a_cell_copied_as_the_answer_is_shown_with_its_row_s_label():
+    row = (
+        "Net sales by category – Services (3); Three Months Ended June 25, 2022: 19,604; "
+        "Nine Months Ended June 25, 2022: 58,941"
+    )
+    evidence = [Evidence(1, row, "c:0", "apple-10q.pdf", 18, (), 0.9)]
+    q = "What were Services net sales in the nine months of 2022?"
+    d = decide("Nine Months Ended June 25, 2022: 58,941 [1]", q, evidence, "en")
+    assert not d.fallback and d.text == (
+        "Net sales by category – Services (3); Nine Months Ended June 25, 2022: 58,941 [1]"
+    ), d
+    assert decide("58,941 [1]", q, evidence, "en").text == "58,941 [1]"  # a figure alone stays

@@ -199,20 +199,3 @@ def test_a_part_s_row_does_not_answer_a_question_that_names_no_part(row, questio
     assert row_of_another_part(row, question) is another
     # so it is no quote for the amount asked
     assert quotes_what_is_asked(row, question, "en") is not another
-
-
-def test_a_cell_copied_as_the_answer_is_shown_with_its_row_s_label():
-    from ragchat.decide import decide
-    from ragchat.types import Evidence
-
-    row = (
-        "Net sales by category – Services (3); Three Months Ended June 25, 2022: 19,604; "
-        "Nine Months Ended June 25, 2022: 58,941"
-    )
-    evidence = [Evidence(1, row, "c:0", "apple-10q.pdf", 18, (), 0.9)]
-    q = "What were Services net sales in the nine months of 2022?"
-    d = decide("Nine Months Ended June 25, 2022: 58,941 [1]", q, evidence, "en")
-    assert not d.fallback and d.text == (
-        "Net sales by category – Services (3); Nine Months Ended June 25, 2022: 58,941 [1]"
-    ), d
-    assert decide("58,941 [1]", q, evidence, "en").text == "58,941 [1]"  # a figure alone stays
