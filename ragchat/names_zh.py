@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ragchat.text import in_dictionary, word_cut
+from ragchat.text import in_dictionary, pos_tags, word_cut
 
 # kind words that follow a proper name: railways and roads, stations and ports, schools,
 # companies, clubs, associations, places, buildings, wars and treaties, publications
@@ -78,3 +78,22 @@ def names_the_kind_asked(asked: str, text: str) -> bool:
         if any(k == kind and other not in name for other, k in said):
             return False
     return True
+
+
+# "谁是中国的国家主席？", "林投姐的导演是谁？": the role the person is asked for, after the last 的;
+# its adverbs, numbers, adjectives and the like name none ("两位候选人分别", "重要赞助商")
+_NO_ROLE = frozenset(("d", "m", "mq", "a", "ad", "b", "c", "p", "r", "u", "uj", "q", "f"))
+_WHO_IS = re.compile(r"^\s*谁(?:是|为)(.+?)[？?。\s]*$|^\s*(.+?)(?:是|为)谁[？?。\s]*$")
+
+
+def names_the_role(asked: str, sentence: str) -> bool:
+    """For "谁是X？" / "X是谁？", does the sentence name the role X asks for — every word of two
+    characters or more after X's last 的 sharing a character with it ("导演": "由丁善玺执导";
+    "国家主席": not "白磊在中国国家队…出场")? A role ending in 的 ("供奉的是谁？") asks for
+    none."""
+    m = _WHO_IS.match(asked)
+    if m is None:
+        return True
+    role = (m[1] or m[2]).rsplit("的", 1)[-1]
+    words = [w for w, flag in pos_tags(role) if _NAME.fullmatch(w) and flag not in _NO_ROLE]
+    return all(any(ch in sentence for ch in w) for w in words)

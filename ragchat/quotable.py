@@ -14,6 +14,7 @@ import re
 
 from ragchat import question_kind as qk
 from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
+from ragchat.names_zh import names_the_role
 from ragchat.reason import ZH_ASKS_REASON
 from ragchat.table_text import row_of_another_part
 from ragchat.text import NUMBER_WORDS
@@ -140,7 +141,7 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
     if _asks_why(question) and _TABLE_ROW.fullmatch(sentence):
         return False  # a row holds figures, no reason: "Effective tax rate; Three Months …: 15.7%"
     if lang == "zh":
-        return True
+        return names_the_role(question, sentence)  # not "白磊在中国国家队…" for 国家主席
     if _HEADING.fullmatch(sentence):
         return False
     if qk.OPENS_TIME.search(question) and not _STATES_TIME.search(sentence):

@@ -169,6 +169,22 @@ def test_a_quote_for_the_x_of_y_names_the_x():
     assert quotes_what_is_asked("It was called Neustria.", "What was the name of the region?", "en")
 
 
+def test_a_chinese_who_question_is_quoted_from_a_sentence_naming_the_role():
+    # the bundled samples: "谁是中国的国家主席？" quoted a footballer's first cap for 国家队
+    cap = "2010年6月4日，白磊在中国国家队1比0击败法国的世界杯热身赛中首次代表成年国家队出场。"
+    assert decide("", "谁是中国的国家主席？", ev(cap), "zh").refused
+    assert not quotes_what_is_asked(cap, "中国的国家主席是谁？", "zh")
+    chair = "楼曾瑞是前香港英文中学联会主席。"  # a chairman, not of the state
+    assert not quotes_what_is_asked(chair, "谁是中国的国家主席？", "zh")
+    # a word of the role said in another word ("导演": "执导"); a role ending in 的 asks none
+    film = "《林投姐》是一部1979年的台湾电影，由丁善玺执导。"
+    assert quotes_what_is_asked(film, "林投姐的导演是谁？", "zh")
+    assert quotes_what_is_asked("庙内供奉天后妈祖。", "佛堂门天后古庙主要供奉的是谁？", "zh")
+    # adverbs and numbers name no role: "两位候选人分别" asks for 候选人
+    two = "伊万诺夫和弗尔奇科夫斯基均领先于其余5位候选人。"
+    assert quotes_what_is_asked(two, "领先的两位候选人分别是谁？", "zh")
+
+
 def test_no_or_few_is_no_amount_for_what_was_the_population():
     # the bundled Normans sample quoted this for "What is the population of Normandy?"
     settlers = "Where the population remained about the same with almost no foreign settlers."
