@@ -111,6 +111,8 @@ _SAID_WITHOUT_NAMING = frozenset(_UNNAMED.split())
 _HOW_MANY = re.compile(
     r"^\s*how\s+many\s+(?:(?:total|more|different|other|separate|new)\s+)?(\S+)", re.IGNORECASE
 )
+# "How much cash did Apple have …?" is answered by an amount, as "What was … revenue?" is
+_HOW_MUCH = re.compile(r"^\s*how\s+much\b", re.IGNORECASE)
 _NOT_COUNTED = re.compile(r"(?:[A-Z].*|.*ed|were|was|are|is|did|do|does|have|has|had|of|in|times)$")
 
 
@@ -148,6 +150,8 @@ def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:
         return False
     if qk.OPENS_PLACE.search(question) and not _STATES_PLACE.search(sentence):
         return False
+    if _HOW_MUCH.match(question) and not _states_an_amount(sentence, question):
+        return False  # "… introduced an all-new MacBook Air …" for "How much cash …?"
     if asks_an_amount(question) and (
         not _states_an_amount(sentence, question)
         or row_of_another_part(sentence, question)  # the Mac row for "What were net sales …?"

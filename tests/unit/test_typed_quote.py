@@ -104,6 +104,12 @@ def test_what_was_an_amount_is_quoted_from_a_sentence_holding_a_figure_not_only_
     )
     trend = "What was the trend of the female student population?"
     assert quotes_what_is_asked("The share of women steadily increased.", trend, "en")
+    # "How much …?" asks an amount as surely (the samples quoted a MacBook launch for cash)
+    launch = "At the end of the third quarter of 2022, the Company introduced an all-new MacBook."
+    q = "How much cash did Apple have at the end of the quarter?"
+    assert not quotes_what_is_asked(launch, q, "en")
+    assert quotes_what_is_asked("Cash, ending balances; June 25, 2022: $27,502", q, "en")
+    assert quotes_what_is_asked("He was allowed to claim 6 million Lira.", "How much money?", "en")
 
 
 def test_a_follow_up_is_typed_by_its_own_question():
