@@ -32,6 +32,7 @@ from ragchat.answer_type import fits_question
 from ragchat.confidence import CONFIDENCE_THRESHOLD
 from ragchat.doer import doer, someone_else
 from ragchat.more_quotes import with_more_of_the_account, with_other_parts
+from ragchat.names_zh import holds_what_the_best_lacks
 from ragchat.near_miss import evidence_on_point as on_point
 from ragchat.prompt import is_refusal
 from ragchat.quotable import (
@@ -110,9 +111,10 @@ def _decide(
             and gives_an_amount(verified.text, asked, lang)
             and gives_the_reason(verified.text, asked, _cited_text(verified.cited, evidence))
         ):
-            if _from_the_best(verified.cited, evidence) and on_point(
-                asked, verified.cited, evidence
-            ):
+            if (
+                _from_the_best(verified.cited, evidence)
+                or (lang == "zh" and _holds_the_question(verified.cited, evidence, asked))
+            ) and on_point(asked, verified.cited, evidence):
                 shown = whole_phrase(verified.text, evidence, lang, question)
                 if named := _doer_instead(shown, asked, verified.cited, evidence):
                     return Decision(named[0], False, False, named[1], verified.checks)
@@ -287,6 +289,13 @@ def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     top = evidence[0].score
     by_n = {e.n: e for e in evidence}
     return any(n in by_n and by_n[n].score >= top - BEST_MARGIN for n in cited)
+
+
+def _holds_the_question(cited: Sequence[int], evidence: Sequence[Evidence], asked: str) -> bool:
+    """A Chinese answer cited to a lower-ranked sentence holding every term of the question the
+    best sentence lacks (`names_zh.holds_what_the_best_lacks`): the model read past the best."""
+    texts = [e.text for e in evidence if e.n in cited]
+    return any(holds_what_the_best_lacks(asked, t, evidence[0].text) for t in texts)
 
 
 def _stated_by_the_best(answer: str, evidence: Sequence[Evidence]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ragchat.text import in_dictionary, pos_tags, word_cut
+from ragchat.text import in_dictionary, pos_tags, question_tokens, word_cut
 
 # kind words that follow a proper name: railways and roads, stations and ports, schools,
 # companies, clubs, associations, places, buildings, wars and treaties, publications
@@ -88,12 +88,32 @@ _WHO_IS = re.compile(r"^\s*谁(?:是|为)(.+?)[？?。\s]*$|^\s*(.+?)(?:是|为)
 
 def names_the_role(asked: str, sentence: str) -> bool:
     """For "谁是X？" / "X是谁？", does the sentence name the role X asks for — every word of two
-    characters or more after X's last 的 sharing a character with it ("导演": "由丁善玺执导";
-    "国家主席": not "白磊在中国国家队…出场")? A role ending in 的 ("供奉的是谁？") asks for
-    none."""
+    characters or more after X's last 的 sharing a character with it, two for a longer word
+    ("导演": "由丁善玺执导"; "国家主席": not "白磊在中国国家队…出场"; "主教练": not "主场")? A
+    role ending in 的 ("供奉的是谁？") asks for none."""
     m = _WHO_IS.match(asked)
     if m is None:
         return True
     role = (m[1] or m[2]).rsplit("的", 1)[-1]
     words = [w for w, flag in pos_tags(role) if _NAME.fullmatch(w) and flag not in _NO_ROLE]
-    return all(any(ch in sentence for ch in w) for w in words)
+    return all(sum(ch in sentence for ch in set(w)) >= min(2, len(w) - 1) for w in words)
+
+
+# the word after 什么/哪/何 is the kind asked for ("什么位置", "哪支球队"): no answer repeats it
+_ASKS_KIND = re.compile(r"什么|哪[一个些支家位部本所座条只种项首国间件门张]?|何")
+
+
+def question_terms(asked: str) -> set[str]:
+    """A Chinese question's words of two characters or more (`text.question_tokens`) but the
+    kind it asks for: "张世昌司职什么位置？" -> {"张世昌", "司职"}."""
+    words = word_cut(asked)
+    kinds = {after for word, after in itertools.pairwise(words) if _ASKS_KIND.fullmatch(word)}
+    return {t for t in question_tokens(asked) if len(t) >= 2 and t not in kinds}
+
+
+def holds_what_the_best_lacks(asked: str, cited: str, best: str) -> bool:
+    """Does a lower-ranked cited sentence hold every term of the question (`question_terms`)
+    where the best-scored one does not? "张世昌（），中国足球运动员，司职守门员…" for
+    "张世昌司职什么位置？", over "…张世昌被特鲁西埃暂时剥夺赛季初以来的主力位置…"."""
+    terms = question_terms(asked)
+    return bool(terms) and all(t in cited for t in terms) and not all(t in best for t in terms)

@@ -4,6 +4,8 @@ too, cited to it; one class of a statement's line with the others."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ragchat.decide import decide
@@ -79,6 +81,30 @@ def test_an_answer_the_best_sentence_also_states_is_kept_and_cited_to_it():
     # an answer only the lower-ranked sentence states still gives way to the quote of the best
     other = [ev[0], Evidence(2, "Services net sales were $19,604.", "c3", "10q.pdf", 5, (), 0.9)]
     assert decide("$19,604 [2]", q, other, "en").fallback
+
+
+def test_a_chinese_answer_from_a_lower_sentence_holding_the_whole_question_is_kept():
+    # the bundled samples: "司职守门员 [2]" gave way to a quote of a sentence about losing the
+    # starting place (主力位置), which never says 司职 — "位置" is only the kind asked for
+    ev = [
+        Evidence(
+            1,
+            "比赛前，状态不佳的张世昌被暂时剥夺主力位置，赛季末方才恢复。",
+            "c1",
+            "z.pdf",
+            2,
+            (),
+            0.73,
+        ),
+        Evidence(
+            2, "张世昌，中国足球运动员，司职守门员，以火爆的性格闻名。", "c2", "z.pdf", 2, (), 0.66
+        ),
+    ]
+    d = decide("司职守门员 [2]", "张世昌司职什么位置？", ev, "zh")
+    assert (d.cited, d.fallback) == ((2,), False) and "守门员" in d.text
+    # the best sentence holding the question too: the lower one's answer still gives way
+    both = [replace(ev[0], text="张世昌司职后卫，后被剥夺主力位置。"), ev[1]]
+    assert decide("司职守门员 [2]", "张世昌司职什么位置？", both, "zh").cited == (1,)
 
 
 def test_a_quote_the_model_opened_and_never_closed_is_closed_before_its_marker():

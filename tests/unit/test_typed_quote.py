@@ -182,6 +182,10 @@ def test_a_chinese_who_question_is_quoted_from_a_sentence_naming_the_role():
     assert not quotes_what_is_asked(cap, "中国的国家主席是谁？", "zh")
     chair = "楼曾瑞是前香港英文中学联会主席。"  # a chairman, not of the state
     assert not quotes_what_is_asked(chair, "谁是中国的国家主席？", "zh")
+    # a longer word shares two characters: "主场" says no "主教练"
+    away = "2011年张世昌在作客深圳队（实是在当时的临时主场惠州）的赛事中出彩。"
+    assert not quotes_what_is_asked(away, "谁是深圳队的主教练？", "zh")
+    assert quotes_what_is_asked("深圳队主教练特鲁西埃。", "谁是深圳队的主教练？", "zh")
     # a word of the role said in another word ("导演": "执导"); a role ending in 的 asks none
     film = "《林投姐》是一部1979年的台湾电影，由丁善玺执导。"
     assert quotes_what_is_asked(film, "林投姐的导演是谁？", "zh")
