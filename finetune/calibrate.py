@@ -7,10 +7,9 @@ from documents the adapter never trained on. Of the thresholds that wrongly refu
 MAX_WRONG_REFUSALS of the answerable questions, the threshold is the highest that still refuses
 TARGET_REFUSED of the unanswerable ones: a wrongly refused question costs the user a right
 answer, while an unanswerable one answered still goes through the evidence checks
-(`ragchat.decide`) and shows its citation. When none reaches the target, the one within the
-budget that separates the two groups best (unanswerable minus answerable refused). The shares
-it gives, and every probability measured, are reported with it; `ragchat-finetune calibrate`
-chooses it again for a trained adapter (`recalibrate`).
+(`ragchat.decide`) and shows its citation. When none reaches the target, the lowest within the
+budget. The shares it gives, and every probability measured, are reported with it;
+`ragchat-finetune calibrate` chooses it again for a trained adapter (`recalibrate`).
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ def choose_threshold(
     target: float = TARGET_REFUSED,
 ) -> float:
     """The highest threshold that refuses `target` of the unanswerable questions, if it refuses
-    at most `max_wrong` of the answerable ones; else the best separating within `max_wrong`."""
+    at most `max_wrong` of the answerable ones; else the lowest that keeps to `max_wrong`."""
     if not answerable:
         return 0.5
     ranked = sorted(answerable, reverse=True)
@@ -71,25 +70,7 @@ def choose_threshold(
     if needed < 1:
         return lowest
     highest = min(0.99, sorted(unanswerable, reverse=True)[needed - 1] - 1e-4)
-    return highest if highest >= lowest else best_separating(answerable, unanswerable, lowest)
-
-
-def best_separating(
-    answerable: Sequence[float], unanswerable: Sequence[float], lowest: float
-) -> float:
-    """When no threshold within the budget reaches the target: of the thresholds from `lowest`
-    up, the one refusing the most more of the unanswerable questions than of the answerable
-    ones (by share), and of equal ones the highest. A wrong refusal is spent only where it buys
-    unanswerable refusals — not, as spending the whole budget did, for none."""
-
-    def gap(t: float) -> float:
-        refused = sum(p >= t for p in unanswerable) / len(unanswerable)
-        return refused - sum(p >= t for p in answerable) / len(answerable)
-
-    # the top of each plateau: just under an unanswerable probability, or above every one
-    tops = [min(0.99, u - 1e-4) for u in unanswerable] + [min(0.99, max(answerable) + 1e-4)]
-    candidates = [lowest] + [t for t in tops if t >= lowest]
-    return max(candidates, key=lambda t: (round(gap(t), 9), t))
+    return highest if highest >= lowest else lowest
 
 
 def calibration_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
