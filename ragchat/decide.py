@@ -208,15 +208,19 @@ def _quotable(
     were iPad net sales in the third quarter?": "iPad net sales decreased …" scores above the
     row "Net sales by category – iPad (1); Three Months Ended June 25, 2022: 7,224"); None if
     none does — a sentence with no time in it cannot say when, and the user is better told so.
-    Before that, a sentence within TYPED_MARGIN that is what answers the question's shape
-    (`_what_answers_it`) is preferred to one that is not."""
+    Before that, a sentence that is what answers the question's shape (`_what_answers_it`) is
+    preferred to one that is not: a row named by its label at any score ("What were Mac net
+    sales …?" quoted "Total net sales increased 2% … lower net sales of Mac …" over the Mac
+    row 0.102 below it), a reason-marked sentence within TYPED_MARGIN."""
 
     def fits(e: Evidence) -> bool:
         return quotes_what_is_asked(e.text, asked, lang) and on_point(asked, (e.n,), evidence)
 
     better = _what_answers_it(asked)
     if better is not None and not better(chosen):
-        near = (e for e in evidence if e.score >= chosen.score - TYPED_MARGIN)
+        # a row the question names by its label at any score, as below; else within the margin
+        reach = 1.0 if asks_an_amount(asked) or compares_an_amount(asked) else TYPED_MARGIN
+        near = (e for e in evidence if e.score >= chosen.score - reach)
         if found := next((e for e in near if better(e) and fits(e)), None):
             return found
     if fits(chosen):

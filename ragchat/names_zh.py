@@ -104,11 +104,13 @@ _ASKS_KIND = re.compile(r"什么|哪[一个些支家位部本所座条只种项�
 
 
 def question_terms(asked: str) -> set[str]:
-    """A Chinese question's words of two characters or more (`text.question_tokens`) but the
-    kind it asks for: "张世昌司职什么位置？" -> {"张世昌", "司职"}."""
+    """A Chinese question's words of two characters or more (`text.question_tokens`, whole
+    words, not their parts) but the kind it asks for: "张世昌司职什么位置？" -> {"张世昌", "司职"}."""
     words = word_cut(asked)
     kinds = {after for word, after in itertools.pairwise(words) if _ASKS_KIND.fullmatch(word)}
-    return {t for t in question_tokens(asked) if len(t) >= 2 and t not in kinds}
+    terms = {t for t in question_tokens(asked) if len(t) >= 2 and t not in kinds}
+    # search mode cuts a word into its parts too ("小时候": "小时", "时候"): the whole word only
+    return {t for t in terms if not any(t != u and t in u for u in terms)}
 
 
 def holds_what_the_best_lacks(asked: str, cited: str, best: str) -> bool:

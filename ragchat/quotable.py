@@ -97,7 +97,7 @@ _UNNAMED = """name names term terms type types kind kinds sort part parts number
     meaning result results cause causes reason reasons effect effects goal aim focus subject topic
     main one ones size percentage percent proportion ratio share rate value form forms example
     examples examine title use uses function duration length weight height width depth distance
-    area age price cost level date time year period way ways method process first last best most
+    money area age price cost level date time year period way ways method process first last best most
     largest smallest biggest highest lowest only other same important ahead instead because out
     capable incapable full front top edge rest majority half trend trends change changes growth
     decline increase history nature impact impacts influence significance importance advantage
@@ -109,7 +109,9 @@ _SAID_WITHOUT_NAMING = frozenset(_UNNAMED.split())
 # noun ("total", "more") are passed over; a name ("How many Huguenots …?": "3,000 Protestants"),
 # a kind, a verb ("How many died?") or a function word is not looked for.
 _HOW_MANY = re.compile(
-    r"^\s*how\s+many\s+(?:(?:total|more|different|other|separate|new)\s+)?(\S+)", re.IGNORECASE
+    r"^\s*how\s+(?:many|much)\s+"
+    r"(?:(?:total|more|less|fewer|different|other|separate|new)\s+)?(\S+)",
+    re.IGNORECASE,
 )
 # "How much cash did Apple have …?" is answered by an amount, as "What was … revenue?" is
 _HOW_MUCH = re.compile(r"^\s*how\s+much\b", re.IGNORECASE)
@@ -117,8 +119,8 @@ _NOT_COUNTED = re.compile(r"(?:[A-Z].*|.*ed|were|was|are|is|did|do|does|have|has
 
 
 def _names_the_thing_counted(sentence: str, question: str) -> bool:
-    """For "How many <things> …?", does the sentence name the things (a word starting as the
-    thing does)? The bundled 10-Q quoted the iPhone revenue row for "How many employees does
+    """For "How many <things> …?" or "How much <stuff> …?", does the sentence name the things (a
+    word starting as the thing does; "money" is said as a sum)? The bundled 10-Q quoted the iPhone revenue row for "How many employees does
     Apple have?"."""
     m = _HOW_MANY.match(question)
     if m is None:

@@ -181,15 +181,23 @@ _PERIOD = (
 )
 _A_PERIOD = re.compile(rf"\b{_PERIOD}\b", re.IGNORECASE)
 _ONLY_A_PERIOD = re.compile(rf"(?:(?:in|for|over)\s+)?(?:the\s+)?({_PERIOD})", re.IGNORECASE)
+# a point of a period: "What about at the start of the year?" after "… at the end of the quarter?"
+_POINT = (
+    r"(?:at\s+)?the\s+(?:start|beginning|end|close)\s+of\s+the\s+(?:fiscal\s+)?(?:year|quarter)"
+)
+_A_POINT = re.compile(rf"\b{_POINT}\b", re.IGNORECASE)
+_ONLY_A_POINT = re.compile(rf"({_POINT})", re.IGNORECASE)
 
 
 def _another_year(followup: str, previous: str) -> str:
     """ "And in 2021?" after "What was Apple's net income in 2022?", "And in the nine months?"
     after "What were total net sales in the third quarter of 2022?": the previous question of
-    the follow-up's year or period ("… in the nine months of 2022?"), when the previous question
-    names one; else ""."""
+    the follow-up's year or period ("… in the nine months of 2022?") or point of one ("… at the
+    start of the year?" after "… at the end of the quarter?"), when the previous question names
+    one; else ""."""
     m = _ONLY_A_NAME["en" if followup.isascii() else "zh"].match(followup)
-    for only, every in ((_ONLY_A_YEAR, _YEAR), (_ONLY_A_PERIOD, _A_PERIOD)):
+    pairs = ((_ONLY_A_YEAR, _YEAR), (_ONLY_A_PERIOD, _A_PERIOD), (_ONLY_A_POINT, _A_POINT))
+    for only, every in pairs:
         asked = only.fullmatch(m["name"].strip()) if m else None
         if asked and len({p.lower() for p in every.findall(previous)}) == 1:
             return every.sub(asked[1], previous)

@@ -89,6 +89,11 @@ def test_followup_rewriting():
             "What were Apple's total net sales in the nine months of 2022?",
         ),
         ("What was revenue in Q3 2022?", "And for Q2?", "What was revenue in Q2 2022?"),
+        (  # another point of a period
+            "How much cash did Apple have at the end of the quarter?",
+            "What about at the start of the year?",
+            "How much cash did Apple have at the start of the year?",
+        ),
     ],
 )
 def test_a_follow_up_naming_another_thing_asks_the_previous_question_of_it(

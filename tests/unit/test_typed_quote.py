@@ -110,6 +110,10 @@ def test_what_was_an_amount_is_quoted_from_a_sentence_holding_a_figure_not_only_
     assert not quotes_what_is_asked(launch, q, "en")
     assert quotes_what_is_asked("Cash, ending balances; June 25, 2022: $27,502", q, "en")
     assert quotes_what_is_asked("He was allowed to claim 6 million Lira.", "How much money?", "en")
+    # and names what is measured: "steam", not a medal's citation with "no one" in it
+    medal = "When Corliss was given the medal, no one invention had so enhanced efficiency."
+    assert not quotes_what_is_asked(medal, "How much less steam did the engine use?", "en")
+    assert quotes_what_is_asked("It used 30% less steam.", "How much less steam did it use?", "en")
 
 
 def test_a_follow_up_is_typed_by_its_own_question():
