@@ -97,8 +97,8 @@ _UNNAMED = """name names term terms type types kind kinds sort part parts number
     meaning result results cause causes reason reasons effect effects goal aim focus subject topic
     main one ones size percentage percent proportion ratio share rate value form forms example
     examples examine title use uses function duration length weight height width depth distance
-    money area age price cost level date time year period way ways method process first last best most
-    largest smallest biggest highest lowest only other same important ahead instead because out
+    money area age price cost level date time year period way ways method process first last best
+    most largest smallest biggest highest lowest only other same important ahead instead because out
     capable incapable full front top edge rest majority half trend trends change changes growth
     decline increase history nature impact impacts influence significance importance advantage
     advantages benefit benefits consequence consequences outcome response reaction"""
@@ -120,8 +120,8 @@ _NOT_COUNTED = re.compile(r"(?:[A-Z].*|.*ed|were|was|are|is|did|do|does|have|has
 
 def _names_the_thing_counted(sentence: str, question: str) -> bool:
     """For "How many <things> …?" or "How much <stuff> …?", does the sentence name the things (a
-    word starting as the thing does; "money" is said as a sum)? The bundled 10-Q quoted the iPhone revenue row for "How many employees does
-    Apple have?"."""
+    word starting as the thing does; "money" is said as a sum)? The bundled 10-Q quoted the
+    iPhone revenue row for "How many employees does Apple have?"."""
     m = _HOW_MANY.match(question)
     if m is None:
         return True
