@@ -76,8 +76,7 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     above = chunk.heading_path[-1] if chunk.heading_path else ""
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = "" if out else before
-        for a, b in split_sentences(line):
-            s = " ".join(line[a:b].split())
+        for s in bullet_sentences(line):
             if len(s) < 4:
                 continue
             if _CAPTION.fullmatch(s) and (value := out[-1] if out else above):
@@ -88,6 +87,26 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
             text = joined if leans and len(joined) <= limit * 1.5 else s
             out.append(text[: limit * 2])
             previous = text  # "They spread …" after "Norman architecture …" carries both on
+    return out
+
+
+# a list item's mark where a paragraph runs several items together ("… or later. • Thread-safety.
+# No global variables are used …"): each item starts a sentence of its own
+_BULLET = re.compile(r"(?:^|\s)[•▪◦‣●■►]\s+")
+# an item's lead-in ("Thread-safety.", "Portability:"): a label for the sentence after it
+_LEAD_IN = re.compile(r"(?:[\w’'/-]+\s){0,2}[\w’'/-]+[.:]")
+
+
+def bullet_sentences(line: str) -> list[str]:
+    """The line's sentences, whitespace collapsed; a list item run into the line starts a
+    sentence of its own, without its mark, and an item's short lead-in ("Thread-safety.") stays
+    with the sentence after it: "Thread-safety. No global variables are used …"."""
+    out: list[str] = []
+    for i, item in enumerate(_BULLET.split(line)):  # items after the first follow a mark
+        parts = [" ".join(item[a:b].split()) for a, b in split_sentences(item)]
+        if i and len(parts) > 1 and _LEAD_IN.fullmatch(parts[0]):
+            parts[:2] = [f"{parts[0]} {parts[1]}"]
+        out += parts
     return out
 
 

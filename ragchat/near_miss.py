@@ -42,7 +42,7 @@ QUESTION_YEAR = re.compile(
 
 # "What did the Court not decide?", "… never came into force?", "… failed to answer?"
 NEGATED_QUESTION = re.compile(
-    r"\b(?:not|never|no longer|cannot|unable|fail(?:s|ed)? to)\b|n't\b", re.IGNORECASE
+    r"\b(?:not|never|no longer|cannot|unable|fail(?:s|ed)? to)\b|n['’]t\b", re.IGNORECASE
 )
 # what a sentence can say a negative with: a negation, a word of refusing, lacking or failing,
 # or a negative prefix ("unjustified", "non-state")
@@ -50,7 +50,7 @@ _NEGATION = re.compile(
     r"\b(?:not|never|no|none|nobody|nothing|nor|neither|without|cannot|unable|inability|fail\w*"
     r"|lack\w*|refus\w*|den(?:y|ies|ied|ial)|reject\w*|prohibit\w*|ban|bans|banned|forb[ia]d\w*"
     r"|exclud\w*|except\w*|absen\w*|instead|rather than|barred|prevent\w*|invalid\w*|illegal\w*"
-    r"|impossib\w*|insufficient\w*|inadequa\w*|non-?\w+)\b|n't\b|\b(?P<un>un[a-z]{4,})",
+    r"|impossib\w*|insufficient\w*|inadequa\w*|non-?\w+)\b|n['’]t\b|\b(?P<un>un[a-z]{4,})",
     re.IGNORECASE,
 )
 # words opening with "un" that negate nothing

@@ -29,6 +29,7 @@ from ragchat.citations import citations_for, distinct_places, locate_evidence
 from ragchat.confidence import answer_confidence
 from ragchat.decide import decide, points_only, refusal_overridden
 from ragchat.evidence import select_evidence
+from ragchat.expansion import asked_acronym, expansion_answer, spelled_out_in
 from ragchat.guard import finished_part, refusal_gate, refuse, settle_draft, stop_drafting
 from ragchat.kb import FileRecord, KBStore, open_kb
 from ragchat.neighbours import sentences_before, tables_introduced
@@ -169,6 +170,11 @@ class RagChat:
         standalone = (
             rewrite_followup(question, history) if self.settings.rewrite_followups else question
         )
+        if (acronym := asked_acronym(standalone)) and (
+            spelled := spelled_out_in(self.kb, acronym)
+        ):  # "What does DER stand for?": where the documents spell it out (`ragchat.expansion`)
+            answer = expansion_answer(question, standalone, spelled, self.kb)
+            return replace(answer, timings={"total": time.perf_counter() - t0})
         retrieval = self.search(standalone)
         timings = {"retrieval": retrieval.seconds}
         base = _unanswered(question, standalone, retrieval)

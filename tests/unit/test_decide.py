@@ -84,6 +84,9 @@ def test_chinese_fallback_is_a_chinese_quote():
         ("What did the court fail to decide?", "The court decided the union's case.", False),
         ("Which states are non-members?", "Norway is a member.", True),  # not a negated form
         ("What isn't taxed?", "Food is exempt, but not drinks.", True),
+        # a typeset apostrophe: "doesn’t" in a PDF is a negation like "doesn't"
+        ("Which type does the library not handle?", "This version doesn’t handle REAL.", True),
+        ("Which type doesn’t the library handle?", "The main type is asn1_node.", False),
     ],
 )
 def test_a_negated_question_needs_a_negative_sentence(question, text, kept):
