@@ -113,7 +113,7 @@ def _decide(
         ):
             if (
                 _from_the_best(verified.cited, evidence)
-                or (lang == "zh" and _holds_the_question(verified.cited, evidence, asked))
+                or _holds_the_question(verified.cited, evidence, asked, lang)
             ) and on_point(asked, verified.cited, evidence):
                 shown = whole_phrase(verified.text, evidence, lang, question)
                 if named := _doer_instead(shown, asked, verified.cited, evidence):
@@ -295,11 +295,18 @@ def _from_the_best(cited: Sequence[int], evidence: Sequence[Evidence]) -> bool:
     return any(n in by_n and by_n[n].score >= top - BEST_MARGIN for n in cited)
 
 
-def _holds_the_question(cited: Sequence[int], evidence: Sequence[Evidence], asked: str) -> bool:
-    """A Chinese answer cited to a lower-ranked sentence holding every term of the question the
-    best sentence lacks (`names_zh.holds_what_the_best_lacks`): the model read past the best."""
+def _holds_the_question(
+    cited: Sequence[int], evidence: Sequence[Evidence], asked: str, lang: str
+) -> bool:
+    """An answer cited to a lower-ranked sentence that holds what the best sentence lacks: in
+    Chinese every term of the question (`names_zh.holds_what_the_best_lacks`), in English the
+    thing the question asks about (`question_kind.names_what_is_asked`: "the maximum is 100"
+    for "What is the maximum priority for magic rules?"). The model read past the best."""
     texts = [e.text for e in evidence if e.n in cited]
-    return any(holds_what_the_best_lacks(asked, t, evidence[0].text) for t in texts)
+    best = evidence[0].text
+    if lang == "zh":
+        return any(holds_what_the_best_lacks(asked, t, best) for t in texts)
+    return any(qk.names_what_is_asked(asked, t, best) for t in texts)
 
 
 def _stated_by_the_best(answer: str, evidence: Sequence[Evidence]) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ragchat.text import lexical_tokens, term_present
+
 ASKS_NUMBER = re.compile(
     r"\bhow (?:many|much|long|far|old|large|big|tall|high)\b|\bwhat (?:percent|percentage|"
     r"amount|number|size)\b|多少|几|多大|多长|多高|多久|比例|百分",
@@ -72,3 +74,39 @@ ASKS_ACCOUNT = re.compile(
     r"|内容(?:是|为|有)?(?:什么|哪些)",
     re.IGNORECASE,
 )
+
+# "What is the maximum priority for …?", "Which encoding is …?": the thing asked about, named
+# right after the question word (before its verb or preposition); not a word that only asks
+# ("What type of …", "What year …", "one example of …")
+_ASKED_NOUN = re.compile(
+    r"^\s*(?:(?:in|on|at|to|from|for|of)\s+)?(?:which|what)\s+(?:(?:is|was|are|were)\s+)?"
+    r"(?:(?:the|a|an)\s+)?((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+(?=(?:is|was|are|were|do|does|did"
+    r"|has|have|had|can|could|will|would|should|may|must|of|for|in|on|at|to|from|by|with|that"
+    r"|which)\b)",
+    re.IGNORECASE,
+)
+_ONLY_ASKS = re.compile(
+    r"type|kind|sort|name|one|things?|part|way|year|date|time|number|amount|percentage|term|word"
+    r"|person|people|example"
+)
+
+
+def asked_noun(question: str) -> list[str]:
+    """The lexical tokens of what an English question asks about ("What is the maximum priority
+    for magic rules?" -> maximum, priority); [] when its form names none."""
+    m = _ASKED_NOUN.match(question)
+    return [w for w in lexical_tokens(m.group(1)) if not _ONLY_ASKS.fullmatch(w)] if m else []
+
+
+def names_what_is_asked(question: str, sentence: str, best: str) -> bool:
+    """Does a sentence name what the question asks about ("the maximum is 100" for "What is the
+    maximum priority …?") where the best-scored one does not ("… an optional priority
+    attribute …")? An answer the model cites to it then stands."""
+    words = asked_noun(question)
+
+    def holds(text: str) -> bool:
+        low = text.lower()
+        present = set(lexical_tokens(low, drop_stopwords=False))
+        return all(term_present(w, present, low) for w in words)
+
+    return bool(words) and holds(sentence) and not holds(best)

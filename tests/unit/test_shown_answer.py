@@ -107,6 +107,40 @@ def test_a_chinese_answer_from_a_lower_sentence_holding_the_whole_question_is_ke
     assert decide("司职守门员 [2]", "张世昌司职什么位置？", both, "zh").cited == (1,)
 
 
+def test_an_english_answer_from_a_lower_sentence_naming_what_is_asked_is_kept():
+    # the Shared MIME-info spec: "100 [2]" gave way to a quote of the sentence introducing the
+    # priority attribute, which never says what its maximum is
+    ev = [
+        Evidence(
+            1,
+            "magic elements contain a list of match elements, any of which may match, and an"
+            " optional priority attribute for all of the contained rules.",
+            "c1",
+            "spec.pdf",
+            4,
+            (),
+            0.70,
+        ),
+        Evidence(
+            2,
+            "The default priority value is 50, and the maximum is 100.",
+            "c2",
+            "spec.pdf",
+            4,
+            (),
+            0.63,
+        ),
+    ]
+    q = "What is the maximum priority for magic rules?"
+    d = decide("100 [2]", q, ev, "en")
+    assert (d.text, d.cited, d.fallback) == ("100 [2]", (2,), False)
+    # a word that only asks ("What type of …") names nothing: the best sentence is quoted
+    assert decide("100 [2]", "What type of priority do magic rules have?", ev, "en").fallback
+    # the best sentence naming it too: the lower one's answer gives way
+    both = [replace(ev[0], text=ev[0].text.replace("optional", "maximum")), ev[1]]
+    assert decide("100 [2]", q, both, "en").cited == (1,)
+
+
 def test_a_quote_the_model_opened_and_never_closed_is_closed_before_its_marker():
     from ragchat.decide import closed_quotes
 
