@@ -328,6 +328,9 @@ def _unglued(word: str) -> str:
 
 
 _PLURAL = re.compile(r"(ies|es|s)$")
+# the edges of a period as statements name them: "at the end of the quarter" is the row "…,
+# ending balances", "at the start of the year" the row "…, beginning balances"
+_SAID_AS = {"end": ("ending",), "start": ("beginning",), "begin": ("beginning",)}
 
 
 def term_present(token: str, present: set[str], text: str) -> bool:
@@ -340,6 +343,8 @@ def term_present(token: str, present: set[str], text: str) -> bool:
             return True
     if not token.isascii():  # Chinese: segmentation differs with context, so match the string
         return token in text
+    if any(form in present for form in _SAID_AS.get(token, ())):
+        return True
     if token.isascii() and len(token) > 3:
         stem = _PLURAL.sub("", token)
         # a final y turns to i before an ending: "marry" is said by "married" and "marriage"

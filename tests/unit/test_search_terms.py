@@ -43,6 +43,11 @@ def test_a_request_s_opening_words_are_no_search_terms():
         ("play", "he played", True),  # a vowel before y keeps it
         ("marry", "the marquis of exeter", False),
         ("cities", "the city walls", True),  # a plural's stem
+        # a period's edges as a statement's rows name them
+        ("end", "cash, cash equivalents and restricted cash, ending balances", True),
+        ("start", "cash, cash equivalents and restricted cash, beginning balances", True),
+        ("end", "cash paid for interest", False),
+        ("end", "the endorsement of the board", False),  # a short word has no stem
     ],
 )
 def test_a_query_term_is_found_in_its_other_forms(term, text, present):
