@@ -38,8 +38,11 @@ BLOCK_SEP = "\n\n"
 # 9: a section title ending in ":" is a row label, never a column heading — "ASSETS:" under a
 # balance sheet's dates, and two labels in a row hold one statement together; a row label
 # wrapped over two lines is one label, "Total operating" over "expenses | $2,576"; a text
-# statement going on below a label or two keeps the dates of the part above)
-CHUNKER_VERSION = 9
+# statement going on below a label or two keeps the dates of the part above; 10: an outline
+# heading printed with a section number the outline leaves out, "2.1 ASN.1 syntax", and the bold
+# lines under the outline's sections, a manual's "asn1 check version", are headings:
+# `ingestion.headings`)
+CHUNKER_VERSION = 10
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 

@@ -115,7 +115,8 @@ def _is_compound(text: str, part: str) -> bool:
 def join_lines(parts: list[str]) -> str:
     """Join the lines of a paragraph: no space between CJK, de-hyphenate Latin words ("main-" +
     "tenance"), keep the hyphen of a compound (`_is_compound`: "Anglo-Norman",
-    "Saint-Clair-sur-Epte")."""
+    "Saint-Clair-sur-Epte"), join an identifier broken after an underscore ("ASN1_" +
+    "SYNTAX_ERROR")."""
     text = ""
     for part in parts:
         part = part.strip()
@@ -127,6 +128,8 @@ def join_lines(parts: list[str]) -> str:
             text = (text if _is_compound(text, part) else text[:-1]) + part
         elif _CJK.match(text[-1]) or _CJK.match(part[0]):
             text += part
+        elif text.endswith("_") and len(text) > 1 and text[-2].isalnum() and part[:1].isalnum():
+            text += part  # an identifier broken after its underscore: "ASN1_" + "SYNTAX_ERROR"
         else:
             text += " " + part
     return text

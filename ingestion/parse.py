@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ingestion.headings import heading_levels
 from ingestion.layout import (
     CAPTION,
     Line,
@@ -148,7 +149,7 @@ def _parse(doc: Any, path: Path, data: bytes, settings: Settings, on_page: Any) 
             on_page(pno + 1, n)
 
     raw, running_title = _drop_running_lines(raw)
-    levels = _heading_levels(doc, raw)
+    levels = heading_levels(doc, raw)
     pages: list[Page] = []
     stack: list[tuple[int, str]] = []
     any_text = False
@@ -279,80 +280,6 @@ def _edge_regions(regions: tuple[Region, ...], height: float) -> list[Region]:
 
 def _in_band(region: Region, height: float) -> bool:
     return region.bbox[3] <= height * BAND + 2 or region.bbox[1] >= height * (1 - BAND) - 2
-
-
-def _heading_levels(doc: Any, raw: list[RawPage]) -> dict[int, int]:
-    """Heading level per region id: from the outline when it has entries, else from fonts."""
-    try:
-        toc = doc.get_toc(simple=True)
-    except Exception:
-        toc = []
-    if len(toc) >= 3:
-        levels = _levels_from_toc(toc, raw)
-        if levels:
-            return levels
-    return _levels_from_fonts(raw)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", "", text.lower())
-
-
-def _levels_from_toc(toc: list[list[Any]], raw: list[RawPage]) -> dict[int, int]:
-    by_page: dict[int, list[tuple[str, int]]] = {}
-    for level, title, page in toc:
-        if isinstance(page, int) and page >= 1 and _norm(title):
-            by_page.setdefault(page, []).append((_norm(title), min(int(level), 6)))
-    levels: dict[int, int] = {}
-    for pno, page in enumerate(raw, start=1):
-        for title, level in by_page.get(pno, ()):
-            for region in page.regions:
-                key = _norm(region.text)
-                if (
-                    region.kind == "text"
-                    and len(region.text) <= 200
-                    and key
-                    and (key == title or (key.startswith(title) and len(title) >= 8))
-                ):
-                    levels.setdefault(id(region), level)
-                    break
-    return levels
-
-
-def _levels_from_fonts(raw: list[RawPage]) -> dict[int, int]:
-    """Body text is the size with the most characters; short regions in larger sizes (or bold
-    at body size, standing alone) are headings, larger sizes first."""
-    weights: Counter[float] = Counter()
-    for page in raw:
-        for r in page.regions:
-            if r.kind == "text":
-                weights[r.size] += len(r.text)
-    if not weights:
-        return {}
-    body = weights.most_common(1)[0][0]
-    candidates: list[tuple[Region, float]] = []
-    for page in raw:
-        for r in page.regions:
-            if r.kind != "text" or not _heading_like(r):
-                continue
-            if r.size >= body + 1.0:
-                candidates.append((r, r.size))
-            elif r.bold and r.size >= body - 0.5 and len(r.text) <= 80:
-                candidates.append((r, body))  # bold run-in headings rank below larger sizes
-    sizes = sorted({s for _, s in candidates}, reverse=True)[:6]
-    rank = {s: i + 1 for i, s in enumerate(sizes)}
-    return {id(r): rank[s] for r, s in candidates if s in rank}
-
-
-def _heading_like(r: Region) -> bool:
-    text = r.text.strip()
-    if not text or len(text) > 150 or r.n_lines > 3:
-        return False
-    if not re.search(r"[^\W\d_]", text):  # a number or symbol alone is no heading
-        return False
-    if CAPTION.match(text):
-        return False
-    return not (text.endswith((".", "。", ",", "，", ";", ":")) and len(text) > 60)
 
 
 def _title(doc: Any, path: Path, pages: list[Page]) -> str:

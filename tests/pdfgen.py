@@ -351,3 +351,33 @@ def balance_sheet(path: Path) -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def reference_manual(path: Path) -> Path:
+    """A manual whose outline names its sections without the numbers its pages print, and a
+    function reference whose entries ("asn1 check version") are bold lines under a section."""
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 100), "Libtasn1 Reference", fontsize=24, fontname="hebo")
+    p.insert_text((72, 130), "help at example.org", fontsize=13, fontname="hebo")  # title page
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 100), "1 Introduction", fontsize=16, fontname="hebo")
+    p.insert_textbox(pymupdf.Rect(72, 110, 523, 200), LOREM * 2, fontsize=10)
+    p.insert_text((72, 230), "1.1 Thread safety", fontsize=14, fontname="hebo")
+    p.insert_textbox(
+        pymupdf.Rect(72, 240, 523, 320), "No global variables are used. " + LOREM, fontsize=10
+    )
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 100), "2 Function reference", fontsize=16, fontname="hebo")
+    y = 130
+    for name, returns in (
+        ("asn1 check version", "Returns: Version string of the run-time library."),
+        ("asn1 strerror", "Returns: Pointer to a string describing the error code."),
+    ):
+        p.insert_text((72, y), name, fontsize=12, fontname="hebo")
+        p.insert_textbox(pymupdf.Rect(72, y + 10, 523, y + 90), LOREM + returns, fontsize=10)
+        y += 120
+    doc.set_toc([[1, "1 Introduction", 2], [2, "Thread safety", 2], [1, "2 Function reference", 3]])
+    doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
+    doc.close()
+    return path

@@ -215,9 +215,10 @@ def test_default_chunking_fingerprint_is_unchanged():
     # "%" cell joins its amount, 2026-12-05; v6: a hyphenated compound broken at a line end keeps
     # its hyphen, 2026-12-06; v7: a justified line spread into words is prose, not a table; v8:
     # a table piece repeats the section row its first rows stand under, 2026-12-06; v9: a
-    # section title ending in ":" is a row label, not a column heading, 2026-12-07)
-    assert ChunkConfig().fingerprint() == "v9:200:256:32"
-    assert ChunkConfig.of(Settings()).fingerprint() == "v9:200:256:32"
+    # section title ending in ":" is a row label, not a column heading, 2026-12-07; v10: outline
+    # headings printed with their section numbers, and the bold lines below the outline, 2026-12-07)
+    assert ChunkConfig().fingerprint() == "v10:200:256:32"
+    assert ChunkConfig.of(Settings()).fingerprint() == "v10:200:256:32"
     assert ChunkConfig.of(Settings(chunk_tokens=100, overlap_tokens=0)).fingerprint() == (
-        "v9:100:256:0"
+        "v10:100:256:0"
     )

@@ -371,3 +371,24 @@ def test_lines_join_into_words_and_compounds():
     assert join_lines(["NP-", "intermediate problems"]) == "NP-intermediate problems"
     assert join_lines(["a well-established pre-", "paration"]) == "a well-established preparation"
     assert join_lines(["蒸汽机", "的效率"]) == "蒸汽机的效率"
+    # an identifier broken after its underscore is one word; a lone underscore is not
+    assert join_lines(["if the syntax is wrong, ASN1_", "SYNTAX_ERROR is returned"]) == (
+        "if the syntax is wrong, ASN1_SYNTAX_ERROR is returned"
+    )
+    assert join_lines(["fill in the blank _", "here"]) == "fill in the blank _ here"
+
+
+def test_outline_headings_with_their_numbers_and_entries_below_the_outline(tmp_path):
+    doc = parse_pdf(pdfgen.reference_manual(tmp_path / "ref.pdf"), S)
+    headings = [
+        (b.page, b.level, b.text) for p in doc.pages for b in p.blocks if b.kind == "heading"
+    ]
+    assert headings == [
+        (2, 1, "1 Introduction"),
+        (2, 2, "1.1 Thread safety"),  # the outline says "Thread safety"
+        (3, 1, "2 Function reference"),
+        (3, 3, "asn1 check version"),  # bold, above the body, below the outline's headings
+        (3, 3, "asn1 strerror"),
+    ]
+    returns = [b for p in doc.pages for b in p.blocks if "Pointer to a string" in b.text]
+    assert returns and returns[0].heading_path == ("2 Function reference", "asn1 strerror")
