@@ -77,7 +77,7 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = "" if out else before
         for s in bullet_sentences(line):
-            if len(s) < 4:
+            if len(s) < 4 or _LEADER.search(s):
                 continue
             if _CAPTION.fullmatch(s) and (value := out[-1] if out else above):
                 out.append(f"{value} {s}"[: limit * 2])  # what the caption names stands above it
@@ -93,6 +93,9 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
 # a list item's mark where a paragraph runs several items together ("… or later. • Thread-safety.
 # No global variables are used …"): each item starts a sentence of its own
 _BULLET = re.compile(r"(?:^|\s)[•▪◦‣●■►]\s+")
+# the dots leading to a page number in a table of contents or an index ("Supported ASN.1 types,
+# list of . . . . 1"): such a line says where to look, not what the document says
+_LEADER = re.compile(r"(?:\.\s?){5,}")
 # an item's lead-in ("Thread-safety.", "Portability:"): a label for the sentence after it
 _LEAD_IN = re.compile(r"(?:[\w’'/-]+\s){0,2}[\w’'/-]+[.:]")
 

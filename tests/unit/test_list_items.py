@@ -1,4 +1,5 @@
-"""List items a PDF runs into one paragraph are sentences of their own in the evidence."""
+"""List items a PDF runs into one paragraph are sentences of their own in the evidence; the
+lines of a table of contents or an index are none."""
 
 from __future__ import annotations
 
@@ -36,4 +37,15 @@ def test_a_short_sentence_outside_a_list_is_not_joined():
     assert sentences_of(make_hit(text), "en") == [
         "Thread-safety.",
         "No global variables are used.",
+    ]
+
+
+def test_a_table_of_contents_or_index_line_is_no_evidence():
+    text = (
+        "Supported ASN.1 types, list of . . . . . . . . . . 1\n"
+        "asn1_decode_simple_ber . . . . . . . . . 22\n"
+        "This version doesn't handle the REAL type... or so it says."
+    )
+    assert sentences_of(make_hit(text), "en") == [
+        "This version doesn't handle the REAL type... or so it says."
     ]
