@@ -41,7 +41,8 @@ BLOCK_SEP = "\n\n"
 # statement going on below a label or two keeps the dates of the part above; 10: an outline
 # heading printed with a section number the outline leaves out, "2.1 ASN.1 syntax", and the bold
 # lines under the outline's sections, a manual's "asn1 check version", are headings:
-# `ingestion.headings`)
+# `ingestion.headings`; a cash-flow section's total, "Cash used in financing activities", closes
+# the section, so a table piece below it no longer repeats "| Financing activities: |")
 CHUNKER_VERSION = 10
 
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
@@ -283,7 +284,7 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
         pos += len(row) + 1
         if _section_row(row):
             section, section_tokens = row, n
-        elif closes_section(row.strip().strip("|")):
+        elif closes_section(_first_cell(row), _first_cell(section)):
             section = ""  # "| Total current assets | …" closes its section
     if buf:
         text = "\n".join([header, *buf]) if header else "\n".join(buf)
@@ -292,6 +293,11 @@ def _split_table(unit: _Unit, limit: int, count_tokens: TokenCounter) -> list[_U
     return [
         p for u in out for p in ([u] if u.tokens <= limit else _split_words(u, limit, count_tokens))
     ]
+
+
+def _first_cell(row: str) -> str:
+    """A markdown table row's first cell, without its section colon ("Financing activities")."""
+    return row.strip().strip("|").split("|")[0].strip().rstrip(":：").strip() if row else ""
 
 
 def _section_row(row: str) -> bool:

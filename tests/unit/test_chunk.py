@@ -158,6 +158,22 @@ def test_a_table_piece_repeats_the_section_its_first_rows_stand_under():
     assert truncated(chunks, 256) == 0
 
 
+def test_a_table_piece_does_not_repeat_a_section_its_total_closed():
+    rows = "\n".join(f"| Repurchase {i} | {i} |" for i in range(60))
+    after = "\n".join(f"| Balance {i} | {i} |" for i in range(60))
+    big = "| | 2022 |\n|---|---|\n| Financing activities: | |\n" + rows
+    big += "\n| Cash used in financing activities | 9 |\n" + after
+    chunks = chunk_document(doc_of([block("table", big, 1, ("T",))]), count)
+    pieces = [c.text.split("\n")[2:] for c in chunks]
+    assert len(pieces) > 2
+    section = "| Financing activities: | |"
+    starts = [next(r for r in rows_of_piece if r != section) for rows_of_piece in pieces[1:]]
+    assert any(r.startswith("| Balance") for r in starts)
+    for first, rows_of_piece in zip(starts, pieces[1:], strict=True):
+        # a piece starting past the section's total does not repeat it; one inside it does
+        assert (rows_of_piece[0] == section) is first.startswith("| Repurchase"), rows_of_piece[:2]
+
+
 def test_chunk_metadata_pages_spans_ids():
     doc = doc_of(
         [block("text", "First page sentence one. First page sentence two.", 1, ("H",))],

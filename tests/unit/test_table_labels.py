@@ -199,3 +199,26 @@ def test_a_part_s_row_does_not_answer_a_question_that_names_no_part(row, questio
     assert row_of_another_part(row, question) is another
     # so it is no quote for the amount asked
     assert quotes_what_is_asked(row, question, "en") is not another
+
+
+CASH_FLOWS = """| | Nine Months Ended June 25, 2022 |
+|---|---|
+| Financing activities: | |
+| Repurchases of common stock | (64,974) |
+| Cash used in financing activities | (81,910) |
+| Decrease in cash, cash equivalents and restricted cash | (7,068) |
+| Cash, cash equivalents and restricted cash, ending balances | $28,861 |
+| Revenue: | |
+| Product revenue | 100 |
+| Service revenue | 50 |"""
+
+
+def test_a_cash_flow_section_s_total_closes_it_a_row_naming_it_otherwise_does_not():
+    from ragchat.table_text import table_rows
+
+    rows = table_rows(CASH_FLOWS)
+    assert rows[1].startswith("Financing activities – Repurchases of common stock; ")
+    assert rows[3].startswith("Decrease in cash")  # below the section's total: not the section's
+    assert rows[4].startswith("Cash, cash equivalents and restricted cash, ending balances;")
+    assert rows[6].startswith("Revenue – Product revenue;")  # naming the section is no total
+    assert rows[7].startswith("Revenue – Service revenue;")
