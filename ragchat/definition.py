@@ -24,6 +24,13 @@ _EN = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(?P<x>[^?]{2,60}?)\s
 _EN_USE = re.compile(
     r"^\s*what\s+(?:is|are|was|were)\s+(?P<x>[^?]{2,60}?)\s+used\s+for\s*\?\s*$", re.I
 )
+# "What does HashKnownHosts do?", "What does the --rsyncable option do?"
+_EN_DO = re.compile(
+    r"^\s*what\s+(?:does|do|did)\s+(?:the\s+)?(?P<x>[^?]{1,60}?)(?:\s+(?:option|keyword|command"
+    r"|function|flag|setting|directive|parameter|variable|method|macro|program))?"
+    r"(?:\s+(?:of|in|for)\s+[\w.-]+)?\s+do\s*\?\s*$",  # "… the -f option of gzip do?"
+    re.I,
+)
 _PARTICIPLES = r"known|made|given|seen|taken|held|built"  # irregular: "was built", "is known"
 # not a subject: "What was the naval base called?", "What is located within …?", "What are
 # stators attached to?" (a participle or a preposition in the asked phrase, or a pronoun)
@@ -46,10 +53,10 @@ _ROLE_BEFORE = re.compile(
 _USE_EN = re.compile(r"\b(?:used|use[sd]?)\s+(?:for|to|in|as)\b|\bapplications?\b", re.I)
 
 _ZH = re.compile(
-    r"^(?P<x>[^的，。？?\s]{2,12}?)(?:究竟|到底)?(?:是什么东西|是什么|是谁|是指什么|指的是什么|指什么)[？?]?$"
+    r"^(?P<x>[^的，。？?\s]{2,12}?)\s*(?:究竟|到底)?(?:是什么东西|是什么|是谁|是指什么|指的是什么|指什么)[？?]?$"
 )
 _ZH_USE = re.compile(
-    r"^(?P<x>[^的，。？?\s]{2,12}?)(?:的)?(?:主要|一般|通常)?(?:有什么|有哪些|有何|的)"
+    r"^(?P<x>[^的，。？?\s]{2,12}?)\s*(?:的)?(?:主要|一般|通常)?(?:有什么|有哪些|有何|的)"
     r"(?:用途|作用|用处|功能)(?:是什么|有哪些)?[？?]?$"
 )
 # "X是一个…", "X（…），又称…"; not "X是通过…制备的", "X是由…" (how it is made, not what it is)
@@ -72,6 +79,9 @@ def asked_subject(question: str) -> tuple[str, str] | None:
     m = _EN_USE.match(q)
     if m:
         return _ARTICLE.sub("", m.group("x").strip()), "use"
+    m = _EN_DO.match(q)
+    if m:
+        return m.group("x").strip(), "do"
     m = _EN.match(q)
     if not m:
         return None
@@ -88,7 +98,7 @@ def definition_bonus(question: str, sentence: str) -> float:
     if asked is None:
         return 0.0
     x, kind = asked
-    if re.search(r"[\u4e00-\u9fff]", x):
+    if re.search(r"[\u4e00-\u9fff]", question):  # asked in Chinese, of "锣鼓经" or "CTRL-G"
         if x not in sentence:
             return 0.0
         if kind == "use":
@@ -101,6 +111,8 @@ def definition_bonus(question: str, sentence: str) -> float:
         return 0.0
     if kind == "use":
         return BONUS if _USE_EN.search(sentence) else 0.0
+    if kind == "do":
+        return BONUS if _states_what_it_does(x, sentence) else 0.0
     if all(sentence[m.end() : m.end() + 2] in ("'s", "’s") for m in spots):
         return -BONUS
     if re.search(
@@ -118,6 +130,39 @@ def definition_bonus(question: str, sentence: str) -> float:
         if x[:1].isupper() and _role_noun(word):
             return BONUS
     return 0.0
+
+
+# what a thing does, said of it: "HashKnownHosts: Indicates that …" (a definition list's entry,
+# `ragchat.evidence.defined_term`), "… this option allows rsync to …", "gzip reduces the size …";
+# not "Normally, after a change is made …" in the same entry
+_OPENS_WITH_A_VERB = re.compile(
+    r"(?!(?:This|Its|Thus|Unless|Whereas|Always|Perhaps|Was|Has)\b)[A-Z][a-z]+s\b"
+)
+# an option's entry says what it does in the imperative: "Force compression or decompression …",
+# "Keep (don't delete) input files …", "Write output on standard output …"
+_IMPERATIVE = re.compile(
+    r"(?:Force|Keep|Write|Display|Decompress|Compress|List|Print|Use|Set|Enable|Disable|Show"
+    r"|Create|Delete|Remove|Read|Save|Skip|Ignore|Suppress|Allow|Add|Check|Test|Travel|Regulate"
+    r"|Restrict|Specify|Select|Send|Run|Stop|Start|Make|Turn|Treat|Convert|Preserve|Do)\b"
+)
+_VERB_S = (
+    r"(?:\w+ly\s+)?(?!(?:yes|this|thus|always|perhaps|unless|whereas|has|its)\b)[a-z]+[^\Wsu]s\b"
+)
+_KIND = r"(?:option|keyword|command|function|flag|setting|directive|parameter|variable|method|macro|program)"
+_THIS_ONE_DOES = re.compile(rf"\b(?:this|the)\s+{_KIND}\s+{_VERB_S}", re.I)
+
+
+def _states_what_it_does(x: str, sentence: str) -> bool:
+    body = sentence.strip()
+    label, colon, rest = body.partition(": ")
+    # the entry's term: "-f --force" is the entry of "-f"
+    if colon and x.lower() in label.lower().split():
+        body = rest
+        if _OPENS_WITH_A_VERB.match(body) or _IMPERATIVE.match(body):
+            return True
+    if _THIS_ONE_DOES.search(body):
+        return True
+    return re.search(rf"(?<![\w-]){re.escape(x)}(?:\s+{_KIND})?\s+{_VERB_S}", body) is not None
 
 
 def _role_noun(word: str) -> bool:

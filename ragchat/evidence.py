@@ -30,7 +30,7 @@ from ragchat.near_miss import acronyms_in
 from ragchat.neighbours import PRONOUN_START
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
-from ragchat.text import lexical_tokens, plain, term_present
+from ragchat.text import CODE_WORD, identifier_words, lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
@@ -42,6 +42,7 @@ DENSE_WEIGHT = {"en": 0.45, "zh": 0.0}
 # net income for …?"): a statement's rows share the question's period words and read alike to
 # the embedder, so without it "Total other income/(expense), net" scored as well
 ROW_LABEL_BONUS = 0.1
+ITEM_LABEL = 0.1  # a numbered list item the question names by its number (`_item_label`)
 _NUMBER = re.compile(
     r"\d[\d,.]*|[一二三四五六七八九十百千万亿两]+|\b(?:one|two|three|four|five|six|seven|eight|nine"
     r"|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half"
@@ -74,6 +75,7 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     out: list[str] = []
     limit = MAX_SENTENCE_CHARS.get(lang, 400)
     above = chunk.heading_path[-1] if chunk.heading_path else ""
+    term = above if len(chunk.heading_path) > 1 and defined_term(above) else ""
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = "" if out else before
         for s in bullet_sentences(line):
@@ -85,9 +87,21 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
             joined = f"{previous}{s}" if lang == "zh" else f"{previous} {s}"
             leans = bool(previous and PRONOUN_START.match(s))
             text = joined if leans and len(joined) <= limit * 1.5 else s
-            out.append(text[: limit * 2])
             previous = text  # "They spread …" after "Norman architecture …" carries both on
+            if term and plain(term) not in plain(text):
+                text = f"{term}: {text}"  # what a definition list's entry says, it says of its term
+            out.append(text[: limit * 2])
     return out
+
+
+def defined_term(heading: str) -> bool:
+    """Is this heading a definition list's term ("HashKnownHosts", "-k --keep") rather than a
+    section's title? Every word of it is written as code. A reference manual (a man page, an
+    API's functions) sets each term on a line of its own above what it means, so the parser
+    reads the term as a heading and its sentences ("Indicates that ssh(1) should hash host
+    names …", "The default is 3.") never name it: they are shown and scored as "TERM: …"."""
+    words = heading.split()
+    return 0 < len(words) <= 4 and len(heading) <= 48 and all(CODE_WORD.fullmatch(w) for w in words)
 
 
 # a list item's mark where a paragraph runs several items together ("… or later. • Thread-safety.
@@ -114,13 +128,41 @@ def bullet_sentences(line: str) -> list[str]:
 
 
 def term_share(sentence: str, weights: Mapping[str, float]) -> float:
-    """IDF-weighted share of the question's terms found in the sentence."""
-    norm = sum(weights.values())
+    """IDF-weighted share of the question's terms found in the sentence. A Chinese compound and
+    the words search-mode segmentation cuts out of it (环境变量: 环境, 变量, 环境变) weigh together
+    what the heaviest of them weighs, shared in proportion: counted four times, they outweighed
+    "MANWIDTH" in "MANWIDTH 环境变量有什么作用？", and a sentence holding only some of the parts
+    ("卫星…通信" for 通信卫星) still counts for only some of them."""
+    scaled = dict(weights)
+    for group in _compounds(weights):
+        if len(group) > 1:
+            total = sum(weights[t] for t in group)
+            for t in group:
+                scaled[t] = weights[t] * max(weights[t] for t in group) / total
+    norm = sum(scaled.values())
     if norm <= 0:
         return 0.0
     low = sentence.lower()
     present = set(lexical_tokens(low, drop_stopwords=False))
-    return sum(w for t, w in weights.items() if term_present(t, present, low)) / norm
+    present |= set(lexical_tokens(identifier_words(sentence).lower(), drop_stopwords=False))
+    return sum(w for t, w in scaled.items() if term_present(t, present, low)) / norm
+
+
+def _compounds(weights: Mapping[str, float]) -> list[list[str]]:
+    """The question's terms grouped: each Chinese term of two characters or more with the longer
+    term that holds it."""
+    terms = sorted(weights, key=len, reverse=True)
+    groups: list[list[str]] = []
+    for t in terms:
+        # (a single character stands apart: 语 of 勉语 is as often a word of its own, 英语)
+        home = (
+            next((g for g in groups if t in g[0]), None) if len(t) > 1 and not t.isascii() else None
+        )
+        if home is None:
+            groups.append([t])
+        else:
+            home.append(t)
+    return groups
 
 
 def answer_type_bonus(question: str, sentence: str) -> float:
@@ -211,6 +253,7 @@ def select_evidence(
                 + answer_type_bonus(question, s)
                 + definition_bonus(question, s)
                 + (_row_bonus(s, question) if is_table(hit.chunk) else 0.0)
+                + _item_label(question, s)
                 + 0.06 / hit.rank
             ),
         )
@@ -262,6 +305,24 @@ def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]
     return chosen
 
 
+# a list item's number ("1 用法、语法或配置文件出错。", "3. Restart the device."), and the small
+# numbers a question names ("man 的退出状态 1 表示什么？"): not years, amounts or percentages
+_ITEM_NUMBER = re.compile(r"^\s*(\d{1,3})[.)]?\s+(?=[^\d\s])")
+_SMALL_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?![\d.,%])")
+
+
+def _item_label(question: str, sentence: str) -> float:
+    """ITEM_LABEL for the list item whose number the question names, as much off another item of
+    the list: "3 子进程返回了非零的退出状态码。" held more of "man 的退出状态 1 表示什么？" than
+    "1 用法、语法或配置文件出错。" does. 0.0 for a sentence that is no numbered item, or a question
+    that names no small number."""
+    m = _ITEM_NUMBER.match(sentence)
+    asked = set(_SMALL_NUMBER.findall(question)) if m else set()
+    if not asked:
+        return 0.0
+    return ITEM_LABEL if m[1] in asked else -ITEM_LABEL
+
+
 def _row_bonus(row: str, question: str) -> float:
     """ROW_LABEL_BONUS for a row the question names by its label, twice that when a header of
     the row also names the question's date (the same line of that quarter's filing), and up to
@@ -288,6 +349,8 @@ def _page_of(sentence: str, hit: Hit) -> int:
     if chunk.page_start == chunk.page_end or not chunk.bboxes:
         return chunk.page_start
     pos = chunk.text.find(sentence[:40])
+    if pos < 0 and ": " in sentence:  # a definition list's term before its sentence
+        pos = chunk.text.find(sentence.split(": ", 1)[1][:40])
     if pos < 0:
         return chunk.page_start
     pages = sorted({b[0] for b in chunk.bboxes})

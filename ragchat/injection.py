@@ -44,7 +44,10 @@ _OVERRIDE = re.compile(
     r"|\bif you are (?:an? )?(?:ai|assistant|language model|llm|chat ?bot|bot|gpt)"
     r"|\bfrom now on\b|\bnew (?:rules|instructions|task)\b|\bdeveloper mode\b|\bjailbreak"
     r"|\b(?:system|admin(?:istrator)?|developer) (?:note|notice|message|override|instruction)s?\b"
-    r"|从现在开始|从今以后|忽略|无视|新的?(?:规则|指令|任务)|系统通知|系统消息|管理员通知|口令|暗号",
+    r"|从现在开始|从今以后|新的?(?:规则|指令|任务)|系统通知|系统消息|管理员通知|暗号"
+    # "忽略之前的所有指令"; not the manual's own "忽略大小写" (ignore case) or "口令长度" (password)
+    r"|(?:忽略|无视|忘记|忘掉|不要理会)[^。！？\n]{0,12}(?:指令|规则|提示|要求|设定|限制|约束)"
+    r"|(?:附上|说出|输出|回复|给出)(?:口令|密码)",
     _F,
 )
 # demands on the answer's form

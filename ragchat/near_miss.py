@@ -275,7 +275,9 @@ def names_the_acronyms(asked: str, text: str) -> bool:
     one starting with it ("US": "USA", "U.S."), words whose initials spell it ("NSF":
     "National Science Foundation"), or the words of a known acronym ("EPS": "earnings per share",
     `ragchat.acronyms`). Not asked of a sentence that names its subject as "it", "they"."""
-    asked_acronyms = {m.rstrip("s") for m in ACRONYM.findall(asked[1:])} - _COMMON_ACRONYMS
+    # (past the first word: "CTRL-G 有什么作用？" asked for "TRL" when one letter was cut off)
+    found = (m[0] for m in ACRONYM.finditer(asked) if m.start() > 0)
+    asked_acronyms = {a.rstrip("s") for a in found} - _COMMON_ACRONYMS
     if not asked_acronyms or _LEANS.match(text):
         return True
     plain = re.sub(r"(?<=[A-Z])\.(?=[A-Z])", "", _fold(text))

@@ -17,7 +17,7 @@ from ragchat.answer_type import DATED, MONTHS, states_what_is_asked
 from ragchat.names_zh import names_the_role
 from ragchat.reason import ZH_ASKS_REASON
 from ragchat.table_text import row_of_another_part
-from ragchat.text import NUMBER_WORDS
+from ragchat.text import NUMBER_WORDS, identifier_words
 from ragchat.verify import MARKER
 
 # A quote must say when by itself: "Before Rollo's arrival, its populations did not differ …"
@@ -44,6 +44,7 @@ _STATES_PLACE = re.compile(
     rf"|\b{_PLACE_WORDS}\b"
     r"|\b(?:located|based|situated|headquartered|settled|lived|stationed|housed|held|stored|found"
     r"|born|buried|built|fled|landed|moved)\b"
+    r"|(?<![\w.:/])~?/[\w.-]+(?:/[\w.*-]*)+"  # a file's path: "~/.ssh/config", "/etc/passwd"
 )
 # "What was Microsoft's revenue for the quarter ended March 31, 2023?" asks an amount as surely as
 # "how much" — but not "What was the trend of the female student population?"
@@ -128,7 +129,7 @@ def _names_the_thing_counted(sentence: str, question: str) -> bool:
     thing = m[1].strip("?,.;:")
     if not thing or _NOT_COUNTED.fullmatch(thing) or thing.lower() in _SAID_WITHOUT_NAMING:
         return True
-    return _names_word(thing, sentence.lower())
+    return _names_word(thing, f"{sentence} {identifier_words(sentence)}".lower())
 
 
 def quotes_what_is_asked(sentence: str, question: str, lang: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ragchat.text import in_dictionary, question_tokens
+from ragchat.text import CODE_WORD, in_dictionary, question_tokens
 
 _EN_START = re.compile(
     r"^\s*(and|but|also|what about|how about|same for|what else)\b",
@@ -112,6 +112,8 @@ def asked_of_another(followup: str, previous: str) -> str:
         return year
     if followup.isascii():
         m = _ONLY_A_NAME["en"].match(followup)
+        if m and (code := _code_named(m["name"], previous)):
+            return code
         if not (m and _EN_NAME_RUN.fullmatch(name := m["name"]) and _en_names(name)):
             return ""
         runs = [r for r in _EN_NAME_RUN.finditer(previous) if r.start() > 0 and _en_names(r[0])]
@@ -130,6 +132,26 @@ def asked_of_another(followup: str, previous: str) -> str:
     new = next(iter(mine))
     olds = {o for t in _names(previous) if (o := m["name"].replace(new, t)) in previous}
     return previous.replace(olds.pop(), m["name"], 1) if len(olds) == 1 else ""
+
+
+_KIND_NOUN = re.compile(
+    r"^(?:the\s+)?(?P<code>\S+)(?:\s+(?:option|flag|keyword|command|function|setting|variable))?$",
+    re.IGNORECASE,
+)
+
+
+def _code_named(name: str, previous: str) -> str:
+    """The previous question asked of another option, keyword or identifier: "What does the -k
+    option do?" and "And the -c option?" → "What does the -c option do?" ("" unless the previous
+    question names exactly one such word)."""
+    m = _KIND_NOUN.match(name.strip())
+    if not (m and CODE_WORD.fullmatch(new := m["code"])):
+        return ""
+    olds = {w.strip("?,.;:") for w in previous.split()} - {""}
+    olds = {w for w in olds if CODE_WORD.fullmatch(w)}
+    if len(olds) != 1 or new in olds:
+        return ""
+    return re.sub(rf"(?<!\S){re.escape(olds.pop())}(?=[\s?,.;:]|$)", new, previous, count=1)
 
 
 _EN_PERSON = re.compile(r"\b(?:he|she|him|his|her(?=\s*[?.]?\s*$))\b", re.IGNORECASE)

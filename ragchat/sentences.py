@@ -91,6 +91,20 @@ _CONTINUES = {
 _MIN_BROKEN_LINE = {"en": 30, "zh": 15}  # shorter lines are headings ("iPhone") or labels
 
 
+# a rule drawn with characters: a line of one ("~~~~~~", "======"), or a long run inside a line
+# the parser joined ("…cleaned up. ~~~~~~~~~~第二讲第六节"); dot leaders are the TOC's, not a rule
+_RULE = re.compile(r"[ \t]*([^\w\s.·…])\1{4,}[ \t]*")
+_RULE_RUN = re.compile(r"[ \t]*([^\w\s.·…])\1{7,}[ \t]*")
+
+
+def _rule_parts(line: str) -> list[str]:
+    """A line cut where a rule runs through it, the rule as "\x00"."""
+    if _RULE.fullmatch(line):
+        return [line]
+    pieces = _RULE_RUN.split(line)[::2]  # (the split also returns each rule's character)
+    return [x for i, piece in enumerate(pieces) for x in ((["\x00"] if i else []) + [piece])]
+
+
 def rejoin_broken_lines(text: str, lang: str) -> str:
     """The text with a sentence that a page or column break split into two paragraphs joined
     again (a space in English, nothing in Chinese); other line breaks stay."""
@@ -98,7 +112,13 @@ def rejoin_broken_lines(text: str, lang: str) -> str:
     ends, starts = _CONTINUES[key]
     glue = "" if key == "zh" else " "
     parts: list[str] = []  # lines, with the blank lines between paragraphs as ""
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if _RULE_RUN.search(text):
+        lines = [part for line in lines for part in _rule_parts(line)]
+    for line in lines:
+        if line == "\x00" or _RULE.fullmatch(line):  # a rule ends a paragraph: nothing is
+            parts.append("\x00")  # joined across it
+            continue
         last = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].strip()), None)
         if (
             line.strip()
@@ -111,7 +131,7 @@ def rejoin_broken_lines(text: str, lang: str) -> str:
             del parts[last + 1 :]
             continue
         parts.append(line)
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p != "\x00")
 
 
 # the inline cleanup tags an encyclopedia prints ("…Osias,[citation needed] arranged with…"):

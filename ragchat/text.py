@@ -353,6 +353,24 @@ def term_present(token: str, present: set[str], text: str) -> bool:
     return False
 
 
+# a word written as code: an option ("-k", "--keep"), a file's path ("~/.ssh/config"), an
+# identifier with an underscore or a capital inside ("asn1_der_coding", "HashKnownHosts"), a call
+# ("free()"), a module's path ("std::fmt")
+CODE_WORD = re.compile(
+    r"--?[A-Za-z][\w-]*|~?/[\w.~*-]+(?:/[\w.~*-]*)*|\S*(?:[A-Za-z0-9]_[A-Za-z0-9]|[a-z][A-Z]|\(\)|::)\S*"
+)
+
+
+_CAMEL = re.compile(r"\b[A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*\b")
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+(?![a-z])\d*|\d+")
+
+
+def identifier_words(text: str) -> str:
+    """The words of the text's identifiers written in camel case, space-separated
+    ("NumberOfPasswordPrompts" says "Number Of Password Prompts"); "" when it has none."""
+    return " ".join(" ".join(_CAMEL_PART.findall(w)) for w in _CAMEL.findall(text))
+
+
 def plain(text: str) -> str:
     """Lower-cased, with every run of whitespace one space: for comparing texts as written."""
     return " ".join(text.lower().split())

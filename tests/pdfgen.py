@@ -381,3 +381,45 @@ def reference_manual(path: Path) -> Path:
     doc.save(path, no_new_id=True)  # same content, same bytes: tests reproduce
     doc.close()
     return path
+
+
+MAN_ENTRIES = (
+    ("Compression", "Specifies whether to use compression. The argument must be yes or no."),
+    (
+        "ConnectionAttempts",
+        "Specifies the number of tries (one per second) to make before exiting. The argument"
+        " must be an integer. The default is 1.",
+    ),
+    (
+        "HashKnownHosts",
+        "Indicates that ssh should hash host names and addresses. The default is no.",
+    ),
+    (
+        "NumberOfPasswordPrompts",
+        "Specifies the number of password prompts before giving up. The argument to this keyword"
+        " must be an integer. The default is 3.",
+    ),
+)
+
+
+def man_page(path: Path) -> Path:
+    """A configuration file's man page: each keyword a bold line of its own, at the body's
+    size, above the indented paragraph that says what it means."""
+    doc = pymupdf.open()
+    p = doc.new_page(width=W, height=H)
+    p.insert_text((72, 72), "SSH_CONFIG(5)", fontsize=14, fontname="hebo")
+    p.insert_text((72, 100), "DESCRIPTION", fontsize=12, fontname="hebo")
+    p.insert_textbox(
+        pymupdf.Rect(72, 108, 523, 150),
+        "The file contains keyword-argument pairs, one per line. The possible keywords and"
+        " their meanings are as follows.",
+        fontsize=10,
+    )
+    y = 170
+    for term, meaning in MAN_ENTRIES:
+        p.insert_text((72, y), term, fontsize=10, fontname="hebo")
+        p.insert_textbox(pymupdf.Rect(108, y + 4, 523, y + 60), meaning, fontsize=10)
+        y += 80
+    doc.save(path, no_new_id=True)
+    doc.close()
+    return path

@@ -198,6 +198,7 @@ def test_a_sentence_about_another_name_is_not_on_point(question, text, kept):
         ("What did Energiprojekt AB build?", "Energiprojekt built an engine.", True),
         ("What did the ECSC ban?", "It banned cartels.", True),  # "it": named before
         ("什么是NBA？", "NBA是一个篮球联赛。", True),
+        ("CTRL-G 有什么作用？", "CTRL-G 用于显示文件状态信息。", True),  # not "TRL" sought
         ("Who led the ECB?", "The Fed was led by Powell.", False),
         ("What was EPS?", "Earnings per share were $1.20.", True),  # a known acronym's words
         ("What were SG&A expenses?", "Selling, general and administrative: 6,012.", True),

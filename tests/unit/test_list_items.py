@@ -49,3 +49,17 @@ def test_a_table_of_contents_or_index_line_is_no_evidence():
     assert sentences_of(make_hit(text), "en") == [
         "This version doesn't handle the REAL type... or so it says."
     ]
+
+
+def test_the_item_a_question_names_by_its_number_is_its_answer():
+    from ragchat.evidence import select_evidence
+
+    # man's exit statuses: the item that says more of the question's words is another status
+    statuses = "3 子进程返回了非零的退出状态码。\n\n1 用法、语法或配置文件出错。\n\n2 操作出错。"
+    hits = [make_hit(statuses, heading=("MAN(1)", "退出状态"))]
+    weights = {"退出": 3.3, "状态": 4.0, "表示": 4.5, "1": 1.0, "man": 1.9}  # the KB's IDF
+    evidence = select_evidence("man 的退出状态 1 表示什么？", hits, lang="zh", weights=weights)
+    assert evidence[0].text == "1 用法、语法或配置文件出错。"
+    # a question naming no small number leaves the list's order to the words
+    evidence = select_evidence("man 的退出状态表示什么？", hits, lang="zh", weights=weights)
+    assert evidence[0].text.startswith("3 子进程")

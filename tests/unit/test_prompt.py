@@ -232,3 +232,26 @@ def test_a_follow_up_naming_someone_else_drops_the_previous_name():
     # a pronoun leans on the previous subject: "he" is still William
     led = rewrite_followup("And what did he do in England?", [("Who was William?", "x")])
     assert weigh_followup({"william": 3.0, "england": 3.0}, led)["william"] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("previous", "followup", "standalone"),
+    [
+        # a man page's options and a configuration file's keywords are names too
+        ("What does the -k option do?", "And the -c option?", "What does the -c option do?"),
+        (
+            "What does the -k option do?",
+            "What about --stdout?",
+            "What does the --stdout option do?",
+        ),
+        (
+            "What is the default value of ConnectionAttempts?",
+            "What about ConnectTimeout?",
+            "What is the default value of ConnectTimeout?",
+        ),
+        # no option named before: joined as before
+        ("What does gzip do?", "And the -c option?", "What does gzip do — And the -c option?"),
+    ],
+)
+def test_a_follow_up_naming_another_option_asks_the_same_of_it(previous, followup, standalone):
+    assert rewrite_followup(followup, [(previous, "…")]) == standalone
