@@ -14,7 +14,8 @@ above them): they stay as distractors for the company's own line ("Operating inc
 question goes through retrieval, the gate, evidence selection and `decide` with no answering model
 (the quote or refusal the user sees when the model says nothing useful), once as ragchat runs and
 once without the row-label rules (`ragchat.table_text.label_named` bonus and `period_named` bonus,
-`ragchat.pipeline.rows_named`) — the baseline, in the same run on the same KB. Reports the share of
+`ragchat.pipeline.rows_named`, the named row's place among the evidence,
+`ragchat.evidence._with_the_named_row`) — the baseline, in the same run on the same KB. Reports the share of
 questions whose shown answer holds the asked cell's value. The questions name the row's label by
 construction, so this measures whether the right row of many alike is found and shown, not how
 people phrase questions. Prints one JSON object (also saved to
@@ -41,6 +42,11 @@ PHRASINGS = (
 )
 _PERIOD = re.compile(r"(?:three|six|nine|twelve) months ended \w+ \d{1,2}, (?:19|20)\d\d", re.I)
 _AMOUNT = re.compile(r"\$?\(?\d[\d,.]*\)?%?")
+
+
+def _as_chosen(question: str, scored: object, chosen: list, k: int) -> list:
+    """The baseline's evidence: the sentences as scored, no place kept for the named row."""
+    return chosen
 
 
 def questions(chunks: list[Any], n: int, seed: int) -> list[dict[str, str]]:
@@ -95,6 +101,7 @@ def measure(chat: Any, rows: list[dict[str, str]], lang: str) -> dict[str, dict[
                 with (
                     mock.patch.object(evidence_mod, "ROW_LABEL_BONUS", 0.0),
                     mock.patch.object(pipeline, "ROWS_NAMED", 0),
+                    mock.patch.object(evidence_mod, "_with_the_named_row", _as_chosen),
                 ):
                     ev = chat._evidence(r["question"], found.hits, lang, found.candidates)
             d = decide("", r["question"], ev, lang)

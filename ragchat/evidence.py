@@ -28,6 +28,7 @@ from ragchat.definition import definition_bonus
 from ragchat.injection import addresses_assistant
 from ragchat.near_miss import acronyms_in
 from ragchat.neighbours import PRONOUN_START
+from ragchat.quotable import asks_an_amount
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
 from ragchat.text import CODE_WORD, identifier_words, lexical_tokens, plain, term_present
@@ -260,7 +261,9 @@ def select_evidence(
         for i, (s, hit) in enumerate(pool)
     ]
     scored.sort(key=lambda c: -c.score)
-    chosen = _choose(scored, k, EVIDENCE_CHARS.get(lang, 900))
+    chosen = _with_the_named_row(
+        question, scored, _choose(scored, k, EVIDENCE_CHARS.get(lang, 900)), k
+    )
     return [
         Evidence(
             n=i + 1,
@@ -275,6 +278,25 @@ def select_evidence(
         )
         for i, c in enumerate(chosen)
     ]
+
+
+def _with_the_named_row(
+    question: str, scored: Sequence[Candidate], chosen: list[Candidate], k: int
+) -> list[Candidate]:
+    """For an amount ("What were iPhone net sales in the third quarter of 2022?"), the best table
+    row the question names by its label, in the last place if the sentences outscored it: the
+    segment sentences that name iPhone and the third quarter ("iPhone net sales increased during
+    the third quarter …") filled all four places, the row "Net sales by category – iPhone (1);
+    Three Months Ended June 25, 2022: $40,665" says "Three Months", not "third quarter", and the
+    question was refused — no sentence of the four holds the figure."""
+    if not chosen or not asks_an_amount(question):
+        return chosen
+    if any(is_table(c.hit.chunk) and label_named(c.text, question) for c in chosen):
+        return chosen
+    row = next((c for c in scored if is_table(c.hit.chunk) and label_named(c.text, question)), None)
+    if row is None:
+        return chosen
+    return [*chosen[: k - 1], row]
 
 
 def _letters(text: str) -> str:

@@ -20,7 +20,10 @@ from ragchat.types import Chunk, Hit
 
 # a sentence that leans on the one before it for what it is about
 PRONOUN_START = re.compile(
-    r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|such)\b|^(?:他|她|它|其|该|此|这)",
+    r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|such)\b|^(?:他|她|它|其|该|此|这)"
+    # openings that lean on the sentence before as a pronoun does: "To use it, pass in the first
+    # 1 to 8 bytes …" says how to use "a simple check to see if a file is a PNG file"
+    r"|^(?:to (?:use|do|call|run) (?:it|this|that|so)|in (?:this|that|such a) case|as a result)\b",
     re.IGNORECASE,
 )
 _INTRODUCES_TABLE = re.compile(

@@ -45,6 +45,7 @@ _STATES_PLACE = re.compile(
     r"|\b(?:located|based|situated|headquartered|settled|lived|stationed|housed|held|stored|found"
     r"|born|buried|built|fled|landed|moved)\b"
     r"|(?<![\w.:/])~?/[\w.-]+(?:/[\w.*-]*)+"  # a file's path: "~/.ssh/config", "/etc/passwd"
+    r"|\bhttps?://\S+|\bwww\.\S+"  # an address on the web: "… is available … at <https://…>"
 )
 # "What was Microsoft's revenue for the quarter ended March 31, 2023?" asks an amount as surely as
 # "how much" — but not "What was the trend of the female student population?"

@@ -123,6 +123,25 @@ def test_a_file_s_path_says_where():
     assert not quotes_what_is_asked("This is the per-user configuration file.", q, "en")
 
 
+def test_an_address_on_the_web_says_where():
+    q = "Where is the PNG specification available?"
+    spec = "The PNG-1.2 specification is available at <https://png-mng.sourceforge.io/pub/png/>."
+    assert quotes_what_is_asked(spec, q, "en")
+    assert not quotes_what_is_asked("The PNG specification is technically equivalent.", q, "en")
+
+
+def test_to_use_it_leans_on_the_sentence_before():
+    text = (
+        "Libpng provides a simple check to see if a file is a PNG file. To use it, pass in the"
+        " first 1 to 8 bytes of the file to the function png_sig_cmp()."
+    )
+    assert sentences_of(make_hit(text), "en") == [
+        "Libpng provides a simple check to see if a file is a PNG file.",
+        "Libpng provides a simple check to see if a file is a PNG file. To use it, pass in the"
+        " first 1 to 8 bytes of the file to the function png_sig_cmp().",
+    ]
+
+
 def test_a_key_s_use_asked_with_a_space_before_the_question_words():
     # "CTRL-G 有什么作用？" quoted "按下 CTRL 键不放开然后按 g 键。" over what CTRL-G is used for
     assert asked_subject("CTRL-G 有什么作用？") == ("CTRL-G", "use")

@@ -222,3 +222,26 @@ def test_a_cash_flow_section_s_total_closes_it_a_row_naming_it_otherwise_does_no
     assert rows[4].startswith("Cash, cash equivalents and restricted cash, ending balances;")
     assert rows[6].startswith("Revenue – Product revenue;")  # naming the section is no total
     assert rows[7].startswith("Revenue – Service revenue;")
+
+
+def test_an_amount_s_named_row_keeps_a_place_among_sentences_that_outscore_it():
+    # the bundled 10-Q refused "What were iPhone net sales in the third quarter of 2022?": four
+    # segment sentences naming iPhone and the third quarter filled the evidence, and the row says
+    # "Three Months", not "third quarter"
+    q = "What were iPhone net sales in the third quarter of 2022?"
+    prose = " ".join(
+        f"{region} net sales increased during the third quarter of 2022 due primarily to higher"
+        " net sales of iPhone."
+        for region in ("Americas", "Europe", "Japan", "Greater China", "Rest of Asia Pacific")
+    )
+    sales = HEAD + "| iPhone | $40,665 | $39,570 |\n| Mac | 7,382 | 8,235 |\n"
+    hits = [make_hit(prose, 0), make_hit(sales, 1, kind="table")]
+    weights = {t: 1.0 for t in lexical_tokens(q)}
+    evidence = select_evidence(q, hits, lang="en", weights=weights)
+    assert len(evidence) == 4
+    assert evidence[-1].text.startswith("iPhone;") and "$40,665" in evidence[-1].text
+    # not for a question that asks no amount
+    evidence = select_evidence(
+        "Why did iPhone net sales rise in 2022?", hits, lang="en", weights=weights
+    )
+    assert not any(e.text.startswith("iPhone;") for e in evidence)
