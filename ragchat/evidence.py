@@ -25,13 +25,14 @@ import numpy as np
 
 from ragchat import question_kind as qk
 from ragchat.definition import definition_bonus
+from ragchat.entries import defined_term, inline_term
 from ragchat.injection import addresses_assistant
 from ragchat.near_miss import acronyms_in
 from ragchat.neighbours import PRONOUN_START
 from ragchat.quotable import asks_an_amount
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
-from ragchat.text import CODE_WORD, identifier_words, lexical_tokens, plain, term_present
+from ragchat.text import identifier_words, lexical_tokens, plain, term_present
 from ragchat.types import Evidence, Hit
 
 MAX_EVIDENCE = 4
@@ -79,6 +80,7 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
     term = above if len(chunk.heading_path) > 1 and defined_term(above) else ""
     for line in without_editorial_tags(rejoin_broken_lines(chunk.text, lang)).split("\n"):
         previous = "" if out else before
+        entry = inline_term(line) or term
         for s in bullet_sentences(line):
             if len(s) < 4 or _LEADER.search(s):
                 continue
@@ -89,20 +91,10 @@ def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
             leans = bool(previous and PRONOUN_START.match(s))
             text = joined if leans and len(joined) <= limit * 1.5 else s
             previous = text  # "They spread …" after "Norman architecture …" carries both on
-            if term and plain(term) not in plain(text):
-                text = f"{term}: {text}"  # what a definition list's entry says, it says of its term
+            if entry and plain(entry) not in plain(text):  # an entry's sentence is said of
+                text = f"{entry}: {text}"  # its term (`ragchat.entries`)
             out.append(text[: limit * 2])
     return out
-
-
-def defined_term(heading: str) -> bool:
-    """Is this heading a definition list's term ("HashKnownHosts", "-k --keep") rather than a
-    section's title? Every word of it is written as code. A reference manual (a man page, an
-    API's functions) sets each term on a line of its own above what it means, so the parser
-    reads the term as a heading and its sentences ("Indicates that ssh(1) should hash host
-    names …", "The default is 3.") never name it: they are shown and scored as "TERM: …"."""
-    words = heading.split()
-    return 0 < len(words) <= 4 and len(heading) <= 48 and all(CODE_WORD.fullmatch(w) for w in words)
 
 
 # a list item's mark where a paragraph runs several items together ("… or later. • Thread-safety.

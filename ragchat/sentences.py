@@ -84,8 +84,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 _CONTINUES = {
     # a line that stops inside a sentence ("… and it developed into the") and one that goes on
-    # with it ("regional language that survives today."): a page or column break, not a paragraph
-    "en": (re.compile(r"[a-z,]$"), re.compile(r"^[a-z]")),
+    # with it ("regional language that survives today.", or a number: "The default is" / "22."):
+    # a page or column break, not a paragraph; not a numbered item ("2. Next step")
+    "en": (re.compile(r"[a-z,]$"), re.compile(r"^(?:[a-z]|\d(?![\d,.]*\.?\s+[A-Z]))")),
     "zh": (re.compile(r"[\u4e00-\u9fff，、]$"), re.compile(r"^[\u4e00-\u9fff]")),
 }
 _MIN_BROKEN_LINE = {"en": 30, "zh": 15}  # shorter lines are headings ("iPhone") or labels

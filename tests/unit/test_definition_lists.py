@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ragchat.definition import BONUS, asked_subject, definition_bonus
-from ragchat.evidence import defined_term, select_evidence, sentences_of, term_share
+from ragchat.entries import defined_term
+from ragchat.evidence import select_evidence, sentences_of, term_share
 from ragchat.quotable import quotes_what_is_asked
 from ragchat.sentences import rejoin_broken_lines
 from ragchat.text import identifier_words
@@ -70,6 +71,29 @@ def test_each_sentence_of_an_entry_names_its_term():
     assert sentences_of(make_hit("The default is 3.", heading=("SSH_CONFIG(5)",)), "en") == [
         "The default is 3."
     ]
+
+
+def test_a_term_on_the_line_of_its_meaning_names_the_entry_s_sentences():
+    from ragchat.entries import inline_term
+
+    hit = make_hit(
+        "Port Specifies the port number to connect on the remote host. The default is 22."
+    )
+    assert sentences_of(hit, "en") == [
+        "Port Specifies the port number to connect on the remote host.",
+        "Port: The default is 22.",
+    ]
+    assert inline_term("-f Forces compression even if the file exists.") == "-f"
+    # prose opening with a capitalised plural, or any verb but one of defining, is no entry
+    assert inline_term("The Normans Were a people of Normandy.") == ""
+    assert inline_term("Apple Designs and sells phones.") == ""
+
+
+def test_a_page_break_before_a_number_is_no_paragraph():
+    broken = "Port Specifies the port number to connect on the remote host. The default is\n\n22."
+    assert rejoin_broken_lines(broken, "en").endswith("The default is 22.")
+    listed = "The steps to follow when installing the package are these\n2. Copy the files."
+    assert rejoin_broken_lines(listed, "en") == listed  # a numbered item stays apart
 
 
 def test_an_identifier_says_its_words():
