@@ -133,7 +133,7 @@ def definition_bonus(question: str, sentence: str) -> float:
 
 
 # what a thing does, said of it: "HashKnownHosts: Indicates that …" (a definition list's entry,
-# `ragchat.evidence.defined_term`), "… this option allows rsync to …", "gzip reduces the size …";
+# `ragchat.entries`), "… this option allows rsync to …", "gzip reduces the size …";
 # not "Normally, after a change is made …" in the same entry
 _OPENS_WITH_A_VERB = re.compile(
     r"(?!(?:This|Its|Thus|Unless|Whereas|Always|Perhaps|Was|Has)\b)[A-Z][a-z]+s\b"
