@@ -9,14 +9,14 @@ from ragchat.embedder import load_embedder
 from ragchat.kb.files import KnowledgeBase
 from ragchat.pipeline import RagChat
 from ragchat.settings import Settings
-from tests import pdfgen
+from tests import pdfgen_manuals
 
 
 def test_a_keyword_s_sentences_answer_in_its_name(tmp_path, fake_generator):
     settings = Settings.load()
     emb = load_embedder(settings)
     kb = KnowledgeBase.open(settings.kb_root, "man", embedder=emb.name, dim=emb.dim, create=True)
-    Ingestor(kb, settings, emb).ingest([pdfgen.man_page(tmp_path / "ssh_config.pdf")])
+    Ingestor(kb, settings, emb).ingest([pdfgen_manuals.man_page(tmp_path / "ssh_config.pdf")])
     headings = {c.heading_path[-1] for f in kb.files() for c in kb.chunks_of(f.path)}
     kb.close()
     assert "NumberOfPasswordPrompts" in headings  # the parser's reading the rule relies on

@@ -9,7 +9,7 @@ import pytest
 from ingestion.parse import parse_pdf
 from ragchat.errors import EmptyPdf, EncryptedPdf, LimitExceeded, NeedsOcr, UnreadablePdf
 from ragchat.settings import Settings
-from tests import pdfgen
+from tests import pdfgen, pdfgen_manuals
 
 S = Settings()
 
@@ -379,7 +379,7 @@ def test_lines_join_into_words_and_compounds():
 
 
 def test_outline_headings_with_their_numbers_and_entries_below_the_outline(tmp_path):
-    doc = parse_pdf(pdfgen.reference_manual(tmp_path / "ref.pdf"), S)
+    doc = parse_pdf(pdfgen_manuals.reference_manual(tmp_path / "ref.pdf"), S)
     headings = [
         (b.page, b.level, b.text) for p in doc.pages for b in p.blocks if b.kind == "heading"
     ]
