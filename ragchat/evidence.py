@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -126,12 +127,7 @@ def term_share(sentence: str, weights: Mapping[str, float]) -> float:
     what the heaviest of them weighs, shared in proportion: counted four times, they outweighed
     "MANWIDTH" in "MANWIDTH 环境变量有什么作用？", and a sentence holding only some of the parts
     ("卫星…通信" for 通信卫星) still counts for only some of them."""
-    scaled = dict(weights)
-    for group in _compounds(weights):
-        if len(group) > 1:
-            total = sum(weights[t] for t in group)
-            for t in group:
-                scaled[t] = weights[t] * max(weights[t] for t in group) / total
+    scaled = _weigh_compounds(tuple(weights.items()))
     norm = sum(scaled.values())
     if norm <= 0:
         return 0.0
@@ -139,6 +135,18 @@ def term_share(sentence: str, weights: Mapping[str, float]) -> float:
     present = set(lexical_tokens(low, drop_stopwords=False))
     present |= set(lexical_tokens(identifier_words(sentence).lower(), drop_stopwords=False))
     return sum(w for t, w in scaled.items() if term_present(t, present, low)) / norm
+
+
+@lru_cache(maxsize=64)  # one question's weights, asked for every sentence of its evidence
+def _weigh_compounds(items: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    weights = dict(items)
+    scaled = dict(weights)
+    for group in _compounds(weights):
+        if len(group) > 1:
+            total = sum(weights[t] for t in group)
+            for t in group:
+                scaled[t] = weights[t] * max(weights[t] for t in group) / total
+    return scaled
 
 
 def _compounds(weights: Mapping[str, float]) -> list[list[str]]:
