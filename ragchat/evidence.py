@@ -108,13 +108,22 @@ _LEADER = re.compile(r"(?:\.\s?){5,}")
 _LEAD_IN = re.compile(r"(?:[\w’'/-]+\s){0,2}[\w’'/-]+[.:]")
 
 
+# an English sentence's end run into a Chinese one by the parser's line join ("… text to a
+# line.提示：a、i 和 A 都会…", the Chinese vimtutor): two sentences
+_LATIN_END_THEN_CJK = re.compile(r"(?<=[a-z]{2}[.!?])(?=[\u4e00-\u9fff])")
+
+
 def bullet_sentences(line: str) -> list[str]:
     """The line's sentences, whitespace collapsed; a list item run into the line starts a
     sentence of its own, without its mark, and an item's short lead-in ("Thread-safety.") stays
     with the sentence after it: "Thread-safety. No global variables are used …"."""
     out: list[str] = []
     for i, item in enumerate(_BULLET.split(line)):  # items after the first follow a mark
-        parts = [" ".join(item[a:b].split()) for a, b in split_sentences(item)]
+        parts = [
+            " ".join(piece.split())
+            for a, b in split_sentences(item)
+            for piece in _LATIN_END_THEN_CJK.split(item[a:b])
+        ]
         if i and len(parts) > 1 and _LEAD_IN.fullmatch(parts[0]):
             parts[:2] = [f"{parts[0]} {parts[1]}"]
         out += parts

@@ -63,3 +63,16 @@ def test_the_item_a_question_names_by_its_number_is_its_answer():
     # a question naming no small number leaves the list's order to the words
     evidence = select_evidence("man 的退出状态表示什么？", hits, lang="zh", weights=weights)
     assert evidence[0].text.startswith("3 子进程")
+
+
+def test_an_english_sentence_run_into_a_chinese_one_is_two():
+    from ragchat.evidence import bullet_sentences
+
+    line = "---> This line will allow you to practice appending text.提示：a、i 和 A 都会带您进入插入模式。"
+    assert bullet_sentences(line) == [
+        "---> This line will allow you to practice appending text.",
+        "提示：a、i 和 A 都会带您进入插入模式。",
+    ]
+    # an abbreviation inside Chinese, and a version number, are no end
+    assert len(bullet_sentences("苹果公司（Apple Inc.）是美国公司。")) == 1
+    assert bullet_sentences("版本 1.5 的教程。") == ["版本 1.5 的教程。"]
