@@ -15,7 +15,7 @@ question goes through retrieval, the gate, evidence selection and `decide` with 
 (the quote or refusal the user sees when the model says nothing useful), once as ragchat runs and
 once without the row-label rules (`ragchat.table_text.label_named` bonus and `period_named` bonus,
 `ragchat.pipeline.rows_named`, the named row's place among the evidence,
-`ragchat.evidence._with_the_named_row`) — the baseline, in the same run on the same KB. Reports the share of
+`ragchat.choice.with_the_named_row`) — the baseline, in the same run on the same KB. Reports the share of
 questions whose shown answer holds the asked cell's value. The questions name the row's label by
 construction, so this measures whether the right row of many alike is found and shown, not how
 people phrase questions. Prints one JSON object (also saved to
@@ -84,8 +84,8 @@ def questions(chunks: list[Any], n: int, seed: int) -> list[dict[str, str]]:
 
 
 def measure(chat: Any, rows: list[dict[str, str]], lang: str) -> dict[str, dict[str, float]]:
+    from ragchat import choice, pipeline
     from ragchat import evidence as evidence_mod
-    from ragchat import pipeline
     from ragchat.decide import decide
 
     counts = {arm: {"holds_gold": 0, "refused": 0} for arm in ("ragchat", "without_row_labels")}
@@ -101,7 +101,7 @@ def measure(chat: Any, rows: list[dict[str, str]], lang: str) -> dict[str, dict[
                 with (
                     mock.patch.object(evidence_mod, "ROW_LABEL_BONUS", 0.0),
                     mock.patch.object(pipeline, "ROWS_NAMED", 0),
-                    mock.patch.object(evidence_mod, "_with_the_named_row", _as_chosen),
+                    mock.patch.object(choice, "with_the_named_row", _as_chosen),
                 ):
                     ev = chat._evidence(r["question"], found.hits, lang, found.candidates)
             d = decide("", r["question"], ev, lang)

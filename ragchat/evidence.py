@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from ragchat import choice
 from ragchat import question_kind as qk
+from ragchat.choice import Candidate
 from ragchat.definition import definition_bonus
 from ragchat.entries import defined_term, inline_term
 from ragchat.injection import addresses_assistant
 from ragchat.near_miss import acronyms_in
 from ragchat.neighbours import PRONOUN_START
-from ragchat.quotable import asks_an_amount
 from ragchat.sentences import rejoin_broken_lines, split_sentences, without_editorial_tags
 from ragchat.table_text import is_table, label_named, label_quoted, period_named, table_rows
 from ragchat.text import identifier_words, lexical_tokens, plain, term_present
@@ -56,13 +56,6 @@ _NUMBER = re.compile(
 _CAPTION = re.compile(r"(?:\([^()]{3,80}\)\s*)+")
 _YEAR = re.compile(r"\b1\d{3}\b|\b20\d{2}\b|\d{2,4}年|世纪")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    text: str
-    hit: Hit
-    score: float
 
 
 def sentences_of(hit: Hit, lang: str, before: str = "") -> list[str]:
@@ -270,9 +263,11 @@ def select_evidence(
         for i, (s, hit) in enumerate(pool)
     ]
     scored.sort(key=lambda c: -c.score)
-    chosen = _with_the_named_row(
-        question, scored, _choose(scored, k, EVIDENCE_CHARS.get(lang, 900)), k
+    chosen = choice.with_the_named_row(
+        question, scored, choice.choose(scored, k, EVIDENCE_CHARS.get(lang, 900)), k
     )
+    if choice.ASKS_HOW.search(question):
+        chosen = [choice.with_what_follows(c, scored) for c in chosen]
     return [
         Evidence(
             n=i + 1,
@@ -289,51 +284,9 @@ def select_evidence(
     ]
 
 
-def _with_the_named_row(
-    question: str, scored: Sequence[Candidate], chosen: list[Candidate], k: int
-) -> list[Candidate]:
-    """For an amount ("What were iPhone net sales in the third quarter of 2022?"), the best table
-    row the question names by its label, in the last place if the sentences outscored it: the
-    segment sentences that name iPhone and the third quarter ("iPhone net sales increased during
-    the third quarter …") filled all four places, the row "Net sales by category – iPhone (1);
-    Three Months Ended June 25, 2022: $40,665" says "Three Months", not "third quarter", and the
-    question was refused — no sentence of the four holds the figure."""
-    if not chosen or not asks_an_amount(question):
-        return chosen
-    if any(is_table(c.hit.chunk) and label_named(c.text, question) for c in chosen):
-        return chosen
-    row = next((c for c in scored if is_table(c.hit.chunk) and label_named(c.text, question)), None)
-    if row is None:
-        return chosen
-    return [*chosen[: k - 1], row]
-
-
 def _letters(text: str) -> str:
     """The text's letters and digits only, lower-cased: for "says only what the question says"."""
     return re.sub(r"[\W_]+", "", text.lower())
-
-
-def _choose(scored: Sequence[Candidate], k: int, budget: int) -> list[Candidate]:
-    """The best k within the character budget, each sentence once. A sentence that leans on a
-    pronoun carries the one before it (`sentences_of`), and overlapping chunks cut the same
-    text in different places, so one candidate can hold another: the better scored of the two
-    is kept — the reader would otherwise see one sentence as two sources, and the model read it
-    twice instead of one more sentence."""
-    chosen: list[Candidate] = []
-    keys: list[str] = []
-    used = 0
-    for c in scored:
-        if len(chosen) >= k:
-            break
-        key = plain(c.text)
-        if any(key in other or other in key for other in keys):
-            continue
-        if chosen and used + len(c.text) > budget:
-            continue
-        chosen.append(c)
-        keys.append(key)
-        used += len(c.text)
-    return chosen
 
 
 # a list item's number ("1 用法、语法或配置文件出错。", "3. Restart the device."), and the small

@@ -166,6 +166,18 @@ def test_to_use_it_leans_on_the_sentence_before():
     ]
 
 
+def test_a_how_question_gets_the_sentence_that_says_how():
+    lead = "Libpng provides a simple check to see if a file is a PNG file."
+    how = " To use it, pass in the first 8 bytes of the file to the function png_sig_cmp()."
+    hits = [make_hit(lead, 0), make_hit(lead + how, 1)]  # overlapping chunks
+    weights = {"check": 1.0, "file": 1.0, "png": 1.0}
+    q = "How can I check whether a file is a PNG file?"
+    assert select_evidence(q, hits, lang="en", weights=weights)[0].text == lead + how
+    # a question not asking how keeps the sentence that scored best
+    q = "Does libpng check whether a file is a PNG file?"
+    assert select_evidence(q, hits, lang="en", weights=weights)[0].text == lead
+
+
 def test_a_key_s_use_asked_with_a_space_before_the_question_words():
     # "CTRL-G 有什么作用？" quoted "按下 CTRL 键不放开然后按 g 键。" over what CTRL-G is used for
     assert asked_subject("CTRL-G 有什么作用？") == ("CTRL-G", "use")
