@@ -59,25 +59,6 @@ MAN_ENTRIES = (
 )
 
 
-MAN_ENTRIES = (
-    ("Compression", "Specifies whether to use compression. The argument must be yes or no."),
-    (
-        "ConnectionAttempts",
-        "Specifies the number of tries (one per second) to make before exiting. The argument"
-        " must be an integer. The default is 1.",
-    ),
-    (
-        "HashKnownHosts",
-        "Indicates that ssh should hash host names and addresses. The default is no.",
-    ),
-    (
-        "NumberOfPasswordPrompts",
-        "Specifies the number of password prompts before giving up. The argument to this keyword"
-        " must be an integer. The default is 3.",
-    ),
-)
-
-
 def man_page(path: Path) -> Path:
     """A configuration file's man page: each keyword a bold line of its own, at the body's
     size, above the indented paragraph that says what it means."""
